@@ -1,0 +1,162 @@
+// A thin Graph API client for the phone-number lifecycle endpoints. It never lets an axios error
+// escape: those carry the request headers (token) and body (PIN). Failures become GraphCallError,
+// whose message and details hold only what Graph said and what we classified.
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { z } from 'zod';
+import { GraphErrorType, type GraphErrorDetails, type GraphErrorTypeName } from '../domain/graph-errors';
+import { classifyGraphError } from './graph-error-classifier';
+
+export interface GraphClientOptions {
+  baseUrl: string;
+  apiVersion: string;
+  accessToken: string;
+  timeoutMs: number;
+  /** Length of a 133016 block when Graph's details do not say (policy.blockHours). */
+  blockMs: number;
+  now?: () => number;
+}
+
+export class GraphCallError extends Error {
+  override readonly name = 'GraphCallError';
+  constructor(
+    message: string,
+    readonly type: GraphErrorTypeName,
+    readonly retryable: boolean,
+    readonly details: GraphErrorDetails,
+  ) {
+    super(message);
+  }
+}
+
+const graphErrorEnvelope = z.object({
+  error: z.object({
+    message: z.string().optional(),
+    type: z.string().optional(),
+    code: z.coerce.number(),
+    error_subcode: z.coerce.number().optional(),
+    error_data: z.object({ details: z.string().optional() }).partial().optional(),
+    fbtrace_id: z.string().optional(),
+  }),
+});
+
+/** Graph answers `{"success": true}`; some samples show `"true"`. */
+const successResponse = z.object({ success: z.union([z.literal(true), z.literal('true')]) });
+
+export const PHONE_NUMBER_FIELDS = [
+  'id',
+  'display_phone_number',
+  'verified_name',
+  'status',
+  'code_verification_status',
+  'name_status',
+  'platform_type',
+  'quality_rating',
+] as const;
+
+export const phoneNumberNodeSchema = z.looseObject({
+  id: z.string(),
+  display_phone_number: z.string().optional(),
+  verified_name: z.string().optional(),
+  status: z.string().optional(),
+  code_verification_status: z.string().optional(),
+  name_status: z.string().optional(),
+  platform_type: z.string().optional(),
+  quality_rating: z.string().optional(),
+});
+export type PhoneNumberNode = z.infer<typeof phoneNumberNodeSchema>;
+
+type Call = { method: 'GET' | 'POST'; path: string; mutation: boolean; data?: object; params?: object };
+
+export class GraphClient {
+  private readonly http: AxiosInstance;
+  private readonly now: () => number;
+
+  constructor(private readonly options: GraphClientOptions) {
+    this.now = options.now ?? Date.now;
+    this.http = axios.create({
+      baseURL: `${options.baseUrl.replace(/\/$/, '')}/${options.apiVersion}`,
+      timeout: options.timeoutMs,
+      headers: { Authorization: `Bearer ${options.accessToken}` },
+      validateStatus: () => true, // we classify by Graph's error.code, not by HTTP status
+    });
+  }
+
+  async getPhoneNumber(phoneNumberId: string, fields: readonly string[] = PHONE_NUMBER_FIELDS): Promise<PhoneNumberNode> {
+    const res = await this.send({
+      method: 'GET',
+      path: `/${phoneNumberId}`,
+      params: { fields: fields.join(',') },
+      mutation: false,
+    });
+    return this.parse(phoneNumberNodeSchema, res, 'phone-number node');
+  }
+
+  async register(phoneNumberId: string, body: { pin: string; data_localization_region?: string }): Promise<void> {
+    const res = await this.send({
+      method: 'POST',
+      path: `/${phoneNumberId}/register`,
+      data: { messaging_product: 'whatsapp', ...body },
+      mutation: true,
+    });
+    this.parse(successResponse, res, 'register response');
+  }
+
+  async deregister(phoneNumberId: string): Promise<void> {
+    const res = await this.send({ method: 'POST', path: `/${phoneNumberId}/deregister`, mutation: true });
+    this.parse(successResponse, res, 'deregister response');
+  }
+
+  private async send(call: Call): Promise<AxiosResponse> {
+    let res: AxiosResponse;
+    try {
+      res = await this.http.request({ method: call.method, url: call.path, data: call.data, params: call.params });
+    } catch (err) {
+      throw this.transportError(call, err);
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    const envelope = graphErrorEnvelope.safeParse(res.data);
+    if (!envelope.success) {
+      // No Graph envelope (a proxy's 502, say): for a mutation we cannot know whether it happened.
+      const type = call.mutation ? GraphErrorType.UnknownOutcome : GraphErrorType.Transient;
+      throw new GraphCallError(
+        `${describe(call)}: HTTP ${res.status} without a Graph error body`,
+        res.status >= 500 ? type : GraphErrorType.Unexpected,
+        res.status >= 500 && !call.mutation,
+        { httpStatus: res.status },
+      );
+    }
+    const e = envelope.data.error;
+    const facts = { code: e.code, subcode: e.error_subcode, details: e.error_data?.details };
+    const c = classifyGraphError(facts, { mutation: call.mutation, now: this.now(), blockMs: this.options.blockMs });
+    throw new GraphCallError(`${describe(call)}: ${e.message ?? `(#${e.code})`}`, c.type, c.retryable, {
+      code: e.code,
+      subcode: e.error_subcode,
+      httpStatus: res.status,
+      fbtraceId: e.fbtrace_id,
+      details: e.error_data?.details,
+      retryAfterMs: c.retryAfterMs,
+    });
+  }
+
+  private transportError(call: Call, err: unknown): GraphCallError {
+    const code = axios.isAxiosError(err) ? err.code : undefined;
+    // Refused or unresolvable: the request never left, so even a mutation did not happen.
+    const neverSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+    const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+    const what = timedOut ? `no answer within ${this.options.timeoutMs} ms` : `network error ${code ?? 'unknown'}`;
+    const type = call.mutation && !neverSent ? GraphErrorType.UnknownOutcome : GraphErrorType.Transient;
+    return new GraphCallError(`${describe(call)}: ${what}`, type, !call.mutation, {});
+  }
+
+  private parse<T extends z.ZodType>(schema: T, res: AxiosResponse, what: string): z.output<T> {
+    const parsed = schema.safeParse(res.data);
+    if (parsed.success) return parsed.data;
+    throw new GraphCallError(`unexpected ${what} from Graph (HTTP ${res.status})`, GraphErrorType.Unexpected, false, {
+      httpStatus: res.status,
+    });
+  }
+}
+
+function describe(call: Call): string {
+  return `${call.method} ${call.path}`;
+}

@@ -1,0 +1,78 @@
+// Activities the workflows call. They are built around one GraphClient that the worker creates with the
+// access token from its own environment: the token never enters a workflow input or history.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Registration } from '../domain/lifecycle-state';
+import type { OperationPolicy } from '../domain/operations';
+import { GraphCallError, type GraphClient, type PhoneNumberNode } from './graph-client';
+
+/** The facts about a number that the workflows decide on. */
+export interface PhoneNumberSnapshot {
+  phoneNumberId: string;
+  status?: string;
+  platformType?: string;
+  codeVerificationStatus?: string;
+  nameStatus?: string;
+  registration: Registration;
+}
+
+export function registrationOf(node: PhoneNumberNode): Registration {
+  if (node.platform_type === 'CLOUD_API' && node.status === 'CONNECTED') return 'registered';
+  if (node.platform_type === undefined && node.status === undefined) return 'unknown';
+  return 'not-registered';
+}
+
+function toFailure(err: unknown): unknown {
+  if (!(err instanceof GraphCallError)) return err;
+  return ApplicationFailure.create({
+    message: err.message,
+    type: err.type,
+    nonRetryable: !err.retryable,
+    details: [err.details],
+    nextRetryDelay: err.retryable && err.details.retryAfterMs ? err.details.retryAfterMs : undefined,
+  });
+}
+
+async function graphCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toFailure(err);
+  }
+}
+
+export function createActivities(deps: { graph: GraphClient; policy: () => OperationPolicy }) {
+  const { graph } = deps;
+  return {
+    async readPhoneNumber(phoneNumberId: string): Promise<PhoneNumberSnapshot> {
+      const node = await graphCall(() => graph.getPhoneNumber(phoneNumberId));
+      return {
+        phoneNumberId,
+        status: node.status,
+        platformType: node.platform_type,
+        codeVerificationStatus: node.code_verification_status,
+        nameStatus: node.name_status,
+        registration: registrationOf(node),
+      };
+    },
+
+    async registerPhoneNumber(phoneNumberId: string, params: { pin: string; region?: string }): Promise<void> {
+      await graphCall(() =>
+        graph.register(phoneNumberId, {
+          pin: params.pin,
+          ...(params.region ? { data_localization_region: params.region } : {}),
+        }),
+      );
+    },
+
+    async deregisterPhoneNumber(phoneNumberId: string): Promise<void> {
+      await graphCall(() => graph.deregister(phoneNumberId));
+    },
+
+    /** The worker's current policy (temporal.yaml), read at the start of each operation. */
+    async loadPolicy(): Promise<OperationPolicy> {
+      return deps.policy();
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

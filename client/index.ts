@@ -1,0 +1,147 @@
+// The typed library other services import to start and steer operations on numbers. The CLI and the
+// HTTP API are built on it. Secrets (PINs) travel only inside the request; never in IDs or logs.
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { operationRequestSchema, type OperationRequest } from '../domain/operations';
+import { lifecycleWorkflowId, phoneNumberIdSchema } from '../domain/phone-number';
+import { WaPhoneNumberId } from '../domain/search-attributes';
+import { InputError, parseInput } from '../domain/validation';
+import { loadConfig, type AppConfig } from '../worker/config';
+import { temporalConnectionOptions } from '../worker/connection';
+import type { phoneNumberLifecycle } from '../workflows/lifecycle';
+import {
+  getStateQuery,
+  requestOperationUpdate,
+  type LifecycleSnapshot,
+  type OperationSummary,
+  type OperationTicket,
+} from '../workflows/messages';
+
+export type { LifecycleSnapshot, OperationSummary, OperationTicket, OperationRequest };
+export { InputError };
+
+/** The Temporal server could not be reached within the connect timeout. */
+export class TemporalUnreachableError extends Error {
+  override readonly name = 'TemporalUnreachableError';
+}
+
+/** The number's lifecycle refused the request (its validator), e.g. deregister of an unregistered number. */
+export class OperationRejectedError extends Error {
+  override readonly name = 'OperationRejectedError';
+}
+
+export interface ConnectOptions {
+  config?: AppConfig;
+  /** An existing client (tests, services that already hold one). */
+  client?: Client;
+}
+
+export class NumberLifecycleClient {
+  private constructor(
+    readonly client: Client,
+    readonly config: AppConfig,
+    private readonly ownsConnection: boolean,
+  ) {}
+
+  static async connect(options: ConnectOptions = {}): Promise<NumberLifecycleClient> {
+    const config = options.config ?? loadConfig();
+    if (options.client) return new NumberLifecycleClient(options.client, config, false);
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({
+        ...temporalConnectionOptions(config),
+        connectTimeout: config.temporal.connectTimeoutMs,
+      });
+    } catch (err) {
+      throw new TemporalUnreachableError(
+        `Temporal is unreachable at ${config.temporal.address} (${(err as Error).message.split('\n')[0]})`,
+      );
+    }
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    return new NumberLifecycleClient(client, config, true);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.client.connection.close();
+  }
+
+  /**
+   * Starts an operation on a number, or joins an identical one already queued or running. Starts the
+   * number's lifecycle workflow if it does not exist yet (update-with-start). Bad input throws
+   * InputError before anything is sent.
+   */
+  async requestOperation(phoneNumberId: string, request: OperationRequest): Promise<OperationTicket> {
+    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    const valid = parseInput(operationRequestSchema, request);
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneNumberLifecycle>('phoneNumberLifecycle', {
+      workflowId: lifecycleWorkflowId(id),
+      taskQueue: this.config.temporal.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ phoneNumberId: id }],
+      typedSearchAttributes: [{ key: WaPhoneNumberId, value: id }],
+      staticSummary: `lifecycle of phone number ${id}`,
+    });
+    try {
+      return await this.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
+        args: [valid],
+        startWorkflowOperation,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new OperationRejectedError(err.cause?.message ?? err.message);
+      }
+      throw err;
+    }
+  }
+
+  /** The number's lifecycle state, ledger and operations; undefined when no operation ever ran. */
+  async getState(phoneNumberId: string): Promise<LifecycleSnapshot | undefined> {
+    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    try {
+      return await this.client.workflow.getHandle(lifecycleWorkflowId(id)).query(getStateQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Waits until the operation has finished and returns its summary (status completed or failed). */
+  async waitForOperation(
+    phoneNumberId: string,
+    operationId: string,
+    options: { pollIntervalMs?: number } = {},
+  ): Promise<OperationSummary> {
+    const pollMs = options.pollIntervalMs ?? 1000;
+    for (;;) {
+      const snapshot = await this.getState(phoneNumberId);
+      const finished = snapshot?.recentOperations.find((o) => o.operationId === operationId);
+      if (finished) return finished;
+      if (snapshot?.currentOperation?.operationId === operationId) {
+        // Running: wait on the child run itself instead of polling through a long lockout wait.
+        await this.client.workflow
+          .getHandle(operationId)
+          .result()
+          .then(
+            () => delay(100), // the lifecycle records the outcome right after the child closes
+            async (err: unknown) => {
+              if (err instanceof WorkflowFailedError) return delay(100);
+              if (err instanceof WorkflowNotFoundError) return delay(200); // the child is about to start
+              throw err;
+            },
+          );
+      } else {
+        await delay(pollMs);
+      }
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,116 @@
+// The per-number request ledger: which register/deregister requests we sent in the moving window,
+// and any block Meta told us about (133016). Pure functions over plain data so the same code runs in
+// workflows (deterministic), in the client (rendering status) and in unit tests. Times are epoch ms.
+import { z } from 'zod';
+
+export const BUDGETED_ENDPOINTS = ['register', 'deregister'] as const;
+export type BudgetedEndpoint = (typeof BUDGETED_ENDPOINTS)[number];
+
+export interface LedgerPolicy {
+  /** Length of Meta's moving window (72 h). */
+  windowMs: number;
+  /** Requests allowed per endpoint inside the window (10). */
+  requestsPerWindow: number;
+  /** How long Meta blocks an endpoint after the request that got 133016 (72 h). */
+  blockMs: number;
+}
+
+export const ledgerEntrySchema = z.object({
+  endpoint: z.enum(BUDGETED_ENDPOINTS),
+  at: z.number(),
+  /** The operation that sent it, for the audit trail in getState. */
+  operationId: z.string().optional(),
+});
+export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
+
+export const requestLedgerSchema = z.object({
+  entries: z.array(ledgerEntrySchema),
+  blockedUntil: z.object({ register: z.number().optional(), deregister: z.number().optional() }),
+});
+export type RequestLedger = z.infer<typeof requestLedgerSchema>;
+
+export function emptyLedger(): RequestLedger {
+  return { entries: [], blockedUntil: {} };
+}
+
+/** A request at `at` still counts at `now` while now - at < window (Meta's moving window). */
+function inWindow(entryAt: number, now: number, policy: LedgerPolicy): boolean {
+  return now - entryAt < policy.windowMs;
+}
+
+export function requestsInWindow(
+  ledger: RequestLedger,
+  endpoint: BudgetedEndpoint,
+  now: number,
+  policy: LedgerPolicy,
+): number[] {
+  return ledger.entries
+    .filter((e) => e.endpoint === endpoint && inWindow(e.at, now, policy))
+    .map((e) => e.at)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * The earliest time (>= now) at which a request to `endpoint` would be accepted: after any known block,
+ * and once the window holds fewer than `requestsPerWindow` requests.
+ */
+export function nextAllowedAt(
+  ledger: RequestLedger,
+  endpoint: BudgetedEndpoint,
+  now: number,
+  policy: LedgerPolicy,
+): number {
+  let at = Math.max(now, ledger.blockedUntil[endpoint] ?? 0);
+  const times = requestsInWindow(ledger, endpoint, at, policy);
+  const excess = times.length - policy.requestsPerWindow;
+  if (excess >= 0) {
+    // The (excess+1)-th oldest request must leave the window before one more fits.
+    at = Math.max(at, times[excess]! + policy.windowMs);
+  }
+  return at;
+}
+
+/** Requests left for `endpoint` right now (0 while blocked). */
+export function remainingBudget(
+  ledger: RequestLedger,
+  endpoint: BudgetedEndpoint,
+  now: number,
+  policy: LedgerPolicy,
+): number {
+  if ((ledger.blockedUntil[endpoint] ?? 0) > now) return 0;
+  return Math.max(0, policy.requestsPerWindow - requestsInWindow(ledger, endpoint, now, policy).length);
+}
+
+export function recordRequests(ledger: RequestLedger, entries: readonly LedgerEntry[]): RequestLedger {
+  return { ...ledger, entries: [...ledger.entries, ...entries] };
+}
+
+export function recordBlock(ledger: RequestLedger, endpoint: BudgetedEndpoint, until: number): RequestLedger {
+  const current = ledger.blockedUntil[endpoint] ?? 0;
+  return { ...ledger, blockedUntil: { ...ledger.blockedUntil, [endpoint]: Math.max(current, until) } };
+}
+
+/** Drops what can no longer matter, so the ledger stays small across continue-as-new. */
+export function pruneLedger(ledger: RequestLedger, now: number, policy: LedgerPolicy): RequestLedger {
+  const blockedUntil: RequestLedger['blockedUntil'] = {};
+  for (const endpoint of BUDGETED_ENDPOINTS) {
+    const until = ledger.blockedUntil[endpoint];
+    if (until !== undefined && until > now) blockedUntil[endpoint] = until;
+  }
+  return { entries: ledger.entries.filter((e) => inWindow(e.at, now, policy)), blockedUntil };
+}
+
+/** Merges what a child operation reports into the parent's ledger (entries are deduplicated). */
+export function mergeLedgers(base: RequestLedger, update: RequestLedger): RequestLedger {
+  const key = (e: LedgerEntry) => `${e.endpoint}@${e.at}@${e.operationId ?? ''}`;
+  const seen = new Set(base.entries.map(key));
+  let merged = recordRequests(
+    base,
+    update.entries.filter((e) => !seen.has(key(e))),
+  );
+  for (const endpoint of BUDGETED_ENDPOINTS) {
+    const until = update.blockedUntil[endpoint];
+    if (until !== undefined) merged = recordBlock(merged, endpoint, until);
+  }
+  return merged;
+}

@@ -1,0 +1,14 @@
+/** What the lifecycle workflow believes about the number; also the WaLifecycleState search attribute. */
+export const LIFECYCLE_STATES = [
+  'unknown', // no operation has read the number yet
+  'registered',
+  'deregistered',
+  'registering',
+  'deregistering',
+  'waiting-for-rate-limit', // a durable timer waits for the ledger's next free slot or a 133016 block
+  'failed', // the last operation failed; see getState for why
+] as const;
+export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
+
+/** Registration as Meta reports it, read before and after every mutation. */
+export type Registration = 'registered' | 'not-registered' | 'unknown';

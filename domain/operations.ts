@@ -1,0 +1,73 @@
+// Operation requests as callers send them (CLI, client library, HTTP API) and as the lifecycle
+// workflow's update validator checks them: one schema for all, so a bad request is refused the same way
+// everywhere and before any Graph request.
+import { z } from 'zod';
+import { pinSchema, regionSchema } from './phone-number';
+import type { RequestLedger, LedgerPolicy } from './ledger';
+import type { Registration } from './lifecycle-state';
+
+export const OPERATION_KINDS = ['register', 'deregister'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+const common = {
+  /** Who asked, shown in the UI (a user name, a service name). */
+  requestedBy: z.string().max(100).optional(),
+};
+
+export const registerRequestSchema = z
+  .object({
+    operation: z.literal('register'),
+    pin: pinSchema,
+    /** Turns on local storage in that region (reference §6). */
+    region: regionSchema.optional(),
+    ...common,
+  })
+  .strict();
+
+export const deregisterRequestSchema = z.object({ operation: z.literal('deregister'), ...common }).strict();
+
+export const operationRequestSchema = z.discriminatedUnion(
+  'operation',
+  [registerRequestSchema, deregisterRequestSchema],
+  { error: `operation: must be one of ${OPERATION_KINDS.join(', ')}` },
+);
+export type OperationRequest = z.infer<typeof operationRequestSchema>;
+export type RegisterRequest = z.infer<typeof registerRequestSchema>;
+
+/** What the lifecycle hands a child operation run. */
+export interface OperationInput<R extends OperationRequest = OperationRequest> {
+  phoneNumberId: string;
+  operationId: string;
+  request: R;
+  ledger: RequestLedger;
+  policy: OperationPolicy;
+}
+
+export interface OperationPolicy extends LedgerPolicy {
+  /** How many 133016 blocks an operation waits out before it gives up. */
+  maxLockoutWaits: number;
+  /** How many times a transient Graph error (throttling, 5xx, unknown outcome read back as not done) is retried. */
+  maxTransientRetries: number;
+  /** First backoff after a transient error; doubles each time. */
+  transientBackoffMs: number;
+}
+
+export type OperationOutcome = 'completed' | 'already-done';
+
+/** What a child returns on success; on failure the same shape travels in the failure's details. */
+export interface OperationReport {
+  operationId: string;
+  outcome?: OperationOutcome;
+  /** Every register/deregister request the run sent, and any block it learned. */
+  ledger: RequestLedger;
+  registration: Registration;
+  /** Why it failed, in words, when it did. */
+  failure?: { type: string; message: string; graphCode?: number };
+}
+
+/** Same operation, same parameters: a second caller joins the queued or running one. */
+export function sameRequest(a: OperationRequest, b: OperationRequest): boolean {
+  if (a.operation !== b.operation) return false;
+  if (a.operation === 'register' && b.operation === 'register') return a.pin === b.pin && a.region === b.region;
+  return true;
+}

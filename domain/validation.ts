@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** Bad input: names the field and the rule it broke. Thrown before anything is sent or written. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+  ) {
+    super(`${field}: ${rule}`);
+  }
+}
+
+/** Parses `value` with `schema`; on failure throws an InputError for the first issue, with its path. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, fieldPrefix?: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const pathText = issue ? issue.path.map(String).join('.') : '';
+  const field = [fieldPrefix, pathText].filter(Boolean).join('.') || 'input';
+  throw new InputError(field, issue ? ruleText(issue) : 'is invalid');
+}
+
+function ruleText(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
+  return issue.message;
+}

@@ -1,0 +1,81 @@
+// `npm start`: the whole product on its embedded defaults. Temporal dev server (SQLite in .data/, Web UI),
+// the Graph API simulator and the worker, in one terminal; Ctrl-C stops all three. A second start reuses
+// .data/, so persisted workflows (and durable timers) resume.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { startSimulator } from '../simulator/server';
+import { loadConfig, ROOT_DIR, ConfigError } from '../worker/config';
+import { createWorker } from '../worker/create-worker';
+import { startDevServer } from './dev-server';
+import { temporalCliExecutable } from './temporal-binaries';
+
+async function main(): Promise<void> {
+  const base = loadConfig();
+  const local = base.local;
+  const dataDir = path.resolve(ROOT_DIR, local.dataDir);
+
+  const provision = spawnSync('bash', [path.join(ROOT_DIR, 'scripts/provision-temporal.sh')], { stdio: 'inherit' });
+  if (provision.status !== 0) throw new Error('provisioning the Temporal binaries failed (see above)');
+  const cli = temporalCliExecutable();
+  if (cli.type !== 'existing-path') {
+    throw new Error('no Temporal CLI: install Go (then rerun) or set TEMPORAL_CLI_PATH to a temporal binary');
+  }
+
+  const devServer = await startDevServer({
+    cliPath: cli.path,
+    port: local.temporalPort,
+    uiPort: local.uiPort,
+    dbFile: path.join(dataDir, 'temporal.sqlite'),
+    namespace: base.temporal.namespace,
+  });
+  const simulator = await startSimulator({
+    port: local.simulatorPort,
+    accessToken: local.simulatorAccessToken,
+    stateFile: path.join(dataDir, 'simulator-state.json'),
+  });
+  // The local worker talks to the local server and the simulator, whatever temporal.yaml says for production.
+  const config = {
+    ...base,
+    temporal: { ...base.temporal, address: devServer.address },
+    graph: { ...base.graph, baseUrl: simulator.url },
+  };
+  const connection = await NativeConnection.connect({ address: devServer.address });
+  const worker = await createWorker({ config, connection, accessToken: local.simulatorAccessToken });
+
+  console.log(`
+  Temporal server   ${devServer.address} (namespace ${config.temporal.namespace}, data in ${path.relative(ROOT_DIR, dataDir)}/)
+  Temporal Web UI   http://localhost:${local.uiPort}
+  Graph simulator   ${simulator.url} (admin API under /_sim)
+  Worker            task queue ${config.temporal.taskQueue}
+
+  Try: npx wa-number register 1234567890 --pin-env WA_PIN --wait   (with WA_PIN=123456)
+  Ctrl-C stops everything.
+`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping: worker, simulator, Temporal server');
+    try {
+      worker.shutdown();
+    } catch {
+      // the SDK's own signal handling got there first
+    }
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await simulator.close();
+    await devServer.stop();
+    console.log('stopped');
+  }
+}
+
+main().catch((err) => {
+  console.error(`npm start: ${err instanceof ConfigError ? 'configuration error: ' : ''}${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+// Loads temporal.yaml, applies WA_* environment overrides and validates the result with zod, so a bad
+// value fails at start with the key, the env var that could set it, and the rule.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { OperationPolicy } from '../domain/operations';
+
+const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+  error: 'must be true or false',
+});
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be > 0');
+const nonNegativeInt = z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be >= 0');
+const optionalText = z.string().default('');
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+export const configSchema = z
+  .object({
+    temporal: z
+      .object({
+        address: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port'),
+        namespace: z.string().min(1, 'must not be empty'),
+        taskQueue: z.string().min(1, 'must not be empty'),
+        tls: z
+          .object({
+            enabled: boolish,
+            serverName: optionalText,
+            serverRootCaCertPath: optionalText,
+            clientCertPath: optionalText,
+            clientKeyPath: optionalText,
+          })
+          .strict(),
+        apiKeyEnv: envVarName,
+        connectTimeoutMs: positiveInt,
+      })
+      .strict(),
+    graph: z
+      .object({
+        baseUrl: z.url({ error: 'must be an http(s) URL' }),
+        apiVersion: z.string().regex(/^v\d{1,2}\.0$/, 'must look like v25.0'),
+        accessTokenEnv: envVarName,
+        accessTokenFile: optionalText,
+        requestTimeoutMs: positiveInt,
+        maxRequestsPerSecond: z.coerce.number({ error: 'must be a number' }).positive('must be > 0'),
+      })
+      .strict(),
+    policy: z
+      .object({
+        windowHours: positiveInt,
+        requestsPerWindow: positiveInt,
+        blockHours: positiveInt,
+        maxLockoutWaits: nonNegativeInt,
+        maxTransientRetries: nonNegativeInt,
+        transientBackoffSeconds: positiveInt,
+      })
+      .strict(),
+    local: z
+      .object({
+        dataDir: z.string().min(1),
+        temporalPort: positiveInt,
+        uiPort: positiveInt,
+        simulatorPort: positiveInt,
+        simulatorAccessToken: z.string().min(1),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const ROOT_DIR = path.resolve(__dirname, '..');
+export const DEFAULT_CONFIG_FILE = path.join(ROOT_DIR, 'temporal.yaml');
+
+/** `graph.apiVersion` → `WA_GRAPH_API_VERSION`. */
+export function envVarFor(keyPath: string[]): string {
+  return 'WA_' + keyPath.map((k) => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+}
+
+/** Every leaf key path in the schema, so each has an env override even when the file omits it. */
+function leafPaths(schema: z.ZodType, prefix: string[] = []): string[][] {
+  if (schema instanceof z.ZodObject) {
+    return Object.entries(schema.shape).flatMap(([k, v]) => leafPaths(v as z.ZodType, [...prefix, k]));
+  }
+  return [prefix];
+}
+
+function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {
+  let node = target;
+  for (const key of keyPath.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keyPath[keyPath.length - 1]!] = value;
+}
+
+export function loadConfig(
+  options: { file?: string; env?: NodeJS.ProcessEnv } = {},
+): AppConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.WA_CONFIG_FILE ?? DEFAULT_CONFIG_FILE;
+  let raw: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      raw = (parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {};
+    } catch (err) {
+      throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+    }
+  } else if (options.file || env.WA_CONFIG_FILE) {
+    throw new ConfigError(`config file not found: ${file}`);
+  }
+  for (const keyPath of leafPaths(configSchema)) {
+    const value = env[envVarFor(keyPath)];
+    if (value !== undefined) setPath(raw, keyPath, value);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const keyPath = issue.path.map(String);
+    const key = keyPath.join('.');
+    const rule = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+    const via = leafPaths(configSchema).some((p) => p.join('.') === key) ? ` (env ${envVarFor(keyPath)})` : '';
+    throw new ConfigError(`${path.basename(file)}: ${key || '(root)'}${via}: ${rule}`);
+  }
+  return result.data;
+}
+
+export function operationPolicy(config: AppConfig): OperationPolicy {
+  const hour = 3_600_000;
+  return {
+    windowMs: config.policy.windowHours * hour,
+    requestsPerWindow: config.policy.requestsPerWindow,
+    blockMs: config.policy.blockHours * hour,
+    maxLockoutWaits: config.policy.maxLockoutWaits,
+    maxTransientRetries: config.policy.maxTransientRetries,
+    transientBackoffMs: config.policy.transientBackoffSeconds * 1000,
+  };
+}
+
+/** The Graph access token, from the env var (or file) the config names. Never logged. */
+export function readAccessToken(config: AppConfig, env: NodeJS.ProcessEnv = process.env): string {
+  if (config.graph.accessTokenFile) {
+    try {
+      const token = readFileSync(config.graph.accessTokenFile, 'utf8').trim();
+      if (token) return token;
+    } catch {
+      // reported below with the file name
+    }
+    throw new ConfigError(
+      `graph.accessTokenFile: ${config.graph.accessTokenFile} must exist and hold the Graph access token`,
+    );
+  }
+  const token = env[config.graph.accessTokenEnv]?.trim();
+  if (!token) {
+    throw new ConfigError(
+      `graph.accessTokenEnv: the environment variable ${config.graph.accessTokenEnv} must hold the Graph access token`,
+    );
+  }
+  return token;
+}

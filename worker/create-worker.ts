@@ -1,0 +1,40 @@
+// Builds a worker from config: the Graph client gets the access token here, from the worker's own
+// environment, and nowhere else.
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { GraphClient } from '../activities/graph-client';
+import { createActivities } from '../activities';
+import { operationPolicy, type AppConfig } from './config';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export interface CreateWorkerOptions {
+  config: AppConfig;
+  connection: NativeConnection;
+  accessToken: string;
+  /** Prebuilt bundle (tests bundle once); otherwise the worker bundles workflows/ at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Overrides for tests (e.g. a different task queue or namespace). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  const policy = operationPolicy(config);
+  const graph = new GraphClient({
+    baseUrl: config.graph.baseUrl,
+    apiVersion: config.graph.apiVersion,
+    accessToken: options.accessToken,
+    timeoutMs: config.graph.requestTimeoutMs,
+    blockMs: policy.blockMs,
+  });
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ graph, policy: () => policy }),
+    // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.
+    maxTaskQueueActivitiesPerSecond: config.graph.maxRequestsPerSecond,
+    ...options.overrides,
+  });
+}

@@ -1,0 +1,22 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+/** Reads are safe to repeat: Temporal retries them (the activity marks hopeless errors non-retryable). */
+export const reads = proxyActivities<Pick<Activities, 'readPhoneNumber'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/**
+ * Register and deregister spend Meta's 10-per-72-hours budget: never retried by Temporal. The workflow
+ * reads the number's state after an unknown outcome and decides itself.
+ */
+export const mutations = proxyActivities<Pick<Activities, 'registerPhoneNumber' | 'deregisterPhoneNumber'>>({
+  startToCloseTimeout: '3 minutes',
+  retry: { maximumAttempts: 1 },
+});
+
+export const settings = proxyActivities<Pick<Activities, 'loadPolicy'>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 5 },
+});

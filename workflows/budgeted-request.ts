@@ -1,0 +1,128 @@
+// The heart of the budget rules, shared by register and deregister: never send a request the ledger
+// says would be refused; wait out 133016 blocks durably; after an unknown outcome, read the number's
+// state before deciding to send again.
+import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
+import { GraphErrorType, type GraphErrorDetails } from '../domain/graph-errors';
+import {
+  emptyLedger,
+  mergeLedgers,
+  nextAllowedAt,
+  recordBlock,
+  recordRequests,
+  type BudgetedEndpoint,
+  type RequestLedger,
+} from '../domain/ledger';
+import type { Registration } from '../domain/lifecycle-state';
+import type { OperationInput, OperationReport } from '../domain/operations';
+import { workflowNow } from './clock';
+import type { OperationProgressReporter } from './operation-progress';
+
+export interface BudgetedRequest {
+  endpoint: BudgetedEndpoint;
+  /** Sends the request (one activity attempt). */
+  send(): Promise<void>;
+  /** Reads the number and says whether the request's effect already holds. */
+  alreadyDone(): Promise<boolean>;
+  /** Registration once the effect holds. */
+  registrationWhenDone: Registration;
+  progress: OperationProgressReporter;
+}
+
+interface GraphFailure {
+  type: string;
+  message: string;
+  details: GraphErrorDetails;
+}
+
+function graphFailureOf(err: unknown): GraphFailure | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
+  return { type: cause.type, message: cause.message, details: (cause.details?.[0] ?? {}) as GraphErrorDetails };
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.ceil(ms / 1000)} s`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.round((ms % 3_600_000) / 60_000);
+  return h > 0 ? `${h} h ${m} min` : `${m} min`;
+}
+
+export async function runBudgetedRequest(input: OperationInput, req: BudgetedRequest): Promise<OperationReport> {
+  const { policy, operationId } = input;
+  let ledger: RequestLedger = input.ledger; // what we know, to decide
+  let spent: RequestLedger = emptyLedger(); // what this run adds, to report back
+  const report = (extra: Partial<OperationReport>): OperationReport => ({
+    operationId,
+    ledger: spent,
+    registration: 'unknown',
+    ...extra,
+  });
+  const fail = (type: string, message: string, graphCode?: number, registration: Registration = 'unknown') =>
+    ApplicationFailure.nonRetryable(
+      message,
+      type,
+      report({ registration, failure: { type, message, graphCode } }),
+    );
+
+  await req.progress.active(`checking the number before ${req.endpoint}`);
+  if (await req.alreadyDone()) return report({ outcome: 'already-done', registration: req.registrationWhenDone });
+
+  let lockoutWaits = 0;
+  let retries = 0;
+  for (;;) {
+    const now = workflowNow();
+    const allowedAt = nextAllowedAt(ledger, req.endpoint, now, policy);
+    if (allowedAt > now) {
+      const blocked = (ledger.blockedUntil[req.endpoint] ?? 0) > now;
+      const why = blocked
+        ? `Meta blocked ${req.endpoint} for this number (133016)`
+        : `${policy.requestsPerWindow} ${req.endpoint} requests already sent in the moving ${formatDuration(policy.windowMs)} window`;
+      await req.progress.waiting(allowedAt, `${why}; next ${req.endpoint} request allowed in ${formatDuration(allowedAt - now)}`);
+      await sleep(allowedAt - now);
+      await req.progress.active(`sending ${req.endpoint}`);
+      continue;
+    }
+
+    const sent = { endpoint: req.endpoint, at: now, operationId };
+    ledger = recordRequests(ledger, [sent]);
+    spent = recordRequests(spent, [sent]);
+    try {
+      await req.send();
+      return report({ outcome: 'completed', registration: req.registrationWhenDone });
+    } catch (err) {
+      const failure = graphFailureOf(err);
+      if (!failure) throw err;
+      const { type, details } = failure;
+      if (type === GraphErrorType.RegistrationRateLimited) {
+        const until = now + (details.retryAfterMs ?? policy.blockMs);
+        ledger = recordBlock(ledger, req.endpoint, until);
+        spent = recordBlock(spent, req.endpoint, until);
+        if (++lockoutWaits > policy.maxLockoutWaits) {
+          throw fail(type, `${req.endpoint} blocked by Meta (133016) ${lockoutWaits} times; giving up`, details.code);
+        }
+        continue; // the loop sleeps until the block ends
+      }
+      if (type === GraphErrorType.UnknownOutcome) {
+        // Timeout, 5xx or 131000: the request may have taken effect. Read before sending again.
+        await req.progress.active(`${req.endpoint} outcome unknown (${failure.message}); reading the number`);
+        if (await req.alreadyDone()) {
+          return report({ outcome: 'completed', registration: req.registrationWhenDone });
+        }
+      }
+      const retryable =
+        type === GraphErrorType.UnknownOutcome || type === GraphErrorType.Transient || type === GraphErrorType.WaitThenRetry;
+      if (!retryable) throw fail(type, failure.message, details.code);
+      if (++retries > policy.maxTransientRetries) {
+        throw fail(type, `${failure.message} (gave up after ${retries} attempts)`, details.code);
+      }
+      const delay = details.retryAfterMs ?? policy.transientBackoffMs * 2 ** (retries - 1);
+      await req.progress.active(`${failure.message}; retrying in ${formatDuration(delay)}`);
+      await sleep(delay);
+    }
+  }
+}
+
+/** Folds a child's report (or the report inside its failure) into the lifecycle's ledger. */
+export function applyReport(ledger: RequestLedger, report: OperationReport): RequestLedger {
+  return mergeLedgers(ledger, report.ledger);
+}

@@ -1,0 +1,250 @@
+// One lifecycle workflow per number (ID phone-number:{id}): the single writer for that number. It
+// queues operation requests (Updates), runs them one at a time as child workflows, and owns the
+// request ledger, which survives crashes, restarts and continue-as-new.
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { emptyLedger, mergeLedgers, pruneLedger, type RequestLedger } from '../domain/ledger';
+import type { LifecycleState, Registration } from '../domain/lifecycle-state';
+import {
+  operationRequestSchema,
+  sameRequest,
+  type OperationInput,
+  type OperationReport,
+  type OperationRequest,
+  type RegisterRequest,
+} from '../domain/operations';
+import { operationWorkflowId } from '../domain/phone-number';
+import { WaLifecycleState, WaNextAttemptAt, WaOperation, WaPhoneNumberId } from '../domain/search-attributes';
+import { InputError, parseInput } from '../domain/validation';
+import { settings } from './activity-proxies';
+import { workflowNow } from './clock';
+import { deregisterOperation } from './deregister-operation';
+import {
+  getStateQuery,
+  operationProgressSignal,
+  requestOperationUpdate,
+  type LifecycleSnapshot,
+  type OperationSummary,
+  type OperationTicket,
+} from './messages';
+import { registerOperation } from './register-operation';
+
+interface QueuedOperation {
+  summary: OperationSummary;
+  request: OperationRequest;
+}
+
+/** What continue-as-new carries to the next run. */
+export interface CarriedLifecycleState {
+  ledger: RequestLedger;
+  registration: Registration;
+  sequence: number;
+  queue: QueuedOperation[];
+  recent: OperationSummary[];
+  lastFailed: boolean;
+}
+
+export interface LifecycleInput {
+  phoneNumberId: string;
+  carried?: CarriedLifecycleState;
+}
+
+const RECENT_LIMIT = 20;
+/** Continue-as-new well before Temporal's history limits, even if the server does not suggest it. */
+const MAX_HISTORY_EVENTS = 2_000;
+
+export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void> {
+  const { phoneNumberId } = input;
+  const carried = input.carried;
+  let ledger = carried?.ledger ?? emptyLedger();
+  let registration: Registration = carried?.registration ?? 'unknown';
+  let sequence = carried?.sequence ?? 0;
+  const queue: QueuedOperation[] = [...(carried?.queue ?? [])];
+  const recent: OperationSummary[] = [...(carried?.recent ?? [])];
+  let lastFailed = carried?.lastFailed ?? false;
+  let current: QueuedOperation | undefined;
+
+  const state = (): LifecycleState => {
+    if (current) {
+      if (current.summary.status === 'waiting') return 'waiting-for-rate-limit';
+      return current.request.operation === 'register' ? 'registering' : 'deregistering';
+    }
+    if (lastFailed) return 'failed';
+    if (registration === 'registered') return 'registered';
+    if (registration === 'not-registered') return 'deregistered';
+    return 'unknown';
+  };
+
+  const publish = (): void => {
+    const nextAttemptAt = current?.summary.nextAttemptAt;
+    upsertSearchAttributes([
+      { key: WaPhoneNumberId, value: phoneNumberId },
+      { key: WaLifecycleState, value: state() },
+      { key: WaOperation, value: current?.request.operation ?? null },
+      { key: WaNextAttemptAt, value: nextAttemptAt ? new Date(nextAttemptAt) : null },
+    ]);
+    const lines = [`**${state()}** (registration: ${registration})`];
+    if (current) {
+      lines.push(`current: ${current.summary.operation} ${current.summary.operationId} (${current.summary.status})`);
+      if (current.summary.waitingFor) lines.push(`waiting for: ${current.summary.waitingFor} until ${nextAttemptAt}`);
+    }
+    if (queue.length) lines.push(`queued: ${queue.map((q) => q.summary.operationId).join(', ')}`);
+    setCurrentDetails(lines.join('\n\n'));
+  };
+
+  /** The last operation in line: a new identical request joins it rather than queueing a duplicate. */
+  const tail = (): QueuedOperation | undefined => queue[queue.length - 1] ?? current;
+
+  const expectedRegistration = (): Registration => {
+    const last = tail();
+    if (!last) return registration;
+    return last.request.operation === 'register' ? 'registered' : 'not-registered';
+  };
+
+  const checkAllowed = (request: OperationRequest): void => {
+    const last = tail();
+    if (last && sameRequest(last.request, request)) return; // joins
+    if (request.operation === 'deregister' && expectedRegistration() === 'not-registered') {
+      throw new InputError('operation', 'deregister is not allowed: the number is not registered');
+    }
+  };
+
+  const ticket = (op: QueuedOperation, joined: boolean): OperationTicket => ({
+    operationId: op.summary.operationId,
+    workflowId: op.summary.workflowId,
+    operation: op.request.operation,
+    joined,
+    position: op === current ? 0 : queue.indexOf(op) + (current ? 1 : 0),
+  });
+
+  setHandler(getStateQuery, (): LifecycleSnapshot => ({
+    phoneNumberId,
+    state: state(),
+    registration,
+    ledger,
+    currentOperation: current?.summary,
+    queued: queue.map((q) => q.summary),
+    recentOperations: recent,
+  }));
+
+  setHandler(operationProgressSignal, (progress) => {
+    if (!current || current.summary.operationId !== progress.operationId) return;
+    current.summary.status = progress.waitingFor ? 'waiting' : 'running';
+    current.summary.waitingFor = progress.waitingFor;
+    current.summary.nextAttemptAt = progress.nextAttemptAt ? new Date(progress.nextAttemptAt).toISOString() : undefined;
+    publish();
+  });
+
+  setHandler(
+    requestOperationUpdate,
+    (raw) => {
+      const request = parseInput(operationRequestSchema, raw);
+      const last = tail();
+      if (last && sameRequest(last.request, request)) return ticket(last, true);
+      sequence += 1;
+      const workflowId = operationWorkflowId(phoneNumberId, request.operation, sequence);
+      const op: QueuedOperation = {
+        request,
+        summary: {
+          operationId: workflowId,
+          workflowId,
+          operation: request.operation,
+          requestedBy: request.requestedBy,
+          status: 'queued',
+          enqueuedAt: new Date(workflowNow()).toISOString(),
+        },
+      };
+      queue.push(op);
+      publish();
+      return ticket(op, false);
+    },
+    {
+      // Runs before anything is written to history: bad input and forbidden commands leave no trace.
+      validator: (raw) => checkAllowed(parseInput(operationRequestSchema, raw)),
+    },
+  );
+
+  publish();
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+
+  for (;;) {
+    await condition(() => queue.length > 0 || shouldContinueAsNew());
+    if (queue.length === 0) break;
+    current = queue.shift()!;
+    current.summary.status = 'running';
+    publish();
+    const outcome = await runOperation(phoneNumberId, current, ledger);
+    ledger = mergeLedgers(ledger, outcome.report.ledger);
+    if (outcome.report.registration !== 'unknown') registration = outcome.report.registration;
+    Object.assign(current.summary, {
+      status: outcome.report.failure ? 'failed' : 'completed',
+      outcome: outcome.report.outcome,
+      failure: outcome.report.failure,
+      waitingFor: undefined,
+      nextAttemptAt: undefined,
+      finishedAt: new Date(workflowNow()).toISOString(),
+    } satisfies Partial<OperationSummary>);
+    lastFailed = !!outcome.report.failure;
+    recent.unshift(current.summary);
+    recent.splice(RECENT_LIMIT);
+    current = undefined;
+    publish();
+  }
+
+  // Idle and the history is long: start afresh with the same state (updates must not be mid-flight).
+  await condition(allHandlersFinished);
+  const policy = await settings.loadPolicy();
+  await continueAsNew<typeof phoneNumberLifecycle>({
+    phoneNumberId,
+    carried: { ledger: pruneLedger(ledger, workflowNow(), policy), registration, sequence, queue, recent, lastFailed },
+  });
+}
+
+async function runOperation(
+  phoneNumberId: string,
+  op: QueuedOperation,
+  ledger: RequestLedger,
+): Promise<{ report: OperationReport }> {
+  const policy = await settings.loadPolicy();
+  const input: OperationInput = {
+    phoneNumberId,
+    operationId: op.summary.operationId,
+    request: op.request,
+    ledger: pruneLedger(ledger, workflowNow(), policy),
+    policy,
+  };
+  const options = {
+    workflowId: op.summary.workflowId,
+    staticSummary: `${op.request.operation} ${phoneNumberId}${op.request.requestedBy ? ` (requested by ${op.request.requestedBy})` : ''}`,
+  };
+  try {
+    const report =
+      op.request.operation === 'register'
+        ? await executeChild(registerOperation, { ...options, args: [input as OperationInput<RegisterRequest>] })
+        : await executeChild(deregisterOperation, { ...options, args: [input] });
+    return { report };
+  } catch (err) {
+    return { report: reportFromFailure(op.summary.operationId, err) };
+  }
+}
+
+/** A failed child carries its report (requests sent, blocks learned) in the failure's details. */
+function reportFromFailure(operationId: string, err: unknown): OperationReport {
+  const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+  const detail = cause instanceof ApplicationFailure ? (cause.details?.[0] as OperationReport | undefined) : undefined;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'OperationFailed';
+  if (detail?.ledger) return { ...detail, failure: detail.failure ?? { type, message } };
+  return { operationId, ledger: emptyLedger(), registration: 'unknown', failure: { type, message } };
+}

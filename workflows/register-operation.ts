@@ -1,0 +1,22 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { OperationInput, OperationReport, RegisterRequest } from '../domain/operations';
+import { WaOperation, WaPhoneNumberId } from '../domain/search-attributes';
+import { reads, mutations } from './activity-proxies';
+import { runBudgetedRequest } from './budgeted-request';
+import { OperationProgressReporter } from './operation-progress';
+
+/** Registers the number for Cloud API with its two-step PIN (and region, when given). */
+export async function registerOperation(input: OperationInput<RegisterRequest>): Promise<OperationReport> {
+  const { phoneNumberId, request } = input;
+  upsertSearchAttributes([
+    { key: WaPhoneNumberId, value: phoneNumberId },
+    { key: WaOperation, value: 'register' },
+  ]);
+  return runBudgetedRequest(input, {
+    endpoint: 'register',
+    registrationWhenDone: 'registered',
+    progress: new OperationProgressReporter(input.operationId, 'registering'),
+    send: () => mutations.registerPhoneNumber(phoneNumberId, { pin: request.pin, region: request.region }),
+    alreadyDone: async () => (await reads.readPhoneNumber(phoneNumberId)).registration === 'registered',
+  });
+}
