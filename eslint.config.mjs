@@ -15,7 +15,15 @@ export default tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's test() returns a promise the runner itself awaits.
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['test', 'describe', 'it'], package: 'node:test' },
+          ],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'object-shorthand': 'error',
     },
@@ -23,7 +31,7 @@ export default tseslint.config(
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['bin/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
@@ -33,11 +41,18 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox.' })),
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'Workflow code runs in a deterministic sandbox.',
+            })),
             { name: 'axios', message: 'Network calls belong in activities/.' },
           ],
           patterns: [
-            { group: ['**/activities/*', '**/activities'], allowTypeImports: true, message: 'Import only activity types.' },
+            {
+              group: ['**/activities/*', '**/activities'],
+              allowTypeImports: true,
+              message: 'Import only activity types.',
+            },
             { group: ['**/worker/*', '**/client/*', '**/simulator/*'], message: 'Not sandbox-safe.' },
           ],
         },
@@ -52,11 +67,18 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Math', property: 'random', message: 'Use uuid4() or deterministic input.' },
-        { object: 'Date', property: 'now', message: 'Use workflow time via Date in the sandbox, or pass time in.' },
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Use workflow time via Date in the sandbox, or pass time in.',
+        },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'No direct clock reads.' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'No direct clock reads.',
+        },
       ],
     },
   },

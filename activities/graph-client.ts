@@ -81,7 +81,10 @@ export class GraphClient {
     });
   }
 
-  async getPhoneNumber(phoneNumberId: string, fields: readonly string[] = PHONE_NUMBER_FIELDS): Promise<PhoneNumberNode> {
+  async getPhoneNumber(
+    phoneNumberId: string,
+    fields: readonly string[] = PHONE_NUMBER_FIELDS,
+  ): Promise<PhoneNumberNode> {
     const res = await this.send({
       method: 'GET',
       path: `/${phoneNumberId}`,
@@ -91,7 +94,10 @@ export class GraphClient {
     return this.parse(phoneNumberNodeSchema, res, 'phone-number node');
   }
 
-  async register(phoneNumberId: string, body: { pin: string; data_localization_region?: string }): Promise<void> {
+  async register(
+    phoneNumberId: string,
+    body: { pin: string; data_localization_region?: string },
+  ): Promise<void> {
     const res = await this.send({
       method: 'POST',
       path: `/${phoneNumberId}/register`,
@@ -109,7 +115,12 @@ export class GraphClient {
   private async send(call: Call): Promise<AxiosResponse> {
     let res: AxiosResponse;
     try {
-      res = await this.http.request({ method: call.method, url: call.path, data: call.data, params: call.params });
+      res = await this.http.request({
+        method: call.method,
+        url: call.path,
+        data: call.data,
+        params: call.params,
+      });
     } catch (err) {
       throw this.transportError(call, err);
     }
@@ -127,7 +138,11 @@ export class GraphClient {
     }
     const e = envelope.data.error;
     const facts = { code: e.code, subcode: e.error_subcode, details: e.error_data?.details };
-    const c = classifyGraphError(facts, { mutation: call.mutation, now: this.now(), blockMs: this.options.blockMs });
+    const c = classifyGraphError(facts, {
+      mutation: call.mutation,
+      now: this.now(),
+      blockMs: this.options.blockMs,
+    });
     throw new GraphCallError(`${describe(call)}: ${e.message ?? `(#${e.code})`}`, c.type, c.retryable, {
       code: e.code,
       subcode: e.error_subcode,
@@ -143,7 +158,9 @@ export class GraphClient {
     // Refused or unresolvable: the request never left, so even a mutation did not happen.
     const neverSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
     const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
-    const what = timedOut ? `no answer within ${this.options.timeoutMs} ms` : `network error ${code ?? 'unknown'}`;
+    const what = timedOut
+      ? `no answer within ${this.options.timeoutMs} ms`
+      : `network error ${code ?? 'unknown'}`;
     const type = call.mutation && !neverSent ? GraphErrorType.UnknownOutcome : GraphErrorType.Transient;
     return new GraphCallError(`${describe(call)}: ${what}`, type, !call.mutation, {});
   }
@@ -151,9 +168,14 @@ export class GraphClient {
   private parse<T extends z.ZodType>(schema: T, res: AxiosResponse, what: string): z.output<T> {
     const parsed = schema.safeParse(res.data);
     if (parsed.success) return parsed.data;
-    throw new GraphCallError(`unexpected ${what} from Graph (HTTP ${res.status})`, GraphErrorType.Unexpected, false, {
-      httpStatus: res.status,
-    });
+    throw new GraphCallError(
+      `unexpected ${what} from Graph (HTTP ${res.status})`,
+      GraphErrorType.Unexpected,
+      false,
+      {
+        httpStatus: res.status,
+      },
+    );
   }
 }
 

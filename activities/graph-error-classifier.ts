@@ -53,7 +53,13 @@ export function parseWaitFromDetails(details: string | undefined, now: number): 
   if (!relative) return undefined;
   const n = Number(relative[1]);
   const unit = relative[2]!.toLowerCase();
-  const ms = unit.startsWith('s') ? 1000 : unit.startsWith('m') ? MINUTE : unit.startsWith('h') ? HOUR : 24 * HOUR;
+  const ms = unit.startsWith('s')
+    ? 1000
+    : unit.startsWith('m')
+      ? MINUTE
+      : unit.startsWith('h')
+        ? HOUR
+        : 24 * HOUR;
   return n * ms;
 }
 
@@ -63,7 +69,8 @@ export function classifyGraphError(
 ): Classification {
   const { code, subcode, details } = facts;
   const fromDetails = parseWaitFromDetails(details, context.now);
-  if (code === 100 && subcode === 2388001) return { type: GraphErrorType.DisplayNameNotReady, retryable: false };
+  if (code === 100 && subcode === 2388001)
+    return { type: GraphErrorType.DisplayNameNotReady, retryable: false };
   if (code >= 200 && code <= 299) return { type: GraphErrorType.Permission, retryable: false };
   const notRetryable = NOT_RETRYABLE[code];
   if (notRetryable) return { type: notRetryable, retryable: false };
@@ -75,10 +82,18 @@ export function classifyGraphError(
         retryAfterMs: fromDetails ?? context.blockMs,
       };
     case 133015:
-      return { type: GraphErrorType.WaitThenRetry, retryable: false, retryAfterMs: fromDetails ?? 5 * MINUTE };
+      return {
+        type: GraphErrorType.WaitThenRetry,
+        retryable: false,
+        retryAfterMs: fromDetails ?? 5 * MINUTE,
+      };
     case 133008:
     case 133009:
-      return { type: GraphErrorType.WaitThenRetry, retryable: false, retryAfterMs: fromDetails ?? 30 * MINUTE };
+      return {
+        type: GraphErrorType.WaitThenRetry,
+        retryable: false,
+        retryAfterMs: fromDetails ?? 30 * MINUTE,
+      };
     case 131000:
       // "Something went wrong": a mutation may have happened anyway.
       return context.mutation

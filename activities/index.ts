@@ -55,7 +55,10 @@ export function createActivities(deps: { graph: GraphClient; policy: () => Opera
       };
     },
 
-    async registerPhoneNumber(phoneNumberId: string, params: { pin: string; region?: string }): Promise<void> {
+    async registerPhoneNumber(
+      phoneNumberId: string,
+      params: { pin: string; region?: string },
+    ): Promise<void> {
       await graphCall(() =>
         graph.register(phoneNumberId, {
           pin: params.pin,

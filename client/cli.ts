@@ -4,7 +4,12 @@ import { Command, CommanderError } from 'commander';
 import { phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { parseInput, InputError } from '../domain/validation';
 import { ConfigError, loadConfig, operationPolicy } from '../worker/config';
-import { NumberLifecycleClient, OperationRejectedError, TemporalUnreachableError, type OperationRequest } from './index';
+import {
+  NumberLifecycleClient,
+  OperationRejectedError,
+  TemporalUnreachableError,
+  type OperationRequest,
+} from './index';
 import { renderOutcome, renderState, renderTicket } from './render';
 import { readSecret } from './secret-input';
 
@@ -28,7 +33,11 @@ async function withClient<T>(fn: (client: NumberLifecycleClient) => Promise<T>):
   }
 }
 
-async function runOperation(phoneNumberId: string, request: OperationRequest, opts: OutputOptions): Promise<number> {
+async function runOperation(
+  phoneNumberId: string,
+  request: OperationRequest,
+  opts: OutputOptions,
+): Promise<number> {
   const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
   return withClient(async (client) => {
     const ticket = await client.requestOperation(id, request);
@@ -91,7 +100,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await withClient(async (client) => {
         const state = await client.getState(id);
         if (!state) {
-          print(o.json, { phoneNumberId: id, state: 'unknown', operations: 0 }, `phone number ${id}: no operations yet`);
+          print(
+            o.json,
+            { phoneNumberId: id, state: 'unknown', operations: 0 },
+            `phone number ${id}: no operations yet`,
+          );
           return;
         }
         print(o.json, state, renderState(state, operationPolicy(client.config), Date.now()));

@@ -79,14 +79,17 @@ export class NumberLifecycleClient {
   async requestOperation(phoneNumberId: string, request: OperationRequest): Promise<OperationTicket> {
     const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
     const valid = parseInput(operationRequestSchema, request);
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneNumberLifecycle>('phoneNumberLifecycle', {
-      workflowId: lifecycleWorkflowId(id),
-      taskQueue: this.config.temporal.taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{ phoneNumberId: id }],
-      typedSearchAttributes: [{ key: WaPhoneNumberId, value: id }],
-      staticSummary: `lifecycle of phone number ${id}`,
-    });
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneNumberLifecycle>(
+      'phoneNumberLifecycle',
+      {
+        workflowId: lifecycleWorkflowId(id),
+        taskQueue: this.config.temporal.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [{ phoneNumberId: id }],
+        typedSearchAttributes: [{ key: WaPhoneNumberId, value: id }],
+        staticSummary: `lifecycle of phone number ${id}`,
+      },
+    );
     try {
       return await this.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
         args: [valid],

@@ -23,7 +23,8 @@ export function renderState(s: LifecycleSnapshot, policy: OperationPolicy, now: 
     const left = remainingBudget(s.ledger, endpoint, now, policy);
     const used = policy.requestsPerWindow - left;
     let line = `  ${endpoint}: ${used} of ${policy.requestsPerWindow} requests used in the last ${hours} h`;
-    if (left === 0) line += `, next free slot at ${new Date(nextAllowedAt(s.ledger, endpoint, now, policy)).toISOString()}`;
+    if (left === 0)
+      line += `, next free slot at ${new Date(nextAllowedAt(s.ledger, endpoint, now, policy)).toISOString()}`;
     const blocked = s.ledger.blockedUntil[endpoint];
     if (blocked && blocked > now) line += ` (blocked by Meta until ${new Date(blocked).toISOString()})`;
     lines.push(line);

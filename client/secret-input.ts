@@ -13,7 +13,8 @@ export async function readSecret(
   source: SecretSource,
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<string> {
-  if (source.env && source.file) throw new InputError(name, `give either --${name}-env or --${name}-file, not both`);
+  if (source.env && source.file)
+    throw new InputError(name, `give either --${name}-env or --${name}-file, not both`);
   if (source.env) {
     const value = process.env[source.env];
     if (value === undefined || value.trim() === '') {

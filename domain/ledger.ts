@@ -13,6 +13,11 @@ export interface LedgerPolicy {
   requestsPerWindow: number;
   /** How long Meta blocks an endpoint after the request that got 133016 (72 h). */
   blockMs: number;
+  /**
+   * Extra wait on top of every computed slot: Meta stamps a request a little later than we do (network,
+   * clocks), so a request sent exactly at the edge could still be counted in the old window.
+   */
+  safetyMarginMs: number;
 }
 
 export const ledgerEntrySchema = z.object({
@@ -60,12 +65,13 @@ export function nextAllowedAt(
   now: number,
   policy: LedgerPolicy,
 ): number {
-  let at = Math.max(now, ledger.blockedUntil[endpoint] ?? 0);
+  const blockedUntil = ledger.blockedUntil[endpoint];
+  let at = blockedUntil !== undefined && blockedUntil > now ? blockedUntil + policy.safetyMarginMs : now;
   const times = requestsInWindow(ledger, endpoint, at, policy);
   const excess = times.length - policy.requestsPerWindow;
   if (excess >= 0) {
-    // The (excess+1)-th oldest request must leave the window before one more fits.
-    at = Math.max(at, times[excess]! + policy.windowMs);
+    // The (excess+1)-th oldest request must leave Meta's window before one more fits.
+    at = Math.max(at, times[excess]! + policy.windowMs + policy.safetyMarginMs);
   }
   return at;
 }

@@ -68,6 +68,7 @@ export interface OperationReport {
 /** Same operation, same parameters: a second caller joins the queued or running one. */
 export function sameRequest(a: OperationRequest, b: OperationRequest): boolean {
   if (a.operation !== b.operation) return false;
-  if (a.operation === 'register' && b.operation === 'register') return a.pin === b.pin && a.region === b.region;
+  if (a.operation === 'register' && b.operation === 'register')
+    return a.pin === b.pin && a.region === b.region;
   return true;
 }

@@ -8,4 +8,10 @@ export const WaLifecycleState = defineSearchAttributeKey('WaLifecycleState', Sea
 export const WaOperation = defineSearchAttributeKey('WaOperation', SearchAttributeType.KEYWORD);
 export const WaNextAttemptAt = defineSearchAttributeKey('WaNextAttemptAt', SearchAttributeType.DATETIME);
 
-export const ALL_SEARCH_ATTRIBUTES = [WaPhoneNumberId, WaWabaId, WaLifecycleState, WaOperation, WaNextAttemptAt];
+export const ALL_SEARCH_ATTRIBUTES = [
+  WaPhoneNumberId,
+  WaWabaId,
+  WaLifecycleState,
+  WaOperation,
+  WaNextAttemptAt,
+];

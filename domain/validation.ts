@@ -12,7 +12,11 @@ export class InputError extends Error {
 }
 
 /** Parses `value` with `schema`; on failure throws an InputError for the first issue, with its path. */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown, fieldPrefix?: string): z.output<T> {
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  fieldPrefix?: string,
+): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

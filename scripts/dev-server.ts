@@ -34,7 +34,11 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     args.push('--search-attribute', `${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`);
   }
   // Offline: do not phone home for version checks.
-  args.push('--dynamic-config-value', 'frontend.enableServerVersionCheck=false', ...(options.extraArgs ?? []));
+  args.push(
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
+    ...(options.extraArgs ?? []),
+  );
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = `127.0.0.1:${options.port}`;
@@ -51,7 +55,9 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`temporal dev server did not start within 60 s: ${(err as Error).message}`);
+        throw new Error(`temporal dev server did not start within 60 s: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -65,8 +65,8 @@ exec java $cds_flag -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss51
   -cp "$dir/lib/*" io.temporal.testserver.TestServer "$@"
 LAUNCHER
   chmod +x "$tmp/temporal-test-server"
-  build_class_archive "$tmp"
   rm -rf "$ts_dir" && mv "$tmp" "$ts_dir"
+  build_class_archive "$ts_dir" # after the move: the archive is valid only for the class path it saw
   echo "test server: ready at $ts_dir/temporal-test-server"
 }
 

@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   const local = base.local;
   const dataDir = path.resolve(ROOT_DIR, local.dataDir);
 
-  const provision = spawnSync('bash', [path.join(ROOT_DIR, 'scripts/provision-temporal.sh')], { stdio: 'inherit' });
+  const provision = spawnSync('bash', [path.join(ROOT_DIR, 'scripts/provision-temporal.sh')], {
+    stdio: 'inherit',
+  });
   if (provision.status !== 0) throw new Error('provisioning the Temporal binaries failed (see above)');
   const cli = temporalCliExecutable();
   if (cli.type !== 'existing-path') {
@@ -76,6 +78,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`npm start: ${err instanceof ConfigError ? 'configuration error: ' : ''}${(err as Error).message}`);
+  console.error(
+    `npm start: ${err instanceof ConfigError ? 'configuration error: ' : ''}${(err as Error).message}`,
+  );
   process.exit(1);
 });

@@ -9,8 +9,14 @@ import type { OperationPolicy } from '../domain/operations';
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
   error: 'must be true or false',
 });
-const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be > 0');
-const nonNegativeInt = z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be >= 0');
+const positiveInt = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be an integer')
+  .positive('must be > 0');
+const nonNegativeInt = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be an integer')
+  .min(0, 'must be >= 0');
 const optionalText = z.string().default('');
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
@@ -49,9 +55,10 @@ export const configSchema = z
         windowHours: positiveInt,
         requestsPerWindow: positiveInt,
         blockHours: positiveInt,
+        safetyMarginSeconds: nonNegativeInt,
         maxLockoutWaits: nonNegativeInt,
         maxTransientRetries: nonNegativeInt,
-        transientBackoffSeconds: positiveInt,
+        transientBackoffSeconds: z.coerce.number({ error: 'must be a number' }).positive('must be > 0'),
       })
       .strict(),
     local: z
@@ -97,9 +104,7 @@ function setPath(target: Record<string, unknown>, keyPath: string[], value: unkn
   node[keyPath[keyPath.length - 1]!] = value;
 }
 
-export function loadConfig(
-  options: { file?: string; env?: NodeJS.ProcessEnv } = {},
-): AppConfig {
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): AppConfig {
   const env = options.env ?? process.env;
   const file = options.file ?? env.WA_CONFIG_FILE ?? DEFAULT_CONFIG_FILE;
   let raw: Record<string, unknown> = {};
@@ -121,8 +126,11 @@ export function loadConfig(
     const issue = result.error.issues[0]!;
     const keyPath = issue.path.map(String);
     const key = keyPath.join('.');
-    const rule = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
-    const via = leafPaths(configSchema).some((p) => p.join('.') === key) ? ` (env ${envVarFor(keyPath)})` : '';
+    const rule =
+      issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+    const via = leafPaths(configSchema).some((p) => p.join('.') === key)
+      ? ` (env ${envVarFor(keyPath)})`
+      : '';
     throw new ConfigError(`${path.basename(file)}: ${key || '(root)'}${via}: ${rule}`);
   }
   return result.data;
@@ -134,6 +142,7 @@ export function operationPolicy(config: AppConfig): OperationPolicy {
     windowMs: config.policy.windowHours * hour,
     requestsPerWindow: config.policy.requestsPerWindow,
     blockMs: config.policy.blockHours * hour,
+    safetyMarginMs: config.policy.safetyMarginSeconds * 1000,
     maxLockoutWaits: config.policy.maxLockoutWaits,
     maxTransientRetries: config.policy.maxTransientRetries,
     transientBackoffMs: config.policy.transientBackoffSeconds * 1000,

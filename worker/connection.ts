@@ -23,9 +23,16 @@ export function temporalConnectionOptions(
   if (t.tls.enabled || apiKey) {
     options.tls = {
       ...(t.tls.serverName ? { serverNameOverride: t.tls.serverName } : {}),
-      ...(t.tls.serverRootCaCertPath ? { serverRootCACertificate: readFileSync(t.tls.serverRootCaCertPath) } : {}),
+      ...(t.tls.serverRootCaCertPath
+        ? { serverRootCACertificate: readFileSync(t.tls.serverRootCaCertPath) }
+        : {}),
       ...(t.tls.clientCertPath && t.tls.clientKeyPath
-        ? { clientCertPair: { crt: readFileSync(t.tls.clientCertPath), key: readFileSync(t.tls.clientKeyPath) } }
+        ? {
+            clientCertPair: {
+              crt: readFileSync(t.tls.clientCertPath),
+              key: readFileSync(t.tls.clientKeyPath),
+            },
+          }
         : {}),
     };
   }

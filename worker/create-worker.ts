@@ -31,7 +31,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ graph, policy: () => policy }),
     // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.
     maxTaskQueueActivitiesPerSecond: config.graph.maxRequestsPerSecond,

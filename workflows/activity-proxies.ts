@@ -4,7 +4,12 @@ import type { Activities } from '../activities';
 /** Reads are safe to repeat: Temporal retries them (the activity marks hopeless errors non-retryable). */
 export const reads = proxyActivities<Pick<Activities, 'readPhoneNumber'>>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+  },
 });
 
 /**

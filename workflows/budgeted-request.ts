@@ -37,7 +37,11 @@ interface GraphFailure {
 function graphFailureOf(err: unknown): GraphFailure | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
-  return { type: cause.type, message: cause.message, details: (cause.details?.[0] ?? {}) as GraphErrorDetails };
+  return {
+    type: cause.type,
+    message: cause.message,
+    details: (cause.details?.[0] ?? {}) as GraphErrorDetails,
+  };
 }
 
 function formatDuration(ms: number): string {
@@ -47,7 +51,10 @@ function formatDuration(ms: number): string {
   return h > 0 ? `${h} h ${m} min` : `${m} min`;
 }
 
-export async function runBudgetedRequest(input: OperationInput, req: BudgetedRequest): Promise<OperationReport> {
+export async function runBudgetedRequest(
+  input: OperationInput,
+  req: BudgetedRequest,
+): Promise<OperationReport> {
   const { policy, operationId } = input;
   let ledger: RequestLedger = input.ledger; // what we know, to decide
   let spent: RequestLedger = emptyLedger(); // what this run adds, to report back
@@ -65,7 +72,8 @@ export async function runBudgetedRequest(input: OperationInput, req: BudgetedReq
     );
 
   await req.progress.active(`checking the number before ${req.endpoint}`);
-  if (await req.alreadyDone()) return report({ outcome: 'already-done', registration: req.registrationWhenDone });
+  if (await req.alreadyDone())
+    return report({ outcome: 'already-done', registration: req.registrationWhenDone });
 
   let lockoutWaits = 0;
   let retries = 0;
@@ -77,7 +85,10 @@ export async function runBudgetedRequest(input: OperationInput, req: BudgetedReq
       const why = blocked
         ? `Meta blocked ${req.endpoint} for this number (133016)`
         : `${policy.requestsPerWindow} ${req.endpoint} requests already sent in the moving ${formatDuration(policy.windowMs)} window`;
-      await req.progress.waiting(allowedAt, `${why}; next ${req.endpoint} request allowed in ${formatDuration(allowedAt - now)}`);
+      await req.progress.waiting(
+        allowedAt,
+        `${why}; next ${req.endpoint} request allowed in ${formatDuration(allowedAt - now)}`,
+      );
       await sleep(allowedAt - now);
       await req.progress.active(`sending ${req.endpoint}`);
       continue;
@@ -94,11 +105,16 @@ export async function runBudgetedRequest(input: OperationInput, req: BudgetedReq
       if (!failure) throw err;
       const { type, details } = failure;
       if (type === GraphErrorType.RegistrationRateLimited) {
-        const until = now + (details.retryAfterMs ?? policy.blockMs);
+        // Meta blocks for 72 h from this request; our clock, not the activity's parse of details, decides.
+        const until = now + policy.blockMs;
         ledger = recordBlock(ledger, req.endpoint, until);
         spent = recordBlock(spent, req.endpoint, until);
         if (++lockoutWaits > policy.maxLockoutWaits) {
-          throw fail(type, `${req.endpoint} blocked by Meta (133016) ${lockoutWaits} times; giving up`, details.code);
+          throw fail(
+            type,
+            `${req.endpoint} blocked by Meta (133016) ${lockoutWaits} times; giving up`,
+            details.code,
+          );
         }
         continue; // the loop sleeps until the block ends
       }
@@ -110,7 +126,9 @@ export async function runBudgetedRequest(input: OperationInput, req: BudgetedReq
         }
       }
       const retryable =
-        type === GraphErrorType.UnknownOutcome || type === GraphErrorType.Transient || type === GraphErrorType.WaitThenRetry;
+        type === GraphErrorType.UnknownOutcome ||
+        type === GraphErrorType.Transient ||
+        type === GraphErrorType.WaitThenRetry;
       if (!retryable) throw fail(type, failure.message, details.code);
       if (++retries > policy.maxTransientRetries) {
         throw fail(type, `${failure.message} (gave up after ${retries} attempts)`, details.code);

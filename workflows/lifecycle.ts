@@ -95,8 +95,11 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     ]);
     const lines = [`**${state()}** (registration: ${registration})`];
     if (current) {
-      lines.push(`current: ${current.summary.operation} ${current.summary.operationId} (${current.summary.status})`);
-      if (current.summary.waitingFor) lines.push(`waiting for: ${current.summary.waitingFor} until ${nextAttemptAt}`);
+      lines.push(
+        `current: ${current.summary.operation} ${current.summary.operationId} (${current.summary.status})`,
+      );
+      if (current.summary.waitingFor)
+        lines.push(`waiting for: ${current.summary.waitingFor} until ${nextAttemptAt}`);
     }
     if (queue.length) lines.push(`queued: ${queue.map((q) => q.summary.operationId).join(', ')}`);
     setCurrentDetails(lines.join('\n\n'));
@@ -141,7 +144,9 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     if (!current || current.summary.operationId !== progress.operationId) return;
     current.summary.status = progress.waitingFor ? 'waiting' : 'running';
     current.summary.waitingFor = progress.waitingFor;
-    current.summary.nextAttemptAt = progress.nextAttemptAt ? new Date(progress.nextAttemptAt).toISOString() : undefined;
+    current.summary.nextAttemptAt = progress.nextAttemptAt
+      ? new Date(progress.nextAttemptAt).toISOString()
+      : undefined;
     publish();
   });
 
@@ -207,7 +212,14 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   const policy = await settings.loadPolicy();
   await continueAsNew<typeof phoneNumberLifecycle>({
     phoneNumberId,
-    carried: { ledger: pruneLedger(ledger, workflowNow(), policy), registration, sequence, queue, recent, lastFailed },
+    carried: {
+      ledger: pruneLedger(ledger, workflowNow(), policy),
+      registration,
+      sequence,
+      queue,
+      recent,
+      lastFailed,
+    },
   });
 }
 
@@ -231,7 +243,10 @@ async function runOperation(
   try {
     const report =
       op.request.operation === 'register'
-        ? await executeChild(registerOperation, { ...options, args: [input as OperationInput<RegisterRequest>] })
+        ? await executeChild(registerOperation, {
+            ...options,
+            args: [input as OperationInput<RegisterRequest>],
+          })
         : await executeChild(deregisterOperation, { ...options, args: [input] });
     return { report };
   } catch (err) {
@@ -242,7 +257,8 @@ async function runOperation(
 /** A failed child carries its report (requests sent, blocks learned) in the failure's details. */
 function reportFromFailure(operationId: string, err: unknown): OperationReport {
   const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
-  const detail = cause instanceof ApplicationFailure ? (cause.details?.[0] as OperationReport | undefined) : undefined;
+  const detail =
+    cause instanceof ApplicationFailure ? (cause.details?.[0] as OperationReport | undefined) : undefined;
   const message = cause instanceof Error ? cause.message : String(cause);
   const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'OperationFailed';
   if (detail?.ledger) return { ...detail, failure: detail.failure ?? { type, message } };

@@ -1,6 +1,11 @@
 // How a running operation shows what it is doing: its own search attributes and current details in the
 // Temporal UI, and a signal to the number's lifecycle workflow so the number shows it too.
-import { getExternalWorkflowHandle, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  getExternalWorkflowHandle,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { WaLifecycleState, WaNextAttemptAt } from '../domain/search-attributes';
 import type { LifecycleState } from '../domain/lifecycle-state';
 import { operationProgressSignal, type OperationProgress } from './messages';
@@ -34,7 +39,10 @@ export class OperationProgressReporter {
     const parent = workflowInfo().parent;
     if (!parent) return;
     try {
-      await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(operationProgressSignal, progress);
+      await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(
+        operationProgressSignal,
+        progress,
+      );
     } catch {
       // The lifecycle may have been terminated; the operation's own state still shows the wait.
     }

@@ -1,0 +1,190 @@
+// The /_sim admin API: seed and inspect numbers, read the request log, move the clock, set faults, reset.
+// No token: it stands for "what Meta's side looks like", which only tests and local tooling touch.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { SetFaultsInput, type FaultSchedule } from './faults';
+import { readBody, sendJson } from './http-io';
+import { RATE_LIMITED_ENDPOINTS, SeedPhoneNumberInput, type PhoneNumberRecord } from './phone-numbers';
+import { activeBlock, callsInWindow, type RateLimitPolicy } from './rate-limit';
+import type { RequestLog } from './request-log';
+import type { SeedName, SimState } from './state-store';
+
+export interface AdminApiDeps {
+  state: SimState;
+  faults: FaultSchedule;
+  requests: RequestLog;
+  policy: RateLimitPolicy;
+  defaultSeed: SeedName;
+}
+
+class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+const ClockInput = z
+  .strictObject({
+    advanceMs: z.number().optional(),
+    set: z
+      .union([z.number(), z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date-time')])
+      .optional(),
+  })
+  .refine(
+    (v) => (v.advanceMs === undefined) !== (v.set === undefined),
+    'give exactly one of advanceMs or set',
+  );
+
+const ResetInput = z.strictObject({ seed: z.enum(['default', 'none']).optional() });
+
+const RequestsQuery = z.object({
+  phone_number_id: z.string().optional(),
+  endpoint: z.enum(['get', 'register', 'deregister', 'other']).optional(),
+});
+
+function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue !== undefined && issue.path.length > 0 ? issue.path.join('.') : null;
+  const message =
+    issue === undefined ? 'invalid input' : field === null ? issue.message : `${field}: ${issue.message}`;
+  throw new AdminError(400, message, field);
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(req);
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new AdminError(400, 'body must be JSON');
+  }
+}
+
+/** The full simulated state of a number, minus the PIN itself. */
+export function phoneNumberView(record: PhoneNumberRecord, now: number, policy: RateLimitPolicy) {
+  const rateLimits = Object.fromEntries(
+    RATE_LIMITED_ENDPOINTS.map((endpoint) => {
+      const blockedUntil = activeBlock(record.rate[endpoint], now);
+      return [
+        endpoint,
+        {
+          callsInWindow: callsInWindow(record.rate[endpoint], now, policy.windowMs),
+          blockedUntil: blockedUntil === null ? null : new Date(blockedUntil).toISOString(),
+        },
+      ];
+    }),
+  );
+  return {
+    id: record.id,
+    waba_id: record.waba_id,
+    display_phone_number: record.display_phone_number,
+    verified_name: record.verified_name,
+    status: record.status,
+    code_verification_status: record.code_verification_status,
+    name_status: record.name_status,
+    platform_type: record.platform_type,
+    quality_rating: record.quality_rating,
+    throughput: { level: 'STANDARD' },
+    account_mode: record.account_mode,
+    messaging_limit_tier: record.messaging_limit_tier,
+    last_onboarded_time:
+      record.last_onboarded_time === null ? null : new Date(record.last_onboarded_time).toISOString(),
+    is_pin_enabled: record.pin_hash !== null,
+    data_localization_region: record.data_localization_region,
+    rateLimits,
+  };
+}
+
+/** Returns the HTTP status sent, for the server's one-line log. */
+export async function handleAdminRequest(
+  deps: AdminApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<number> {
+  try {
+    const [status, body] = await route(deps, req.method ?? 'GET', url, req);
+    sendJson(res, status, body);
+    return status;
+  } catch (err) {
+    if (!(err instanceof AdminError)) throw err;
+    sendJson(res, err.status, { error: { message: err.message, field: err.field } });
+    return err.status;
+  }
+}
+
+async function route(
+  deps: AdminApiDeps,
+  method: string,
+  url: URL,
+  req: IncomingMessage,
+): Promise<[number, unknown]> {
+  const { state, faults, requests, policy } = deps;
+  const path = url.pathname.replace(/\/+$/, '');
+  const view = (r: PhoneNumberRecord) => phoneNumberView(r, state.clock.now(), policy);
+
+  if (path === '/_sim/phone-numbers') {
+    if (method === 'GET') return [200, { phone_numbers: state.list().map(view) }];
+    if (method === 'POST') {
+      const input = parseWith(SeedPhoneNumberInput, await readJsonBody(req));
+      return [201, view(state.upsert(input))];
+    }
+  }
+
+  const numberMatch = /^\/_sim\/phone-numbers\/([^/]+)$/.exec(path);
+  if (numberMatch?.[1] !== undefined && method === 'GET') {
+    const record = state.get(decodeURIComponent(numberMatch[1]));
+    if (record === undefined) throw new AdminError(404, `no phone number with id ${numberMatch[1]}`, 'id');
+    return [200, view(record)];
+  }
+
+  if (path === '/_sim/requests' && method === 'GET') {
+    const query = parseWith(RequestsQuery, Object.fromEntries(url.searchParams));
+    return [
+      200,
+      { requests: requests.list({ phoneNumberId: query.phone_number_id, endpoint: query.endpoint }) },
+    ];
+  }
+
+  if (path === '/_sim/clock') {
+    if (method === 'GET') return [200, { now: state.clock.nowIso() }];
+    if (method === 'POST') {
+      const input = parseWith(ClockInput, await readJsonBody(req));
+      if (input.advanceMs !== undefined) state.clock.advance(input.advanceMs);
+      else if (input.set !== undefined)
+        state.clock.set(typeof input.set === 'number' ? input.set : Date.parse(input.set));
+      state.save();
+      return [200, { now: state.clock.nowIso() }];
+    }
+  }
+
+  if (path === '/_sim/faults') {
+    if (method === 'GET') return [200, { faults: faults.list() }];
+    if (method === 'POST') {
+      const input = parseWith(SetFaultsInput, await readJsonBody(req));
+      faults.set(input.faults, input.mode);
+      return [200, { faults: faults.list() }];
+    }
+    if (method === 'DELETE') {
+      faults.clear();
+      return [200, { faults: [] }];
+    }
+  }
+
+  if (path === '/_sim/reset' && method === 'POST') {
+    const input = parseWith(ResetInput, await readJsonBody(req));
+    const seed = input.seed ?? deps.defaultSeed;
+    faults.clear();
+    requests.clear();
+    state.reset(seed);
+    return [200, { seed, phone_numbers: state.list().map(view), now: state.clock.nowIso() }];
+  }
+
+  throw new AdminError(404, `no admin route ${method} ${path}`);
+}

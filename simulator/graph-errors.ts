@@ -1,0 +1,142 @@
+// Meta's Graph error envelope and the legacy code → HTTP status table (reference doc §8).
+import { randomBytes } from 'node:crypto';
+
+export interface GraphErrorBody {
+  error: {
+    message: string;
+    type: string;
+    code: number;
+    error_data: { messaging_product: 'whatsapp'; details: string };
+    error_subcode?: number;
+    fbtrace_id: string;
+  };
+}
+
+/** A Graph-level failure; the request handler turns it into the envelope. */
+export class GraphError extends Error {
+  constructor(
+    readonly code: number,
+    /** The full `message` field. Most errors use `(#code) Title`; see `titled()`. */
+    readonly graphMessage: string,
+    readonly details: string,
+    readonly subcode?: number,
+    readonly type = 'OAuthException',
+  ) {
+    super(graphMessage);
+  }
+
+  static titled(code: number, title: string, details: string, subcode?: number): GraphError {
+    return new GraphError(code, `(#${code}) ${title}`, details, subcode);
+  }
+
+  get httpStatus(): number {
+    return httpStatusForCode(this.code);
+  }
+
+  toBody(): GraphErrorBody {
+    return {
+      error: {
+        message: this.graphMessage,
+        type: this.type,
+        code: this.code,
+        error_data: { messaging_product: 'whatsapp', details: this.details },
+        ...(this.subcode !== undefined ? { error_subcode: this.subcode } : {}),
+        fbtrace_id: newTraceId(),
+      },
+    };
+  }
+}
+
+/** Legacy (pre-2025) mapping; clients must not branch on it, but it is what Graph used to send. */
+export function httpStatusForCode(code: number): number {
+  if (code === 0 || code === 190) return 401;
+  if (code === 10 || (code >= 200 && code <= 299) || code === 368 || code === 131031 || code === 131005) {
+    return 403;
+  }
+  if ([3, 131000, 131016, 131045, 131057, 133000].includes(code)) return 500;
+  if (code === 2 || code === 133004) return 503;
+  return 400;
+}
+
+export function newTraceId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+// Catalogue of the errors the simulator emits, so messages stay identical everywhere.
+
+export const graphErrors = {
+  invalidToken: () =>
+    GraphError.titled(
+      190,
+      'Invalid OAuth 2.0 Access Token',
+      'The access token is missing, invalid or expired.',
+    ),
+
+  /** Graph's reply for an unknown object, an unsupported edge or a missing version (code 100, subcode 33). */
+  unsupportedRequest: (method: string, objectId: string) =>
+    new GraphError(
+      100,
+      `Unsupported ${method.toLowerCase()} request. Object with ID '${objectId}' does not exist, cannot be loaded ` +
+        'due to missing permissions, or does not support this operation. Please read the Graph API documentation ' +
+        'at https://developers.facebook.com/docs/graph-api',
+      'The object or edge does not exist, or the access token cannot reach it.',
+      33,
+      'GraphMethodException',
+    ),
+
+  nonexistingField: (field: string) =>
+    GraphError.titled(
+      100,
+      `Tried accessing nonexisting field (${field}) on node type (WhatsAppBusinessPhoneNumber)`,
+      `The field ${field} does not exist on a WhatsApp Business phone number.`,
+    ),
+
+  invalidParameter: (title: string, details: string) => GraphError.titled(100, title, details),
+
+  cannotCreateCertificate: () =>
+    GraphError.titled(
+      100,
+      'Cannot Create Certificate',
+      'The display name has no usable certificate (name_status is NONE or EXPIRED). Register again once the display name is approved.',
+      2388001,
+    ),
+
+  pinMismatch: () =>
+    GraphError.titled(
+      133005,
+      'Two step verification PIN Mismatch',
+      'The PIN in the request does not match the two-step verification PIN of this phone number.',
+    ),
+
+  verificationNeeded: () =>
+    GraphError.titled(
+      133006,
+      'Phone number re-verification needed',
+      'The phone number needs to be verified before registering: request a code and verify it first.',
+    ),
+
+  registrationRateLimit: (endpoint: string, maxCalls: number, windowHours: number, blockedUntil: number) =>
+    GraphError.titled(
+      133016,
+      'Account register deregister rate limit exceeded',
+      `Rate limit hit for ${endpoint} requests on this phone number: at most ${maxCalls} requests in ${windowHours} ` +
+        `hours. Try again after ${new Date(blockedUntil).toISOString()}`,
+    ),
+
+  somethingWentWrong: () =>
+    GraphError.titled(
+      131000,
+      'Something went wrong',
+      'An unknown error occurred. Check the state before retrying.',
+    ),
+
+  appRequestLimit: () =>
+    GraphError.titled(4, 'Application request limit reached', 'The app has reached its API call rate limit.'),
+
+  wabaRateLimit: () =>
+    GraphError.titled(
+      80007,
+      'Rate limit issues',
+      'The WhatsApp Business Account has reached its rate limit.',
+    ),
+};

@@ -1,0 +1,51 @@
+// CLI entry: `tsx simulator/main.ts`. Configured through SIM_* environment variables.
+import { startSimulator } from './server';
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function envSeed(): 'default' | 'none' {
+  const raw = process.env.SIM_SEED;
+  if (raw === undefined || raw === '') return 'default';
+  if (raw === 'default' || raw === 'none') return raw;
+  throw new Error(`SIM_SEED must be "default" or "none", got "${raw}"`);
+}
+
+async function main(): Promise<void> {
+  const stateFile = process.env.SIM_STATE_FILE;
+  const sim = await startSimulator({
+    host: process.env.SIM_HOST || '127.0.0.1',
+    port: envInt('SIM_PORT', 8780),
+    accessToken: process.env.SIM_ACCESS_TOKEN || 'local-simulator-token',
+    ...(stateFile ? { stateFile } : {}),
+    seed: envSeed(),
+    log: (line) => console.log(line),
+  });
+  console.log(`simulator listening on ${sim.url}`);
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    sim.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('simulator: error while stopping', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`simulator: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,202 @@
+// The simulated WhatsApp Business phone-number node: stored shape, admin seeding input,
+// the Graph field projection and the default seed set (reference doc §7).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { formatGraphTime } from './clock';
+
+export const RATE_LIMITED_ENDPOINTS = ['register', 'deregister'] as const;
+export type RateLimitedEndpoint = (typeof RATE_LIMITED_ENDPOINTS)[number];
+
+/** The 14 local-storage regions accepted by /register (reference doc §6). */
+// prettier-ignore
+export const DATA_LOCALIZATION_REGIONS = [
+  'AU', 'ID', 'IN', 'JP', 'SG', 'KR', 'DE', 'CH', 'GB', 'BR', 'BH', 'ZA', 'AE', 'CA',
+] as const;
+
+// prettier-ignore
+export const NumberStatus = z.enum([
+  'PENDING', 'CONNECTED', 'DISCONNECTED', 'FLAGGED', 'RESTRICTED', 'BANNED',
+  'RATE_LIMITED', 'MIGRATED', 'DELETED', 'UNKNOWN', 'UNVERIFIED',
+]);
+export const CodeVerificationStatus = z.enum(['VERIFIED', 'NOT_VERIFIED', 'EXPIRED']);
+// prettier-ignore
+export const NameStatus = z.enum([
+  'APPROVED', 'AVAILABLE_WITHOUT_REVIEW', 'DECLINED', 'EXPIRED', 'PENDING_REVIEW', 'NONE',
+]);
+export const PlatformType = z.enum(['CLOUD_API', 'ON_PREMISE', 'NOT_APPLICABLE']);
+export const QualityRating = z.enum(['GREEN', 'YELLOW', 'RED', 'NA', 'UNKNOWN']);
+export const AccountMode = z.enum(['LIVE', 'SANDBOX']);
+// prettier-ignore
+export const MessagingLimitTier = z.enum([
+  'TIER_50', 'TIER_250', 'TIER_1K', 'TIER_10K', 'TIER_100K', 'TIER_UNLIMITED',
+]);
+export const DataLocalizationRegion = z.enum(DATA_LOCALIZATION_REGIONS);
+
+const digits = z.string().regex(/^\d+$/, 'must be a string of digits');
+const sixDigitPin = z.string().regex(/^\d{6}$/, 'must be exactly 6 digits');
+
+const EndpointRateState = z.object({
+  /** Simulator-time epoch ms of every call that counted toward the moving window. */
+  calls: z.array(z.number()),
+  blockedUntil: z.number().nullable(),
+});
+export type EndpointRateState = z.infer<typeof EndpointRateState>;
+
+/** What the simulator stores per number (also the state-file format). */
+export const PhoneNumberRecord = z.object({
+  id: digits,
+  waba_id: digits.nullable(),
+  display_phone_number: z.string(),
+  verified_name: z.string(),
+  status: NumberStatus,
+  code_verification_status: CodeVerificationStatus,
+  name_status: NameStatus,
+  platform_type: PlatformType,
+  quality_rating: QualityRating,
+  account_mode: AccountMode,
+  messaging_limit_tier: MessagingLimitTier,
+  last_onboarded_time: z.number().nullable(),
+  data_localization_region: DataLocalizationRegion.nullable(),
+  /** Only a hash is kept, so the PIN never sits in memory dumps or the state file in clear. */
+  pin_hash: z.string().nullable(),
+  rate: z.object({ register: EndpointRateState, deregister: EndpointRateState }),
+});
+export type PhoneNumberRecord = z.infer<typeof PhoneNumberRecord>;
+
+/** Body of `POST /_sim/phone-numbers`. Strict, so a typo fails loudly instead of seeding a default. */
+export const SeedPhoneNumberInput = z.strictObject({
+  id: digits,
+  waba_id: digits.optional(),
+  display_phone_number: z.string().min(1).optional(),
+  verified_name: z.string().min(1).optional(),
+  status: NumberStatus.default('PENDING'),
+  code_verification_status: CodeVerificationStatus.default('VERIFIED'),
+  name_status: NameStatus.default('APPROVED'),
+  platform_type: PlatformType.default('NOT_APPLICABLE'),
+  pin: sixDigitPin.optional(),
+  quality_rating: QualityRating.default('GREEN'),
+  account_mode: AccountMode.default('LIVE'),
+  messaging_limit_tier: MessagingLimitTier.default('TIER_250'),
+  data_localization_region: DataLocalizationRegion.optional(),
+});
+export type SeedPhoneNumberInput = z.input<typeof SeedPhoneNumberInput>;
+
+export function hashPin(phoneNumberId: string, pin: string): string {
+  return createHash('sha256').update(`${phoneNumberId}:${pin}`).digest('hex');
+}
+
+export function pinMatches(record: PhoneNumberRecord, pin: string): boolean {
+  if (record.pin_hash === null) return false;
+  const given = Buffer.from(hashPin(record.id, pin), 'hex');
+  const stored = Buffer.from(record.pin_hash, 'hex');
+  return given.length === stored.length && timingSafeEqual(given, stored);
+}
+
+/** Registered with Cloud API, i.e. what deregister undoes. */
+export function isRegistered(record: PhoneNumberRecord): boolean {
+  return record.platform_type === 'CLOUD_API' || record.status === 'CONNECTED';
+}
+
+export function emptyRateState(): PhoneNumberRecord['rate'] {
+  return { register: { calls: [], blockedUntil: null }, deregister: { calls: [], blockedUntil: null } };
+}
+
+/** A plausible US display number from the id's last 7 digits, e.g. `+1 555-456-7890`. */
+function displayNumberFor(id: string): string {
+  const last7 = id.padStart(7, '0').slice(-7);
+  return `+1 555-${last7.slice(0, 3)}-${last7.slice(3)}`;
+}
+
+export function createPhoneNumber(
+  input: z.output<typeof SeedPhoneNumberInput>,
+  now: number,
+): PhoneNumberRecord {
+  return {
+    id: input.id,
+    waba_id: input.waba_id ?? null,
+    display_phone_number: input.display_phone_number ?? displayNumberFor(input.id),
+    verified_name: input.verified_name ?? 'Simulated Business',
+    status: input.status,
+    code_verification_status: input.code_verification_status,
+    name_status: input.name_status,
+    platform_type: input.platform_type,
+    quality_rating: input.quality_rating,
+    account_mode: input.account_mode,
+    messaging_limit_tier: input.messaging_limit_tier,
+    last_onboarded_time: input.status === 'CONNECTED' || input.platform_type === 'CLOUD_API' ? now : null,
+    data_localization_region: input.data_localization_region ?? null,
+    pin_hash: input.pin === undefined ? null : hashPin(input.id, input.pin),
+    rate: emptyRateState(),
+  };
+}
+
+/** Fields `GET /{phone-number-id}` knows; anything else is a (#100) nonexisting field. */
+// prettier-ignore
+export const GRAPH_FIELDS = [
+  'id', 'display_phone_number', 'verified_name', 'status', 'code_verification_status', 'name_status',
+  'platform_type', 'quality_rating', 'throughput', 'account_mode', 'is_pin_enabled', 'messaging_limit_tier',
+  'last_onboarded_time',
+] as const;
+export type GraphField = (typeof GRAPH_FIELDS)[number];
+export const DEFAULT_GRAPH_FIELDS: readonly GraphField[] = [
+  'id',
+  'display_phone_number',
+  'verified_name',
+  'quality_rating',
+];
+
+export function isGraphField(name: string): name is GraphField {
+  return (GRAPH_FIELDS as readonly string[]).includes(name);
+}
+
+/** A field's value as Graph would print it; undefined means Graph omits it (no value). */
+export function graphFieldValue(record: PhoneNumberRecord, field: GraphField): unknown {
+  switch (field) {
+    case 'throughput':
+      return { level: 'STANDARD' };
+    case 'is_pin_enabled':
+      return record.pin_hash !== null;
+    case 'last_onboarded_time':
+      return record.last_onboarded_time === null ? undefined : formatGraphTime(record.last_onboarded_time);
+    default:
+      return record[field];
+  }
+}
+
+const DEFAULT_WABA_ID = '102290129340398';
+
+/** Seed `default`: one number per interesting starting state. */
+export function defaultSeedInputs(): SeedPhoneNumberInput[] {
+  return [
+    {
+      id: '1234567890',
+      waba_id: DEFAULT_WABA_ID,
+      display_phone_number: '+1 555-010-7890',
+      verified_name: 'Acme Support',
+    },
+    {
+      id: '1234567891',
+      waba_id: DEFAULT_WABA_ID,
+      display_phone_number: '+1 555-010-7891',
+      verified_name: 'Acme Sales',
+      status: 'CONNECTED',
+      platform_type: 'CLOUD_API',
+      pin: '123456',
+      messaging_limit_tier: 'TIER_1K',
+    },
+    {
+      id: '1234567892',
+      waba_id: DEFAULT_WABA_ID,
+      display_phone_number: '+1 555-010-7892',
+      verified_name: 'Acme Billing',
+      code_verification_status: 'NOT_VERIFIED',
+    },
+    {
+      id: '1234567893',
+      waba_id: DEFAULT_WABA_ID,
+      display_phone_number: '+1 555-010-7893',
+      verified_name: 'Acme Returns',
+      name_status: 'NONE',
+    },
+  ];
+}

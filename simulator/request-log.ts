@@ -1,0 +1,69 @@
+// In-memory log of Graph requests, for tests and the integration suite to assert on what the
+// "server" saw (counted toward the budget, applied to state, which fault fired).
+import type { FaultKind } from './faults';
+
+export type GraphEndpoint = 'get' | 'register' | 'deregister' | 'other';
+
+export interface RequestLogEntry {
+  seq: number;
+  /** Simulator time, ISO. */
+  at: string;
+  method: string;
+  /** Path without the query string (it may carry the token or a PIN). */
+  path: string;
+  endpoint: GraphEndpoint;
+  phoneNumberId: string | null;
+  status: number;
+  errorCode?: number;
+  errorSubcode?: number;
+  counted: boolean;
+  applied: boolean;
+  fault?: FaultKind;
+  /** Query + body parameters with secrets replaced by "***". */
+  params?: Record<string, unknown>;
+}
+
+const MAX_ENTRIES = 10_000;
+const SECRET_KEYS = new Set(['pin', 'password', 'access_token']);
+
+/** Replaces secret values at any depth; a PIN must never reach a log. */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) ? '***' : redactSecrets(v)]),
+    );
+  }
+  return value;
+}
+
+export interface RequestLogFilter {
+  phoneNumberId?: string;
+  endpoint?: string;
+}
+
+export class RequestLog {
+  private entries: RequestLogEntry[] = [];
+  private nextSeq = 1;
+
+  append(entry: Omit<RequestLogEntry, 'seq'>): RequestLogEntry {
+    const full = { seq: this.nextSeq++, ...entry };
+    this.entries.push(full);
+    // Bounded so a long benchmark run cannot grow memory without limit.
+    if (this.entries.length > MAX_ENTRIES) this.entries.splice(0, this.entries.length - MAX_ENTRIES);
+    return full;
+  }
+
+  list(filter: RequestLogFilter = {}): RequestLogEntry[] {
+    return this.entries.filter(
+      (e) =>
+        (filter.phoneNumberId === undefined || e.phoneNumberId === filter.phoneNumberId) &&
+        (filter.endpoint === undefined || e.endpoint === filter.endpoint),
+    );
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.nextSeq = 1;
+  }
+}

@@ -1,0 +1,149 @@
+// Starts the Graph API simulator: a plain node:http server routing /_sim/* to the admin API and
+// everything else to the Graph surface.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { handleAdminRequest } from './admin-api';
+import { FaultSchedule } from './faults';
+import { handleGraphRequest } from './graph-api';
+import { BodyTooLargeError, sendJson } from './http-io';
+import type { RateLimitPolicy } from './rate-limit';
+import { RequestLog } from './request-log';
+import { SimState, type SeedName } from './state-store';
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  accessToken: string;
+  stateFile?: string;
+  seed?: SeedName;
+  windowHours?: number;
+  requestsPerWindow?: number;
+  blockHours?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningSimulator {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const HOUR_MS = 3_600_000;
+const SECRET_QUERY_KEYS = new Set(['access_token', 'pin', 'password']);
+
+/** Timers behind latency and held responses; close() cancels them so nothing keeps the process alive. */
+class Timers {
+  private readonly pending = new Set<NodeJS.Timeout>();
+
+  delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        resolve();
+      }, ms);
+      this.pending.add(timer);
+    });
+  }
+
+  cancelAll(): void {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+  }
+}
+
+/** Path plus query for the log line, with token and PIN values masked. */
+function loggablePath(url: URL): string {
+  const query = [...url.searchParams]
+    .map(([k, v]) => `${k}=${SECRET_QUERY_KEYS.has(k) ? '***' : v}`)
+    .join('&');
+  return query === '' ? url.pathname : `${url.pathname}?${query}`;
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`simulator option ${name} must be a positive number`);
+  return value;
+}
+
+export async function startSimulator(opts: SimulatorOptions): Promise<RunningSimulator> {
+  if (opts.accessToken === '') throw new Error('simulator option accessToken must not be empty');
+  const host = opts.host ?? '127.0.0.1';
+  const defaultSeed = opts.seed ?? 'default';
+  const windowHours = positive('windowHours', opts.windowHours ?? 72);
+  const policy: RateLimitPolicy = {
+    windowMs: windowHours * HOUR_MS,
+    maxCallsPerWindow: positive('requestsPerWindow', opts.requestsPerWindow ?? 10),
+    blockMs: positive('blockHours', opts.blockHours ?? 72) * HOUR_MS,
+  };
+
+  const state = new SimState(opts.stateFile);
+  state.init(defaultSeed);
+  const faults = new FaultSchedule();
+  const requests = new RequestLog();
+  const timers = new Timers();
+  const log = opts.log;
+
+  const graphDeps = {
+    state,
+    faults,
+    requests,
+    policy,
+    accessToken: opts.accessToken,
+    delay: (ms: number) => timers.delay(ms),
+  };
+  const adminDeps = { state, faults, requests, policy, defaultSeed };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    let status: number;
+    let errorCode: number | undefined;
+    try {
+      if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
+        status = await handleAdminRequest(adminDeps, req, res, url);
+      } else {
+        ({ status, errorCode } = await handleGraphRequest(graphDeps, req, res, url));
+      }
+    } catch (err) {
+      status = err instanceof BodyTooLargeError ? 413 : 500;
+      if (!res.headersSent)
+        sendJson(res, status, { error: { message: `simulator: ${(err as Error).message}` } });
+    }
+    log?.(
+      `${req.method ?? '?'} ${loggablePath(url)} ${status}${errorCode !== undefined ? ` code=${errorCode}` : ''}`,
+    );
+  }
+
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => void handle(req, res));
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8780, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string')
+    throw new Error('simulator: unexpected server address');
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        timers.cancelAll();
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Held responses (timeout-after-apply) and keep-alive sockets would otherwise keep close() waiting.
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}

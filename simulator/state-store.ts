@@ -1,0 +1,106 @@
+// Numbers and clock offset, optionally persisted to a JSON file so a restarted simulator keeps
+// its numbers, PINs and register/deregister budgets. The request log and faults are not persisted.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { SimClock } from './clock';
+import {
+  createPhoneNumber,
+  defaultSeedInputs,
+  PhoneNumberRecord,
+  SeedPhoneNumberInput,
+} from './phone-numbers';
+
+export type SeedName = 'default' | 'none';
+
+const STATE_FILE_FORMAT = 'whatsapp-graph-simulator-state';
+
+const StateFileContent = z.object({
+  format: z.literal(STATE_FILE_FORMAT),
+  version: z.literal(1),
+  clockOffsetMs: z.number(),
+  phoneNumbers: z.array(PhoneNumberRecord),
+});
+
+export class SimState {
+  readonly clock = new SimClock();
+  private numbers = new Map<string, PhoneNumberRecord>();
+
+  constructor(private readonly stateFile?: string) {}
+
+  /** Loads the state file if it has content; otherwise seeds. Invalid content is an error, never silently dropped. */
+  init(seed: SeedName): void {
+    const raw = this.readStateFile();
+    if (raw === null) {
+      this.reset(seed);
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (err) {
+      throw new Error(`simulator state file ${this.stateFile} is not valid JSON: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const parsed = StateFileContent.safeParse(json);
+    if (!parsed.success) {
+      throw new Error(
+        `simulator state file ${this.stateFile} has an unexpected shape: ${parsed.error.message}`,
+      );
+    }
+    this.clock.set(Date.now() + parsed.data.clockOffsetMs);
+    this.numbers = new Map(parsed.data.phoneNumbers.map((n) => [n.id, n]));
+  }
+
+  reset(seed: SeedName): void {
+    this.clock.reset();
+    this.numbers.clear();
+    if (seed === 'default') {
+      for (const input of defaultSeedInputs()) this.upsert(input);
+    }
+    this.save();
+  }
+
+  get(id: string): PhoneNumberRecord | undefined {
+    return this.numbers.get(id);
+  }
+
+  list(): PhoneNumberRecord[] {
+    return [...this.numbers.values()];
+  }
+
+  /** Creates or replaces a number; replacing also forgets its request history and blocks. */
+  upsert(input: SeedPhoneNumberInput): PhoneNumberRecord {
+    const record = createPhoneNumber(SeedPhoneNumberInput.parse(input), this.clock.now());
+    this.numbers.set(record.id, record);
+    this.save();
+    return record;
+  }
+
+  /** Rewrites the state file (atomically, via rename) after every change. */
+  save(): void {
+    if (this.stateFile === undefined) return;
+    const content: z.infer<typeof StateFileContent> = {
+      format: STATE_FILE_FORMAT,
+      version: 1,
+      clockOffsetMs: this.clock.offset,
+      phoneNumbers: this.list(),
+    };
+    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const tmp = `${this.stateFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`);
+    renameSync(tmp, this.stateFile);
+  }
+
+  private readStateFile(): string | null {
+    if (this.stateFile === undefined) return null;
+    try {
+      const raw = readFileSync(this.stateFile, 'utf8');
+      return raw.trim() === '' ? null : raw;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// A complete stack for one test file: a real Temporal server (the dev server, or the Java time-skipping
+// server), the Graph simulator over real HTTP, and a worker with the real activities.
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  DefaultLogger,
+  type Worker,
+} from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { GraphClient } from '../../activities/graph-client';
+import { NumberLifecycleClient } from '../../client';
+import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { loadConfig, operationPolicy, ROOT_DIR, type AppConfig } from '../../worker/config';
+import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker';
+import { ensureSearchAttributes } from '../../worker/search-attributes';
+import { temporalCliExecutable, timeSkippingServerExecutable } from '../../scripts/temporal-binaries';
+import { SimulatorAdmin } from './simulator-admin';
+
+export const TEST_TOKEN = 'test-access-token';
+
+// Keep the SDK's own logs to warnings so test output stays readable.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export interface TestStack {
+  env: TestWorkflowEnvironment;
+  simulator: RunningSimulator;
+  sim: SimulatorAdmin;
+  config: AppConfig;
+  client: NumberLifecycleClient;
+  worker: Worker;
+  /** Waits for an operation's child run to exist, then for its result (time skips meanwhile). */
+  operationResult<T = unknown>(workflowId: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  timeSkipping?: boolean;
+  /** WA_* style overrides, e.g. { WA_GRAPH_REQUEST_TIMEOUT_MS: '1000' }. */
+  configEnv?: Record<string, string>;
+}
+
+let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
+async function workflowBundle() {
+  bundle ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
+  const env = options.timeSkipping
+    ? await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: timeSkippingServerExecutable() },
+      })
+    : await TestWorkflowEnvironment.createLocal({
+        server: { executable: temporalCliExecutable(), searchAttributes: ALL_SEARCH_ATTRIBUTES },
+      });
+  if (options.timeSkipping) await ensureSearchAttributes(env.connection, 'default');
+
+  const simulator = await startSimulator({ port: 0, accessToken: TEST_TOKEN, seed: 'none' });
+  const sim = new SimulatorAdmin(simulator.url);
+  const address = env.connection.options.address ?? '127.0.0.1:7233';
+  const config = loadConfig({
+    file: path.join(ROOT_DIR, 'temporal.yaml'),
+    env: {
+      WA_TEMPORAL_ADDRESS: address,
+      WA_TEMPORAL_TASK_QUEUE: `test-${process.pid}`,
+      WA_GRAPH_BASE_URL: simulator.url,
+      WA_GRAPH_REQUEST_TIMEOUT_MS: '2000',
+      WA_POLICY_TRANSIENT_BACKOFF_SECONDS: '0.2',
+      ...options.configEnv,
+    },
+  });
+
+  let worker: Worker;
+  if (options.timeSkipping) {
+    // The time-skipping server moves workflow time forward; keep the simulator's clock in step with it
+    // so Meta's 72-hour rules see the same time the workflows do.
+    const graph = new GraphClient({
+      baseUrl: simulator.url,
+      apiVersion: config.graph.apiVersion,
+      accessToken: TEST_TOKEN,
+      timeoutMs: config.graph.requestTimeoutMs,
+      blockMs: operationPolicy(config).blockMs,
+    });
+    const real = createActivities({ graph, policy: () => operationPolicy(config) });
+    const synced = Object.fromEntries(
+      Object.entries(real).map(([name, fn]) => [
+        name,
+        async (...args: unknown[]) => {
+          await sim.setClock(Context.current().info.currentAttemptScheduledTimestampMs);
+          return (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+        },
+      ]),
+    );
+    const { Worker: W } = await import('@temporalio/worker');
+    worker = await W.create({
+      connection: env.nativeConnection,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: synced,
+    });
+  } else {
+    worker = await createWorker({
+      config,
+      connection: env.nativeConnection as NativeConnection,
+      accessToken: TEST_TOKEN,
+      workflowBundle: await workflowBundle(),
+    });
+  }
+  const client = await NumberLifecycleClient.connect({ config, client: env.client });
+  const running = worker.run();
+  return {
+    env,
+    simulator,
+    sim,
+    config,
+    client,
+    worker,
+    async operationResult<T>(workflowId: string): Promise<T> {
+      const handle = env.client.workflow.getHandle(workflowId);
+      for (let i = 0; ; i++) {
+        try {
+          await handle.describe();
+          break;
+        } catch (err) {
+          if (i > 200) throw err; // queued behind another operation for more than ~20 s
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      return handle.result() as Promise<T>;
+    },
+    async stop() {
+      worker.shutdown();
+      await running;
+      await simulator.close();
+      await env.teardown();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// Budget rules on the time-skipping server: 72-hour waits take no real time. Real activities talk to the
+// simulator over HTTP, and the simulator's clock follows the server's (see test/helpers/stack.ts).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { operationPolicy } from '../../worker/config';
+import { getStateQuery } from '../../workflows/messages';
+import type { OperationReport } from '../../domain/operations';
+import { lifecycleWorkflowId } from '../../domain/phone-number';
+import { startTestStack, TEST_TOKEN, type TestStack } from '../helpers/stack';
+
+const HOUR = 3_600_000;
+let stack: TestStack;
+
+before(async () => {
+  stack = await startTestStack({ timeSkipping: true });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+async function seedUnregistered(id: string, extra: Record<string, unknown> = {}) {
+  await stack.sim.seed({ id, code_verification_status: 'VERIFIED', name_status: 'APPROVED', ...extra });
+}
+
+// result() on the time-skipping client lets the server skip time while the operation sleeps.
+const operationResult = (workflowId: string) => stack.operationResult<OperationReport>(workflowId);
+
+test('133016 from Meta: the operation waits out the 72-hour block on a durable timer, then registers', async () => {
+  const id = '5550000001';
+  await seedUnregistered(id, { pin: '123456' });
+  // Someone else spent the number's register budget: 10 requests just now, unknown to our ledger.
+  await stack.sim.setClock(await stack.env.currentTimeMs());
+  for (let i = 0; i < 10; i++) {
+    await fetch(`${stack.simulator.url}/v25.0/${id}/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messaging_product: 'whatsapp', pin: '000000' }), // wrong PIN: refused, but counted
+    });
+  }
+  const startedAt = await stack.env.currentTimeMs();
+  const ticket = await stack.client.requestOperation(id, { operation: 'register', pin: '123456' });
+  const report = await operationResult(ticket.workflowId);
+  assert.equal(report.outcome, 'completed');
+  assert.equal(report.registration, 'registered');
+  const ours = report.ledger.entries.filter((e) => e.endpoint === 'register');
+  assert.equal(ours.length, 2, 'one request refused with 133016, one accepted after the block');
+  assert.ok(ours[1]!.at - ours[0]!.at >= 72 * HOUR, 'the retry waited at least 72 hours');
+  assert.ok(report.ledger.blockedUntil.register! >= startedAt + 72 * HOUR);
+  const registers = await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' });
+  assert.deepEqual(
+    registers.slice(10).map((r) => r.errorCode ?? r.status),
+    [133016, 200],
+    'exactly one refused request, then success: no retry loop inside the block',
+  );
+  const number = await stack.sim.phoneNumber(id);
+  assert.equal(number.status, 'CONNECTED');
+});
+
+test('the 11th register inside 72 hours is not sent: the operation waits for the window', async () => {
+  const id = '5550000002';
+  await seedUnregistered(id);
+  const policy = operationPolicy(stack.config);
+  const now = await stack.env.currentTimeMs();
+  // Our own ledger: 10 register requests in the last 71..62 hours.
+  const entries = Array.from({ length: 10 }, (_, i) => ({
+    endpoint: 'register' as const,
+    at: now - (71 - i) * HOUR,
+  }));
+  await stack.env.client.workflow.start('phoneNumberLifecycle', {
+    workflowId: lifecycleWorkflowId(id),
+    taskQueue: stack.config.temporal.taskQueue,
+    args: [
+      {
+        phoneNumberId: id,
+        carried: {
+          ledger: { entries, blockedUntil: {} },
+          registration: 'not-registered',
+          sequence: 0,
+          queue: [],
+          recent: [],
+          lastFailed: false,
+        },
+      },
+    ],
+  });
+  {
+    const ticket = await stack.client.requestOperation(id, { operation: 'register', pin: '654321' });
+    // Until time moves, the operation must be waiting, and must not have sent a register.
+    let state;
+    for (let i = 0; i < 100; i++) {
+      state = await stack.env.client.workflow.getHandle(lifecycleWorkflowId(id)).query(getStateQuery);
+      if (state.currentOperation?.status === 'waiting') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(state?.state, 'waiting-for-rate-limit');
+    const expectedSlot = entries[0]!.at + policy.windowMs + policy.safetyMarginMs;
+    assert.equal(state?.currentOperation?.nextAttemptAt, new Date(expectedSlot).toISOString());
+    assert.deepEqual(await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' }), []);
+
+    const report = await operationResult(ticket.workflowId);
+    assert.equal(report.outcome, 'completed');
+    const [sent] = await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' });
+    assert.ok(
+      sent && Date.parse(sent.at) >= expectedSlot,
+      `register sent at ${sent?.at}, not before the free slot`,
+    );
+  }
+});
+
+test('unknown outcome (timeout after Meta applied it) + state shows registered: no second register', async () => {
+  const id = '5550000003';
+  await seedUnregistered(id);
+  await stack.sim.faults([
+    { endpoint: 'register', phoneNumberId: id, kind: 'timeout-after-apply', hangMs: 4000, count: 1 },
+  ]);
+  const ticket = await stack.client.requestOperation(id, { operation: 'register', pin: '123456' });
+  const report = await operationResult(ticket.workflowId);
+  assert.equal(report.outcome, 'completed');
+  const registers = await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' });
+  assert.equal(registers.length, 1, 'the timed-out register was read back, not repeated');
+  assert.equal(report.ledger.entries.length, 1);
+  await stack.sim.faults([]);
+});
+
+test('two commands on one number run one after the other', async () => {
+  const id = '5550000004';
+  await seedUnregistered(id);
+  {
+    const first = await stack.client.requestOperation(id, { operation: 'register', pin: '123456' });
+    const second = await stack.client.requestOperation(id, { operation: 'deregister' });
+    const joined = await stack.client.requestOperation(id, { operation: 'deregister' });
+    assert.equal(second.position, 1);
+    assert.equal(joined.joined, true, 'an identical request joins the queued one');
+    assert.equal(joined.operationId, second.operationId);
+    await operationResult(first.workflowId);
+    await operationResult(second.workflowId);
+    const a = await stack.env.client.workflow.getHandle(first.workflowId).describe();
+    const b = await stack.env.client.workflow.getHandle(second.workflowId).describe();
+    assert.ok(b.startTime.getTime() >= a.closeTime!.getTime(), 'deregister started after register closed');
+  }
+  const mutations = (await stack.sim.requests({ phoneNumberId: id })).filter((r) => r.endpoint !== 'get');
+  assert.deepEqual(
+    mutations.map((r) => r.endpoint),
+    ['register', 'deregister'],
+  );
+});
