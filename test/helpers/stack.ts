@@ -42,6 +42,8 @@ export interface StackOptions {
   timeSkipping?: boolean;
   /** WA_* style overrides, e.g. { WA_GRAPH_REQUEST_TIMEOUT_MS: '1000' }. */
   configEnv?: Record<string, string>;
+  /** Extra dev-server flags, e.g. dynamic config. */
+  devServerArgs?: string[];
 }
 
 let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
@@ -56,7 +58,11 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
         server: { executable: timeSkippingServerExecutable() },
       })
     : await TestWorkflowEnvironment.createLocal({
-        server: { executable: temporalCliExecutable(), searchAttributes: ALL_SEARCH_ATTRIBUTES },
+        server: {
+          executable: temporalCliExecutable(),
+          searchAttributes: ALL_SEARCH_ATTRIBUTES,
+          extraArgs: options.devServerArgs,
+        },
       });
   if (options.timeSkipping) await ensureSearchAttributes(env.connection, 'default');
 
