@@ -107,6 +107,21 @@ export class GraphClient {
     this.parse(successResponse, res, 'register response');
   }
 
+  /** v21+: local storage is a setting, changeable only while the number is deregistered (reference §6). */
+  async setLocalStorage(phoneNumberId: string, region: string | undefined): Promise<void> {
+    const storage_configuration = region
+      ? { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: region }
+      : { status: 'IN_COUNTRY_STORAGE_DISABLED' };
+    const res = await this.send({
+      method: 'POST',
+      path: `/${phoneNumberId}/settings`,
+      data: { storage_configuration },
+      // Idempotent and outside the register budget: safe to retry like a read.
+      mutation: false,
+    });
+    this.parse(successResponse, res, 'settings response');
+  }
+
   async deregister(phoneNumberId: string): Promise<void> {
     const res = await this.send({ method: 'POST', path: `/${phoneNumberId}/deregister`, mutation: true });
     this.parse(successResponse, res, 'deregister response');

@@ -55,6 +55,7 @@ export function createActivities(deps: { graph: GraphClient; policy: () => Opera
       };
     },
 
+    /** `region` is sent on register only with the register-field mechanism (Graph v20 and older). */
     async registerPhoneNumber(
       phoneNumberId: string,
       params: { pin: string; region?: string },
@@ -65,6 +66,11 @@ export function createActivities(deps: { graph: GraphClient; policy: () => Opera
           ...(params.region ? { data_localization_region: params.region } : {}),
         }),
       );
+    },
+
+    /** v21+: turns local storage on in `region`, or off; only while the number is deregistered. */
+    async configureLocalStorage(phoneNumberId: string, region: string | undefined): Promise<void> {
+      await graphCall(() => graph.setLocalStorage(phoneNumberId, region));
     },
 
     async deregisterPhoneNumber(phoneNumberId: string): Promise<void> {

@@ -43,7 +43,11 @@ export interface OperationInput<R extends OperationRequest = OperationRequest> {
   policy: OperationPolicy;
 }
 
+export type RegionMechanism = 'register-field' | 'settings';
+
 export interface OperationPolicy extends LedgerPolicy {
+  /** How the region is set on register, from the Graph API version (reference §6). */
+  regionMechanism: RegionMechanism;
   /** How many 133016 blocks an operation waits out before it gives up. */
   maxLockoutWaits: number;
   /** How many times a transient Graph error (throttling, 5xx, unknown outcome read back as not done) is retried. */

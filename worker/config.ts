@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { OperationPolicy } from '../domain/operations';
+import type { OperationPolicy, RegionMechanism } from '../domain/operations';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
   error: 'must be true or false',
@@ -48,6 +48,9 @@ export const configSchema = z
         accessTokenFile: optionalText,
         requestTimeoutMs: positiveInt,
         maxRequestsPerSecond: z.coerce.number({ error: 'must be a number' }).positive('must be > 0'),
+        regionMechanism: z.enum(['auto', 'register-field', 'settings'], {
+          error: 'must be auto, register-field or settings',
+        }),
       })
       .strict(),
     policy: z
@@ -146,7 +149,18 @@ export function operationPolicy(config: AppConfig): OperationPolicy {
     maxLockoutWaits: config.policy.maxLockoutWaits,
     maxTransientRetries: config.policy.maxTransientRetries,
     transientBackoffMs: config.policy.transientBackoffSeconds * 1000,
+    regionMechanism: regionMechanism(config),
   };
+}
+
+/**
+ * How a data-localization region is set (reference §6): up to v20 as `data_localization_region` on
+ * register; from v21 Meta moved it to POST /{id}/settings, set while the number is deregistered.
+ */
+export function regionMechanism(config: AppConfig): RegionMechanism {
+  if (config.graph.regionMechanism !== 'auto') return config.graph.regionMechanism;
+  const major = Number(config.graph.apiVersion.slice(1).split('.')[0]);
+  return major <= 20 ? 'register-field' : 'settings';
 }
 
 /** The Graph access token, from the env var (or file) the config names. Never logged. */

@@ -1,8 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-/** Reads are safe to repeat: Temporal retries them (the activity marks hopeless errors non-retryable). */
-export const reads = proxyActivities<Pick<Activities, 'readPhoneNumber'>>({
+/** Reads (and the idempotent local-storage setting) are safe to repeat: Temporal retries them (the activity marks hopeless errors non-retryable). */
+export const reads = proxyActivities<Pick<Activities, 'readPhoneNumber' | 'configureLocalStorage'>>({
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '1 second',

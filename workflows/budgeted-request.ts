@@ -21,6 +21,8 @@ export interface BudgetedRequest {
   endpoint: BudgetedEndpoint;
   /** Sends the request (one activity attempt). */
   send(): Promise<void>;
+  /** Runs once, right before the first request is sent (not when the effect already holds). */
+  beforeFirstSend?(): Promise<void>;
   /** Reads the number and says whether the request's effect already holds. */
   alreadyDone(): Promise<boolean>;
   /** Registration once the effect holds. */
@@ -75,6 +77,7 @@ export async function runBudgetedRequest(
   if (await req.alreadyDone())
     return report({ outcome: 'already-done', registration: req.registrationWhenDone });
 
+  await req.beforeFirstSend?.();
   let lockoutWaits = 0;
   let retries = 0;
   for (;;) {

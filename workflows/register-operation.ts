@@ -12,11 +12,20 @@ export async function registerOperation(input: OperationInput<RegisterRequest>):
     { key: WaPhoneNumberId, value: phoneNumberId },
     { key: WaOperation, value: 'register' },
   ]);
+  const viaSettings = request.region !== undefined && input.policy.regionMechanism === 'settings';
   return runBudgetedRequest(input, {
     endpoint: 'register',
     registrationWhenDone: 'registered',
     progress: new OperationProgressReporter(input.operationId, 'registering'),
-    send: () => mutations.registerPhoneNumber(phoneNumberId, { pin: request.pin, region: request.region }),
+    // v21+: the region is a setting made while deregistered; register then keeps it.
+    beforeFirstSend: viaSettings
+      ? () => reads.configureLocalStorage(phoneNumberId, request.region)
+      : undefined,
+    send: () =>
+      mutations.registerPhoneNumber(phoneNumberId, {
+        pin: request.pin,
+        region: viaSettings ? undefined : request.region,
+      }),
     alreadyDone: async () => (await reads.readPhoneNumber(phoneNumberId)).registration === 'registered',
   });
 }

@@ -93,7 +93,10 @@ test('bad input is refused before any Graph request, by the client and by the wo
     assert.equal(err.field, 'pin');
     return true;
   });
-  await assert.rejects(stack.client.requestOperation('12ab', { operation: 'deregister' }), /phoneNumberId: must be all digits/);
+  await assert.rejects(
+    stack.client.requestOperation('12ab', { operation: 'deregister' }),
+    /phoneNumberId: must be all digits/,
+  );
   // A caller that skips our client (another language, say) meets the same rules in the update validator.
   const start = new WithStartWorkflowOperation('phoneNumberLifecycle', {
     workflowId: lifecycleWorkflowId(id),
@@ -139,7 +142,9 @@ test('the ledger survives continue-as-new, and runs are searchable by our search
   assert.equal(state?.ledger.entries.filter((e) => e.endpoint === 'deregister').length, 3);
   // With suggestContinueAsNew=30 the lifecycle has moved to a new run by now.
   const runs = [];
-  for await (const wf of stack.env.client.workflow.list({ query: `WorkflowId = "${lifecycleWorkflowId(id)}"` })) {
+  for await (const wf of stack.env.client.workflow.list({
+    query: `WorkflowId = "${lifecycleWorkflowId(id)}"`,
+  })) {
     runs.push(wf.runId);
   }
   assert.ok(runs.length > 1, `expected continue-as-new, saw ${runs.length} run(s)`);
