@@ -1,6 +1,6 @@
 // wa-number: start, join and watch operations on WhatsApp Business phone numbers.
 // Exit codes: 0 done (or started), 1 operation failed, 2 bad input, 3 Temporal unreachable.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { parseInput, InputError } from '../domain/validation';
 import { ConfigError, loadConfig, operationPolicy } from '../worker/config';
@@ -52,42 +52,57 @@ async function runOperation(
   });
 }
 
+interface OperationOptions extends OutputOptions {
+  requestedBy?: string;
+  waba?: string;
+}
+
+/** Options every operation command takes. */
+function withOperationOptions(command: Command): Command {
+  const options = [
+    new Option('--requested-by <name>', 'who asks, shown in the Temporal UI'),
+    new Option('--waba <id>', 'the WhatsApp Business Account ID (searchable as WaWabaId)'),
+    new Option('--wait', 'wait until the operation has finished and print its outcome'),
+    new Option('--json', 'print JSON'),
+  ];
+  for (const option of options) command.addOption(option);
+  return command;
+}
+
+function commonFields(o: OperationOptions): { requestedBy?: string; wabaId?: string } {
+  return { ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}), ...(o.waba ? { wabaId: o.waba } : {}) };
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('wa-number')
     .description('Durable lifecycle operations for WhatsApp Business (Cloud API) phone numbers')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
 
-  program
-    .command('register')
+  withOperationOptions(program.command('register'))
     .description('register the number for Cloud API (start, or join an identical queued/running request)')
     .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
     .option('--pin-env <var>', 'environment variable holding the 6-digit two-step PIN')
     .option('--pin-file <file>', 'file holding the PIN (otherwise it is read from standard input)')
     .option('--region <code>', "data-localization region, one of Meta's 14 codes (e.g. DE)")
-    .option('--requested-by <name>', 'who asks, shown in the Temporal UI')
-    .option('--wait', 'wait until the operation has finished and print its outcome')
-    .option('--json', 'print JSON')
-    .action(async (phoneNumberId: string, o: OutputOptions & Record<string, string | undefined>) => {
-      parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
-      const pin = parseInput(pinSchema, await readSecret('pin', { env: o.pinEnv, file: o.pinFile }), 'pin');
-      const request: OperationRequest = { operation: 'register', pin };
-      if (o.region !== undefined) request.region = o.region as typeof request.region;
-      if (o.requestedBy) request.requestedBy = o.requestedBy;
-      setExit(await runOperation(phoneNumberId, request, o));
-    });
+    .action(
+      async (
+        phoneNumberId: string,
+        o: OperationOptions & { pinEnv?: string; pinFile?: string; region?: string },
+      ) => {
+        parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+        const pin = parseInput(pinSchema, await readSecret('pin', { env: o.pinEnv, file: o.pinFile }), 'pin');
+        const request: OperationRequest = { operation: 'register', pin, ...commonFields(o) };
+        if (o.region !== undefined) request.region = o.region as typeof request.region;
+        setExit(await runOperation(phoneNumberId, request, o));
+      },
+    );
 
-  program
-    .command('deregister')
+  withOperationOptions(program.command('deregister'))
     .description('deregister the number from Cloud API')
     .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
-    .option('--requested-by <name>', 'who asks, shown in the Temporal UI')
-    .option('--wait', 'wait until the operation has finished and print its outcome')
-    .option('--json', 'print JSON')
-    .action(async (phoneNumberId: string, o: OutputOptions & { requestedBy?: string }) => {
-      const request: OperationRequest = { operation: 'deregister' };
-      if (o.requestedBy) request.requestedBy = o.requestedBy;
-      setExit(await runOperation(phoneNumberId, request, o));
+    .action(async (phoneNumberId: string, o: OperationOptions) => {
+      setExit(await runOperation(phoneNumberId, { operation: 'deregister', ...commonFields(o) }, o));
     });
 
   program

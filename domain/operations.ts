@@ -12,6 +12,11 @@ export type OperationKind = (typeof OPERATION_KINDS)[number];
 const common = {
   /** Who asked, shown in the UI (a user name, a service name). */
   requestedBy: z.string().max(100).optional(),
+  /** The WhatsApp Business Account that owns the number, when the caller knows it (search attribute WaWabaId). */
+  wabaId: z
+    .string()
+    .regex(/^\d{1,32}$/, 'must be all digits (the WABA ID)')
+    .optional(),
 };
 
 export const registerRequestSchema = z

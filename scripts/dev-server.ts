@@ -14,6 +14,7 @@ export interface DevServerOptions {
   dbFile?: string; // omitted: in memory
   namespace: string;
   extraArgs?: string[];
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
 
 export interface RunningDevServer {
@@ -24,7 +25,7 @@ export interface RunningDevServer {
 
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port)];
-  args.push('--namespace', options.namespace, '--log-level', 'warn');
+  args.push('--namespace', options.namespace, '--log-level', options.logLevel ?? 'error');
   args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
@@ -39,7 +40,10 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     'frontend.enableServerVersionCheck=false',
     ...(options.extraArgs ?? []),
   );
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Own process group: a terminal's Ctrl-C reaches us, and we stop the server last, after the worker.
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = `127.0.0.1:${options.port}`;
 
@@ -71,6 +75,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      process.off('exit', killOnExit);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { OperationInput, OperationReport } from '../domain/operations';
-import { WaOperation, WaPhoneNumberId } from '../domain/search-attributes';
+import { WaOperation, WaPhoneNumberId, WaWabaId } from '../domain/search-attributes';
 import { reads, mutations } from './activity-proxies';
 import { runBudgetedRequest } from './budgeted-request';
 import { OperationProgressReporter } from './operation-progress';
@@ -11,6 +11,7 @@ export async function deregisterOperation(input: OperationInput): Promise<Operat
   upsertSearchAttributes([
     { key: WaPhoneNumberId, value: phoneNumberId },
     { key: WaOperation, value: 'deregister' },
+    ...(input.request.wabaId ? [{ key: WaWabaId, value: input.request.wabaId }] : []),
   ]);
   return runBudgetedRequest(input, {
     endpoint: 'deregister',

@@ -24,7 +24,13 @@ import {
   type RegisterRequest,
 } from '../domain/operations';
 import { operationWorkflowId } from '../domain/phone-number';
-import { WaLifecycleState, WaNextAttemptAt, WaOperation, WaPhoneNumberId } from '../domain/search-attributes';
+import {
+  WaLifecycleState,
+  WaNextAttemptAt,
+  WaOperation,
+  WaPhoneNumberId,
+  WaWabaId,
+} from '../domain/search-attributes';
 import { InputError, parseInput } from '../domain/validation';
 import { settings } from './activity-proxies';
 import { workflowNow } from './clock';
@@ -52,6 +58,7 @@ export interface CarriedLifecycleState {
   queue: QueuedOperation[];
   recent: OperationSummary[];
   lastFailed: boolean;
+  wabaId?: string;
 }
 
 export interface LifecycleInput {
@@ -72,6 +79,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   const queue: QueuedOperation[] = [...(carried?.queue ?? [])];
   const recent: OperationSummary[] = [...(carried?.recent ?? [])];
   let lastFailed = carried?.lastFailed ?? false;
+  let wabaId = carried?.wabaId;
   let current: QueuedOperation | undefined;
 
   const state = (): LifecycleState => {
@@ -92,6 +100,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       { key: WaLifecycleState, value: state() },
       { key: WaOperation, value: current?.request.operation ?? null },
       { key: WaNextAttemptAt, value: nextAttemptAt ? new Date(nextAttemptAt) : null },
+      ...(wabaId ? [{ key: WaWabaId, value: wabaId }] : []),
     ]);
     const lines = [`**${state()}** (registration: ${registration})`];
     if (current) {
@@ -154,6 +163,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     requestOperationUpdate,
     (raw) => {
       const request = parseInput(operationRequestSchema, raw);
+      wabaId = request.wabaId ?? wabaId;
       const last = tail();
       if (last && sameRequest(last.request, request)) return ticket(last, true);
       sequence += 1;
@@ -219,6 +229,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       queue,
       recent,
       lastFailed,
+      wabaId,
     },
   });
 }

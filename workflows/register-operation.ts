@@ -1,6 +1,6 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { OperationInput, OperationReport, RegisterRequest } from '../domain/operations';
-import { WaOperation, WaPhoneNumberId } from '../domain/search-attributes';
+import { WaOperation, WaPhoneNumberId, WaWabaId } from '../domain/search-attributes';
 import { reads, mutations } from './activity-proxies';
 import { runBudgetedRequest } from './budgeted-request';
 import { OperationProgressReporter } from './operation-progress';
@@ -11,6 +11,7 @@ export async function registerOperation(input: OperationInput<RegisterRequest>):
   upsertSearchAttributes([
     { key: WaPhoneNumberId, value: phoneNumberId },
     { key: WaOperation, value: 'register' },
+    ...(input.request.wabaId ? [{ key: WaWabaId, value: input.request.wabaId }] : []),
   ]);
   const viaSettings = request.region !== undefined && input.policy.regionMechanism === 'settings';
   return runBudgetedRequest(input, {

@@ -134,7 +134,7 @@ test('the ledger survives continue-as-new, and runs are searchable by our search
   await seed(id);
   const handle = stack.env.client.workflow.getHandle(lifecycleWorkflowId(id));
   for (let i = 0; i < 3; i++) {
-    await runToEnd(id, { operation: 'register', pin: '123456' });
+    await runToEnd(id, { operation: 'register', pin: '123456', wabaId: '102290129340398' });
     await runToEnd(id, { operation: 'deregister' });
   }
   const state = await stack.client.getState(id);
@@ -152,9 +152,16 @@ test('the ledger survives continue-as-new, and runs are searchable by our search
 
   const found = [];
   for await (const wf of stack.env.client.workflow.list({
-    query: `WaPhoneNumberId = "${id}" AND WaOperation = "register" AND ExecutionStatus = "Completed"`,
+    query: `WaPhoneNumberId = "${id}" AND WaWabaId = "102290129340398" AND WaOperation = "register" AND ExecutionStatus = "Completed"`,
   })) {
     found.push(wf.workflowId);
   }
-  assert.equal(found.length, 3, 'each register is its own run, findable by WaPhoneNumberId and WaOperation');
+  assert.equal(found.length, 3, 'each register is its own run, findable by number, WABA and operation');
+  const lifecycles = [];
+  for await (const wf of stack.env.client.workflow.list({
+    query: `WaWabaId = "102290129340398" AND WaLifecycleState = "deregistered" AND ExecutionStatus = "Running"`,
+  })) {
+    lifecycles.push(wf.workflowId);
+  }
+  assert.deepEqual(lifecycles, [lifecycleWorkflowId(id)], 'the number is listed by WABA and lifecycle state');
 });
