@@ -1,12 +1,19 @@
-// The /_sim admin API: seed and inspect numbers, read the request log, move the clock, set faults, reset.
+// The /_sim admin API: seed and inspect numbers, read the request log, move the clock, set faults,
+// switch simulator settings (strict version rules), reset.
 // No token: it stands for "what Meta's side looks like", which only tests and local tooling touch.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { SetFaultsInput, type FaultSchedule } from './faults';
 import { readBody, sendJson } from './http-io';
-import { RATE_LIMITED_ENDPOINTS, SeedPhoneNumberInput, type PhoneNumberRecord } from './phone-numbers';
+import {
+  RATE_LIMITED_ENDPOINTS,
+  SeedPhoneNumberInput,
+  storageRegion,
+  type PhoneNumberRecord,
+} from './phone-numbers';
 import { activeBlock, callsInWindow, type RateLimitPolicy } from './rate-limit';
-import type { RequestLog } from './request-log';
+import { GRAPH_ENDPOINTS, type RequestLog } from './request-log';
+import { UpdateSimSettingsInput, type SimSettings } from './sim-settings';
 import type { SeedName, SimState } from './state-store';
 
 export interface AdminApiDeps {
@@ -14,6 +21,7 @@ export interface AdminApiDeps {
   faults: FaultSchedule;
   requests: RequestLog;
   policy: RateLimitPolicy;
+  settings: SimSettings;
   defaultSeed: SeedName;
 }
 
@@ -43,7 +51,7 @@ const ResetInput = z.strictObject({ seed: z.enum(['default', 'none']).optional()
 
 const RequestsQuery = z.object({
   phone_number_id: z.string().optional(),
-  endpoint: z.enum(['get', 'register', 'deregister', 'other']).optional(),
+  endpoint: z.enum(GRAPH_ENDPOINTS).optional(),
 });
 
 function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
@@ -96,7 +104,9 @@ export function phoneNumberView(record: PhoneNumberRecord, now: number, policy: 
     last_onboarded_time:
       record.last_onboarded_time === null ? null : new Date(record.last_onboarded_time).toISOString(),
     is_pin_enabled: record.pin_hash !== null,
-    data_localization_region: record.data_localization_region,
+    storage_configuration: record.storage_configuration,
+    /** The in-country storage region in effect (or configured for the next register), else null. */
+    data_localization_region: storageRegion(record.storage_configuration),
     rateLimits,
   };
 }
@@ -125,7 +135,7 @@ async function route(
   url: URL,
   req: IncomingMessage,
 ): Promise<[number, unknown]> {
-  const { state, faults, requests, policy } = deps;
+  const { state, faults, requests, policy, settings } = deps;
   const path = url.pathname.replace(/\/+$/, '');
   const view = (r: PhoneNumberRecord) => phoneNumberView(r, state.clock.now(), policy);
 
@@ -177,11 +187,20 @@ async function route(
     }
   }
 
+  if (path === '/_sim/settings') {
+    if (method === 'GET') return [200, settings.list()];
+    if (method === 'POST') {
+      const input = parseWith(UpdateSimSettingsInput, await readJsonBody(req));
+      return [200, settings.update(input)];
+    }
+  }
+
   if (path === '/_sim/reset' && method === 'POST') {
     const input = parseWith(ResetInput, await readJsonBody(req));
     const seed = input.seed ?? deps.defaultSeed;
     faults.clear();
     requests.clear();
+    settings.reset();
     state.reset(seed);
     return [200, { seed, phone_numbers: state.list().map(view), now: state.clock.nowIso() }];
   }

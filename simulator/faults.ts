@@ -11,13 +11,14 @@ export const FAULT_KINDS = [
   'throttle',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-export type FaultEndpoint = 'get' | 'register' | 'deregister';
+export const FAULT_ENDPOINTS = ['get', 'register', 'deregister', 'settings'] as const;
+export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 
 export const DEFAULT_HANG_MS = 60_000;
 
 export const FaultRuleInput = z
   .strictObject({
-    endpoint: z.enum(['get', 'register', 'deregister', '*']),
+    endpoint: z.enum([...FAULT_ENDPOINTS, '*']),
     phoneNumberId: z.string().regex(/^\d+$/, 'must be a string of digits').optional(),
     kind: z.enum(FAULT_KINDS),
     probability: z.number().min(0).max(1).default(1),

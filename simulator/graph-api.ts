@@ -1,5 +1,6 @@
-// The Graph API surface: GET /{version}/{id}, POST /{version}/{id}/register, POST /{version}/{id}/deregister
-// (reference doc §1, §2, §7, §8). Decides an outcome, logs it, then sends it (possibly held back by a fault).
+// The Graph API surface: GET /{version}/{id}, POST /{version}/{id}/register, POST /{version}/{id}/deregister,
+// GET and POST /{version}/{id}/settings (reference doc §1, §2, §6, §7, §8, §9). Decides an outcome, logs it,
+// then sends it (possibly held back by a fault).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultSchedule, DEFAULT_HANG_MS, type FaultEndpoint, type FaultKind } from './faults';
 import { GraphError, graphErrors } from './graph-errors';
@@ -7,17 +8,22 @@ import { parseBodyParams, readBody, searchParamsToObject, sendJson, sendText, ty
 import {
   DATA_LOCALIZATION_REGIONS,
   DEFAULT_GRAPH_FIELDS,
+  DEFAULT_STORAGE,
+  NO_STORAGE_RETENTION_MINUTES,
   graphFieldValue,
   hashPin,
   isGraphField,
   isRegistered,
   pinMatches,
   type GraphField,
+  type DataLocalizationRegion,
   type PhoneNumberRecord,
   type RateLimitedEndpoint,
+  type StorageConfiguration,
 } from './phone-numbers';
 import { admitCall, recordCall, type RateLimitPolicy } from './rate-limit';
 import { redactSecrets, type GraphEndpoint, type RequestLog } from './request-log';
+import type { SimSettings } from './sim-settings';
 import type { SimState } from './state-store';
 
 export interface GraphApiDeps {
@@ -25,6 +31,7 @@ export interface GraphApiDeps {
   faults: FaultSchedule;
   requests: RequestLog;
   policy: RateLimitPolicy;
+  settings: SimSettings;
   accessToken: string;
   /** A wait that the server cancels on close(), so held requests never keep a process alive. */
   delay: (ms: number) => Promise<void>;
@@ -34,14 +41,23 @@ export interface GraphRoute {
   endpoint: GraphEndpoint;
   /** The object id segment as given (not necessarily digits), or null when the path has none. */
   nodeId: string | null;
+  /** Major Graph version from the path (`v25.0` → 25), or null when the path has none. */
+  version: number | null;
 }
 
-const VERSION_SEGMENT = /^v\d+\.0$/;
+/**
+ * v21.0 moved local storage from /register to POST /{id}/settings (reference doc §1, §6, §9): the
+ * settings edge exists from here on, and /register's storage parameters are deprecated.
+ */
+const SETTINGS_MIN_VERSION = 21;
+
+const VERSION_SEGMENT = /^v(\d+)\.0$/;
 const NUMERIC_ID = /^\d+$/;
 
 export function parseGraphRoute(method: string, pathname: string): GraphRoute {
   const segments = pathname.split('/').filter((s) => s !== '');
-  const hasVersion = segments[0] !== undefined && VERSION_SEGMENT.test(segments[0]);
+  const versionMatch = segments[0] === undefined ? null : VERSION_SEGMENT.exec(segments[0]);
+  const hasVersion = versionMatch !== null;
   const rest = hasVersion ? segments.slice(1) : segments;
   const nodeId = rest[0] ?? null;
   const edge = rest[1];
@@ -50,8 +66,9 @@ export function parseGraphRoute(method: string, pathname: string): GraphRoute {
     if (method === 'GET' && edge === undefined) endpoint = 'get';
     else if (method === 'POST' && edge === 'register') endpoint = 'register';
     else if (method === 'POST' && edge === 'deregister') endpoint = 'deregister';
+    else if ((method === 'GET' || method === 'POST') && edge === 'settings') endpoint = 'settings';
   }
-  return { endpoint, nodeId };
+  return { endpoint, nodeId, version: versionMatch?.[1] === undefined ? null : Number(versionMatch[1]) };
 }
 
 interface Outcome {
@@ -127,6 +144,8 @@ export async function handleGraphRequest(
     }
     if (fault?.kind === 'timeout-after-apply') holdMs = fault.hangMs ?? DEFAULT_HANG_MS;
     return handleEndpoint(deps, method, route.endpoint, route.nodeId ?? '', params, {
+      // A routed endpoint always has a version segment (see parseGraphRoute).
+      version: route.version ?? 0,
       bodyUnparseable: bodyParams === null,
       injectInternalError: fault?.kind === 'error-131000',
     });
@@ -166,6 +185,8 @@ const WWW_AUTHENTICATE = {
 };
 
 interface EndpointFlags {
+  /** Major Graph version of the call. */
+  version: number;
   bodyUnparseable: boolean;
   injectInternalError: boolean;
 }
@@ -190,7 +211,154 @@ function handleEndpoint(
       throw err;
     }
   }
+  if (endpoint === 'settings') return handleSettings(deps, method, record, params, flags);
   return handleLifecycleCall(deps, record, endpoint, params, flags);
+}
+
+/**
+ * GET/POST /{id}/settings, the storage_configuration part (reference doc §6). Not rate limited, so never
+ * counted toward the register/deregister budget.
+ */
+function handleSettings(
+  deps: GraphApiDeps,
+  method: string,
+  record: PhoneNumberRecord,
+  params: Params,
+  flags: EndpointFlags,
+): Outcome {
+  // Before v21.0 the edge did not exist for this: answer as Graph does for any unknown edge.
+  if (flags.version < SETTINGS_MIN_VERSION)
+    return errorOutcome(graphErrors.unsupportedRequest(method, record.id));
+  if (flags.injectInternalError) return errorOutcome(graphErrors.somethingWentWrong());
+  if (method === 'GET') {
+    // A copy: a held response must show the state at the time of the call.
+    const json = { storage_configuration: { ...record.storage_configuration } };
+    return { status: 200, json, counted: false, applied: false };
+  }
+  try {
+    const config = parseStorageConfiguration(params, flags.bodyUnparseable);
+    if (isRegistered(record)) throw graphErrors.storageChangeWhileRegistered();
+    const applied = JSON.stringify(config) !== JSON.stringify(record.storage_configuration);
+    if (applied) {
+      record.storage_configuration = config;
+      deps.state.save();
+    }
+    return { status: 200, json: { success: true }, counted: false, applied };
+  } catch (err) {
+    if (err instanceof GraphError) return errorOutcome(err);
+    throw err;
+  }
+}
+
+const STORAGE_INPUT_STATUSES = [
+  'IN_COUNTRY_STORAGE_ENABLED',
+  'IN_COUNTRY_STORAGE_DISABLED',
+  'NO_STORAGE_ENABLED',
+] as const;
+
+const STORAGE_USAGE =
+  'Send storage_configuration as {"status":"IN_COUNTRY_STORAGE_ENABLED","data_localization_region":"<code>"}, ' +
+  '{"status":"IN_COUNTRY_STORAGE_DISABLED"} or {"status":"NO_STORAGE_ENABLED","retention_minutes":60}.';
+
+/**
+ * The storage_configuration parameter: an object in JSON; in a form or query string either a
+ * JSON-encoded string (Graph's usual way for object parameters) or `storage_configuration[status]=...` keys.
+ */
+function storageConfigurationParam(params: Params): unknown {
+  const bracketed = Object.entries(params).flatMap(([key, value]) => {
+    const match = /^storage_configuration\[(\w+)\]$/.exec(key);
+    return match?.[1] === undefined ? [] : [[match[1], value] as const];
+  });
+  const raw = params.storage_configuration;
+  if (isBlank(raw) && bracketed.length > 0) return Object.fromEntries(bracketed);
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function isRegion(value: unknown): value is DataLocalizationRegion {
+  return (DATA_LOCALIZATION_REGIONS as readonly unknown[]).includes(value);
+}
+
+function invalidRegion(param: string): GraphError {
+  return graphErrors.invalidParameter(
+    `Param ${param} must be one of {${DATA_LOCALIZATION_REGIONS.join(', ')}}`,
+    'Use one of the supported local-storage country codes.',
+  );
+}
+
+/** No Storage's retention: only 60 minutes exists; a form sends it as the string "60". */
+function isNoStorageRetention(value: unknown): boolean {
+  return value === NO_STORAGE_RETENTION_MINUTES || value === String(NO_STORAGE_RETENTION_MINUTES);
+}
+
+function parseStorageConfiguration(params: Params, bodyUnparseable: boolean): StorageConfiguration {
+  if (bodyUnparseable) {
+    throw graphErrors.invalidParameter(
+      'Invalid parameter',
+      'The request body is neither valid JSON nor form data.',
+    );
+  }
+  const raw = storageConfigurationParam(params);
+  if (isBlank(raw)) {
+    throw graphErrors.invalidParameter('The parameter storage_configuration is required', STORAGE_USAGE);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw graphErrors.invalidParameter('Param storage_configuration must be a JSON object', STORAGE_USAGE);
+  }
+  const { status, data_localization_region: region, retention_minutes: retention } = raw as Params;
+  if (isBlank(status)) {
+    throw graphErrors.invalidParameter(
+      'The parameter storage_configuration[status] is required',
+      STORAGE_USAGE,
+    );
+  }
+  // Meta's pages disagree on the casing (guide: uppercase, REF/OAS: lowercase), so accept both.
+  const normalized = typeof status === 'string' ? status.trim().toUpperCase() : '';
+  const known = STORAGE_INPUT_STATUSES.find((s) => s === normalized);
+  if (known === undefined) {
+    throw graphErrors.invalidParameter(
+      `Param storage_configuration[status] must be one of {${STORAGE_INPUT_STATUSES.join(', ')}}`,
+      STORAGE_USAGE,
+    );
+  }
+  if (known !== 'IN_COUNTRY_STORAGE_ENABLED' && !isBlank(region)) {
+    throw graphErrors.invalidParameter(
+      `Param storage_configuration[data_localization_region] cannot be used with status ${known}`,
+      'A region applies only to IN_COUNTRY_STORAGE_ENABLED.',
+    );
+  }
+  if (known !== 'NO_STORAGE_ENABLED' && !isBlank(retention)) {
+    throw graphErrors.invalidParameter(
+      `Param storage_configuration[retention_minutes] cannot be used with status ${known}`,
+      'retention_minutes applies only to NO_STORAGE_ENABLED.',
+    );
+  }
+  switch (known) {
+    case 'IN_COUNTRY_STORAGE_ENABLED':
+      if (isBlank(region)) {
+        throw graphErrors.invalidParameter(
+          'The parameter storage_configuration[data_localization_region] is required',
+          'IN_COUNTRY_STORAGE_ENABLED needs the country code where data is stored at rest.',
+        );
+      }
+      if (!isRegion(region)) throw invalidRegion('storage_configuration[data_localization_region]');
+      return { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: region };
+    case 'NO_STORAGE_ENABLED':
+      if (!isNoStorageRetention(retention)) {
+        throw graphErrors.invalidParameter(
+          `Param storage_configuration[retention_minutes] must be ${NO_STORAGE_RETENTION_MINUTES}`,
+          `No Storage keeps data in transit for at most ${NO_STORAGE_RETENTION_MINUTES} minutes.`,
+        );
+      }
+      return { status: 'NO_STORAGE_ENABLED', retention_minutes: NO_STORAGE_RETENTION_MINUTES };
+    case 'IN_COUNTRY_STORAGE_DISABLED':
+      // Turning in-country storage off leaves nothing set: GET reports DEFAULT.
+      return { ...DEFAULT_STORAGE };
+  }
 }
 
 /** register / deregister: token and existence already checked; next the budget, then the endpoint's own rules. */
@@ -221,7 +389,12 @@ function handleLifecycleCall(
     }
     const applied =
       endpoint === 'register'
-        ? applyRegister(record, params, flags.bodyUnparseable, now)
+        ? applyRegister(record, params, {
+            bodyUnparseable: flags.bodyUnparseable,
+            now,
+            version: flags.version,
+            strictVersionRules: deps.settings.strictVersionRules,
+          })
         : applyDeregister(record);
     return { status: 200, json: { success: true }, counted: true, applied };
   } catch (err) {
@@ -257,18 +430,29 @@ function isBlank(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 
+interface RegisterContext {
+  bodyUnparseable: boolean;
+  now: number;
+  version: number;
+  strictVersionRules: boolean;
+}
+
+/** /register's own local-storage parameters (v20 and older; deprecated from v21.0, reference doc §1). */
+const REGISTER_STORAGE_PARAMS = ['data_localization_region', 'meta_store_retention_minutes'] as const;
+
 /** Validates /register parameters, then the number's preconditions; mutates only on success. */
-function applyRegister(
-  record: PhoneNumberRecord,
-  params: Params,
-  bodyUnparseable: boolean,
-  now: number,
-): boolean {
-  if (bodyUnparseable) {
+function applyRegister(record: PhoneNumberRecord, params: Params, ctx: RegisterContext): boolean {
+  if (ctx.bodyUnparseable) {
     throw graphErrors.invalidParameter(
       'Invalid parameter',
       'The request body is neither valid JSON nor form data.',
     );
+  }
+  const movedToSettings = ctx.version >= SETTINGS_MIN_VERSION;
+  if (movedToSettings && ctx.strictVersionRules) {
+    // As observed live on v21+ (reference doc §1, [3P]). Lenient mode follows Meta's REG page instead.
+    const deprecated = REGISTER_STORAGE_PARAMS.find((p) => !isBlank(params[p]));
+    if (deprecated !== undefined) throw graphErrors.deprecatedOnV21(deprecated);
   }
   const product = params.messaging_product;
   if (isBlank(product)) {
@@ -295,12 +479,27 @@ function applyRegister(
     );
   }
   const region = params.data_localization_region;
-  if (!isBlank(region) && !(DATA_LOCALIZATION_REGIONS as readonly unknown[]).includes(region)) {
-    throw graphErrors.invalidParameter(
-      `Param data_localization_region must be one of {${DATA_LOCALIZATION_REGIONS.join(', ')}}`,
-      'Use one of the supported local-storage country codes.',
-    );
+  if (!isBlank(region) && !isRegion(region)) throw invalidRegion('data_localization_region');
+  const retention = params.meta_store_retention_minutes;
+  if (!isBlank(retention)) {
+    if (!isBlank(region)) {
+      throw graphErrors.invalidParameter(
+        'Params data_localization_region and meta_store_retention_minutes cannot be combined',
+        'Local storage and No Storage are exclusive: send at most one of them.',
+      );
+    }
+    if (!isNoStorageRetention(retention)) {
+      throw graphErrors.invalidParameter(
+        `Param meta_store_retention_minutes must be ${NO_STORAGE_RETENTION_MINUTES}`,
+        `No Storage keeps data in transit for at most ${NO_STORAGE_RETENTION_MINUTES} minutes.`,
+      );
+    }
   }
+  const requested: StorageConfiguration | null = isRegion(region)
+    ? { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: region }
+    : !isBlank(retention)
+      ? { status: 'NO_STORAGE_ENABLED', retention_minutes: NO_STORAGE_RETENTION_MINUTES }
+      : null;
 
   if (record.code_verification_status !== 'VERIFIED') throw graphErrors.verificationNeeded();
   if (record.name_status === 'NONE' || record.name_status === 'EXPIRED')
@@ -319,10 +518,15 @@ function applyRegister(
   if (isRegistered(record)) return pinChanged;
   record.status = 'CONNECTED';
   record.platform_type = 'CLOUD_API';
-  record.last_onboarded_time = now;
-  record.data_localization_region = isBlank(region)
-    ? null
-    : (region as PhoneNumberRecord['data_localization_region']);
+  record.last_onboarded_time = ctx.now;
+  if (requested !== null) {
+    // v20 and older; on v21+ only in lenient mode, applied the same way (as Meta's REG page documents).
+    record.storage_configuration = requested;
+  } else if (!movedToSettings) {
+    // v20 and older: registering without a storage parameter turns local storage off.
+    record.storage_configuration = { ...DEFAULT_STORAGE };
+  }
+  // v21+ without storage parameters: keep what /settings configured while the number was deregistered.
   return true;
 }
 
@@ -331,6 +535,6 @@ function applyDeregister(record: PhoneNumberRecord): boolean {
   if (!isRegistered(record)) return false;
   record.status = 'DISCONNECTED';
   record.platform_type = 'NOT_APPLICABLE';
-  record.data_localization_region = null; // local storage is turned off by deregistration
+  record.storage_configuration = { ...DEFAULT_STORAGE }; // local storage is turned off by deregistration
   return true;
 }

@@ -93,6 +93,27 @@ export const graphErrors = {
 
   invalidParameter: (title: string, details: string) => GraphError.titled(100, title, details),
 
+  /** v21.0+ /register given a storage parameter that moved to /settings, in strict mode (reference doc §1, §9). */
+  deprecatedOnV21: (param: string) =>
+    GraphError.titled(
+      12,
+      'Deprecated for versions v21.0 or higher',
+      `${param} is not accepted by /register on v21.0 and newer. Configure local storage with ` +
+        'POST /{phone-number-id}/settings while the number is deregistered, then register.',
+    ),
+
+  /**
+   * POST /{id}/settings changing local storage on a registered number. Meta documents the rule but not
+   * the error (reference doc §6 "Conflicts"): code 100 is our guess, not a confirmed code.
+   */
+  storageChangeWhileRegistered: () =>
+    GraphError.titled(
+      100,
+      'Invalid parameter',
+      'Local storage can only be changed while the phone number is deregistered: deregister it, ' +
+        'change storage_configuration, then register again.',
+    ),
+
   cannotCreateCertificate: () =>
     GraphError.titled(
       100,

@@ -17,6 +17,14 @@ function envSeed(): 'default' | 'none' {
   throw new Error(`SIM_SEED must be "default" or "none", got "${raw}"`);
 }
 
+function envBool(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} must be "true" or "false", got "${raw}"`);
+}
+
 async function main(): Promise<void> {
   const stateFile = process.env.SIM_STATE_FILE;
   const sim = await startSimulator({
@@ -25,6 +33,7 @@ async function main(): Promise<void> {
     accessToken: process.env.SIM_ACCESS_TOKEN || 'local-simulator-token',
     ...(stateFile ? { stateFile } : {}),
     seed: envSeed(),
+    strictVersionRules: envBool('SIM_STRICT_VERSION_RULES', false),
     log: (line) => console.log(line),
   });
   console.log(`simulator listening on ${sim.url}`);

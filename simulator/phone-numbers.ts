@@ -7,7 +7,7 @@ import { formatGraphTime } from './clock';
 export const RATE_LIMITED_ENDPOINTS = ['register', 'deregister'] as const;
 export type RateLimitedEndpoint = (typeof RATE_LIMITED_ENDPOINTS)[number];
 
-/** The 14 local-storage regions accepted by /register (reference doc §6). */
+/** The 14 local-storage regions accepted by /register and /settings (reference doc §6). */
 // prettier-ignore
 export const DATA_LOCALIZATION_REGIONS = [
   'AU', 'ID', 'IN', 'JP', 'SG', 'KR', 'DE', 'CH', 'GB', 'BR', 'BH', 'ZA', 'AE', 'CA',
@@ -31,6 +31,34 @@ export const MessagingLimitTier = z.enum([
   'TIER_50', 'TIER_250', 'TIER_1K', 'TIER_10K', 'TIER_100K', 'TIER_UNLIMITED',
 ]);
 export const DataLocalizationRegion = z.enum(DATA_LOCALIZATION_REGIONS);
+export type DataLocalizationRegion = z.infer<typeof DataLocalizationRegion>;
+
+/** The only retention No Storage allows, in minutes (reference doc §6 "No Storage variant"). */
+export const NO_STORAGE_RETENTION_MINUTES = 60;
+
+/**
+ * A number's local-storage setting (reference doc §6), in the uppercase forms of Meta's guide.
+ * `DEFAULT` = nothing set; turning in-country storage off (`IN_COUNTRY_STORAGE_DISABLED`) stores `DEFAULT`.
+ */
+export const StorageConfiguration = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('DEFAULT') }),
+  z.strictObject({
+    status: z.literal('IN_COUNTRY_STORAGE_ENABLED'),
+    data_localization_region: DataLocalizationRegion,
+  }),
+  z.strictObject({
+    status: z.literal('NO_STORAGE_ENABLED'),
+    retention_minutes: z.literal(NO_STORAGE_RETENTION_MINUTES),
+  }),
+]);
+export type StorageConfiguration = z.infer<typeof StorageConfiguration>;
+
+export const DEFAULT_STORAGE: StorageConfiguration = { status: 'DEFAULT' };
+
+/** The in-country storage region in effect for the configuration, or null. */
+export function storageRegion(config: StorageConfiguration): DataLocalizationRegion | null {
+  return config.status === 'IN_COUNTRY_STORAGE_ENABLED' ? config.data_localization_region : null;
+}
 
 const digits = z.string().regex(/^\d+$/, 'must be a string of digits');
 const sixDigitPin = z.string().regex(/^\d{6}$/, 'must be exactly 6 digits');
@@ -56,7 +84,11 @@ export const PhoneNumberRecord = z.object({
   account_mode: AccountMode,
   messaging_limit_tier: MessagingLimitTier,
   last_onboarded_time: z.number().nullable(),
-  data_localization_region: DataLocalizationRegion.nullable(),
+  /**
+   * Local storage as `GET /{id}/settings` reports it. Set by /settings while deregistered (v21+) or by
+   * /register's storage parameters; deregister resets it to DEFAULT.
+   */
+  storage_configuration: StorageConfiguration,
   /** Only a hash is kept, so the PIN never sits in memory dumps or the state file in clear. */
   pin_hash: z.string().nullable(),
   rate: z.object({ register: EndpointRateState, deregister: EndpointRateState }),
@@ -64,21 +96,28 @@ export const PhoneNumberRecord = z.object({
 export type PhoneNumberRecord = z.infer<typeof PhoneNumberRecord>;
 
 /** Body of `POST /_sim/phone-numbers`. Strict, so a typo fails loudly instead of seeding a default. */
-export const SeedPhoneNumberInput = z.strictObject({
-  id: digits,
-  waba_id: digits.optional(),
-  display_phone_number: z.string().min(1).optional(),
-  verified_name: z.string().min(1).optional(),
-  status: NumberStatus.default('PENDING'),
-  code_verification_status: CodeVerificationStatus.default('VERIFIED'),
-  name_status: NameStatus.default('APPROVED'),
-  platform_type: PlatformType.default('NOT_APPLICABLE'),
-  pin: sixDigitPin.optional(),
-  quality_rating: QualityRating.default('GREEN'),
-  account_mode: AccountMode.default('LIVE'),
-  messaging_limit_tier: MessagingLimitTier.default('TIER_250'),
-  data_localization_region: DataLocalizationRegion.optional(),
-});
+export const SeedPhoneNumberInput = z
+  .strictObject({
+    id: digits,
+    waba_id: digits.optional(),
+    display_phone_number: z.string().min(1).optional(),
+    verified_name: z.string().min(1).optional(),
+    status: NumberStatus.default('PENDING'),
+    code_verification_status: CodeVerificationStatus.default('VERIFIED'),
+    name_status: NameStatus.default('APPROVED'),
+    platform_type: PlatformType.default('NOT_APPLICABLE'),
+    pin: sixDigitPin.optional(),
+    quality_rating: QualityRating.default('GREEN'),
+    account_mode: AccountMode.default('LIVE'),
+    messaging_limit_tier: MessagingLimitTier.default('TIER_250'),
+    /** Shorthand for storage_configuration IN_COUNTRY_STORAGE_ENABLED with this region. */
+    data_localization_region: DataLocalizationRegion.optional(),
+    storage_configuration: StorageConfiguration.optional(),
+  })
+  .refine((v) => v.data_localization_region === undefined || v.storage_configuration === undefined, {
+    message: 'give data_localization_region or storage_configuration, not both',
+    path: ['storage_configuration'],
+  });
 export type SeedPhoneNumberInput = z.input<typeof SeedPhoneNumberInput>;
 
 export function hashPin(phoneNumberId: string, pin: string): string {
@@ -124,7 +163,11 @@ export function createPhoneNumber(
     account_mode: input.account_mode,
     messaging_limit_tier: input.messaging_limit_tier,
     last_onboarded_time: input.status === 'CONNECTED' || input.platform_type === 'CLOUD_API' ? now : null,
-    data_localization_region: input.data_localization_region ?? null,
+    storage_configuration:
+      input.storage_configuration ??
+      (input.data_localization_region === undefined
+        ? DEFAULT_STORAGE
+        : { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: input.data_localization_region }),
     pin_hash: input.pin === undefined ? null : hashPin(input.id, input.pin),
     rate: emptyRateState(),
   };

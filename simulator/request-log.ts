@@ -1,8 +1,10 @@
 // In-memory log of Graph requests, for tests and the integration suite to assert on what the
 // "server" saw (counted toward the budget, applied to state, which fault fired).
-import type { FaultKind } from './faults';
+import { FAULT_ENDPOINTS, type FaultKind } from './faults';
 
-export type GraphEndpoint = 'get' | 'register' | 'deregister' | 'other';
+/** Every routed Graph endpoint (`settings` covers GET and POST /{id}/settings), plus `other`. */
+export const GRAPH_ENDPOINTS = [...FAULT_ENDPOINTS, 'other'] as const;
+export type GraphEndpoint = (typeof GRAPH_ENDPOINTS)[number];
 
 export interface RequestLogEntry {
   seq: number;

@@ -8,6 +8,7 @@ import { handleGraphRequest } from './graph-api';
 import { BodyTooLargeError, sendJson } from './http-io';
 import type { RateLimitPolicy } from './rate-limit';
 import { RequestLog } from './request-log';
+import { SimSettings } from './sim-settings';
 import { SimState, type SeedName } from './state-store';
 
 export interface SimulatorOptions {
@@ -19,6 +20,8 @@ export interface SimulatorOptions {
   windowHours?: number;
   requestsPerWindow?: number;
   blockHours?: number;
+  /** Enforce v21+ /register deprecations (code 12) instead of Meta's documented leniency. Default false. */
+  strictVersionRules?: boolean;
   log?: (line: string) => void;
 }
 
@@ -81,6 +84,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const faults = new FaultSchedule();
   const requests = new RequestLog();
   const timers = new Timers();
+  const settings = new SimSettings({ strictVersionRules: opts.strictVersionRules ?? false });
   const log = opts.log;
 
   const graphDeps = {
@@ -88,10 +92,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     faults,
     requests,
     policy,
+    settings,
     accessToken: opts.accessToken,
     delay: (ms: number) => timers.delay(ms),
   };
-  const adminDeps = { state, faults, requests, policy, defaultSeed };
+  const adminDeps = { state, faults, requests, policy, settings, defaultSeed };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');

@@ -1,5 +1,5 @@
 // Numbers and clock offset, optionally persisted to a JSON file so a restarted simulator keeps
-// its numbers, PINs and register/deregister budgets. The request log and faults are not persisted.
+// its numbers, PINs, local-storage settings and register/deregister budgets. The request log and faults are not persisted.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -15,11 +15,29 @@ export type SeedName = 'default' | 'none';
 
 const STATE_FILE_FORMAT = 'whatsapp-graph-simulator-state';
 
+const STATE_FILE_VERSION = 2;
+
+/**
+ * Version 1 kept only `data_localization_region` per number; version 2 keeps the whole
+ * `storage_configuration`. A version-1 record is read as in-country storage with that region (or DEFAULT).
+ */
+function upgradeRecord(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || 'storage_configuration' in raw) return raw;
+  const { data_localization_region: region, ...rest } = raw as Record<string, unknown>;
+  return {
+    ...rest,
+    storage_configuration:
+      region === null || region === undefined
+        ? { status: 'DEFAULT' }
+        : { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: region },
+  };
+}
+
 const StateFileContent = z.object({
   format: z.literal(STATE_FILE_FORMAT),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(STATE_FILE_VERSION)]),
   clockOffsetMs: z.number(),
-  phoneNumbers: z.array(PhoneNumberRecord),
+  phoneNumbers: z.array(z.preprocess(upgradeRecord, PhoneNumberRecord)),
 });
 
 export class SimState {
@@ -83,7 +101,7 @@ export class SimState {
     if (this.stateFile === undefined) return;
     const content: z.infer<typeof StateFileContent> = {
       format: STATE_FILE_FORMAT,
-      version: 1,
+      version: STATE_FILE_VERSION,
       clockOffsetMs: this.clock.offset,
       phoneNumbers: this.list(),
     };

@@ -1,0 +1,39 @@
+// Runtime switches of the simulator itself (not of a number), changeable through /_sim/settings.
+// Not persisted: like faults, they describe the test run, not Meta's state.
+import { z } from 'zod';
+
+export interface SimSettingsValues {
+  /**
+   * Enforce the version rules seen live rather than what Meta's pages still document: on v21.0+,
+   * /register rejects `data_localization_region` (and `meta_store_retention_minutes`) with (#12).
+   */
+  strictVersionRules: boolean;
+}
+
+export const UpdateSimSettingsInput = z.strictObject({ strictVersionRules: z.boolean().optional() });
+
+export class SimSettings {
+  private values: SimSettingsValues;
+
+  constructor(private readonly startup: SimSettingsValues) {
+    this.values = { ...startup };
+  }
+
+  get strictVersionRules(): boolean {
+    return this.values.strictVersionRules;
+  }
+
+  list(): SimSettingsValues {
+    return { ...this.values };
+  }
+
+  update(input: z.output<typeof UpdateSimSettingsInput>): SimSettingsValues {
+    if (input.strictVersionRules !== undefined) this.values.strictVersionRules = input.strictVersionRules;
+    return this.list();
+  }
+
+  /** Back to the options the simulator was started with. */
+  reset(): void {
+    this.values = { ...this.startup };
+  }
+}
