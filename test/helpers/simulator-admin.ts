@@ -4,13 +4,15 @@ export interface SimRequest {
   at: string;
   method: string;
   path: string;
-  endpoint: 'get' | 'register' | 'deregister' | 'other';
+  endpoint: 'get' | 'register' | 'deregister' | 'settings' | 'other';
   phoneNumberId?: string;
   status: number;
   errorCode?: number;
   counted: boolean;
   applied: boolean;
   fault?: string;
+  /** Query and body parameters, secrets masked. */
+  params?: Record<string, unknown>;
 }
 
 export class SimulatorAdmin {

@@ -66,7 +66,13 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       });
   if (options.timeSkipping) await ensureSearchAttributes(env.connection, 'default');
 
-  const simulator = await startSimulator({ port: 0, accessToken: TEST_TOKEN, seed: 'none' });
+  // Strict: reject what Meta rejects on our API version (e.g. the region on register from v21).
+  const simulator = await startSimulator({
+    port: 0,
+    accessToken: TEST_TOKEN,
+    seed: 'none',
+    strictVersionRules: true,
+  });
   const sim = new SimulatorAdmin(simulator.url);
   const address = env.connection.options.address ?? '127.0.0.1:7233';
   const config = loadConfig({

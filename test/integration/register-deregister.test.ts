@@ -165,3 +165,19 @@ test('the ledger survives continue-as-new, and runs are searchable by our search
   }
   assert.deepEqual(lifecycles, [lifecycleWorkflowId(id)], 'the number is listed by WABA and lifecycle state');
 });
+
+test('register with a region on v25: local storage set through /settings, then register without the field', async () => {
+  const id = '6660000007';
+  await seed(id);
+  const outcome = await runToEnd(id, { operation: 'register', pin: '123456', region: 'DE' });
+  assert.equal(outcome.status, 'completed');
+  const calls = (await stack.sim.requests({ phoneNumberId: id })).filter((r) => r.endpoint !== 'get');
+  assert.deepEqual(
+    calls.map((r) => r.endpoint),
+    ['settings', 'register'],
+  );
+  assert.equal(calls[1]?.params?.data_localization_region, undefined, 'v21+ rejects the field on register');
+  const number = await stack.sim.phoneNumber(id);
+  assert.equal(number.data_localization_region, 'DE');
+  assert.equal(number.status, 'CONNECTED');
+});
