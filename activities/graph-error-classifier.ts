@@ -31,6 +31,7 @@ const NOT_RETRYABLE: Record<number, GraphErrorTypeName> = {
   131008: GraphErrorType.InvalidRequest,
   131009: GraphErrorType.InvalidRequest,
   133010: GraphErrorType.InvalidRequest,
+  131045: GraphErrorType.InvalidRequest, // incorrect certificate: the number must be (re)registered
   133005: GraphErrorType.PinMismatch,
   // 131031 is "account locked" or "data mismatch such as a wrong PIN": not retryable either way.
   131031: GraphErrorType.PinMismatch,
@@ -39,28 +40,27 @@ const NOT_RETRYABLE: Record<number, GraphErrorTypeName> = {
 };
 
 /** Throttling and temporary unavailability: retry with backoff. */
-const TRANSIENT = new Set([1, 2, 4, 17, 32, 613, 80007, 80008, 130429, 131016, 131057, 133004, 2494100]);
+const TRANSIENT = new Set([2, 4, 17, 32, 613, 80007, 80008, 130429, 131016, 131056, 131057, 133004, 2494100]);
 
-/** "Try again in 5 minutes", "after 30 seconds", "Try again after <ISO date>": best effort. */
+const UNIT_MS: Record<string, number> = { s: 1000, m: MINUTE, h: HOUR, d: 24 * HOUR };
+
+/**
+ * "Try again in 5 minutes", "after 1.5 hours", "1 hour and 30 minutes", "24h", "Try again after <ISO
+ * time>": best effort; undefined when the text names no wait.
+ */
 export function parseWaitFromDetails(details: string | undefined, now: number): number | undefined {
   if (!details) return undefined;
-  const iso = details.match(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z/);
+  const iso = details.match(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/);
   if (iso) {
     const at = Date.parse(iso[0]);
     if (!Number.isNaN(at)) return Math.max(0, at - now);
   }
-  const relative = details.match(/(\d+)\s*(second|sec|minute|min|hour|hr|day)s?\b/i);
-  if (!relative) return undefined;
-  const n = Number(relative[1]);
-  const unit = relative[2]!.toLowerCase();
-  const ms = unit.startsWith('s')
-    ? 1000
-    : unit.startsWith('m')
-      ? MINUTE
-      : unit.startsWith('h')
-        ? HOUR
-        : 24 * HOUR;
-  return n * ms;
+  let total: number | undefined;
+  const durations = /(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)\b/gi;
+  for (const [, amount, unit] of details.matchAll(durations)) {
+    total = (total ?? 0) + Number(amount) * UNIT_MS[unit!.toLowerCase()[0]!]!;
+  }
+  return total === undefined ? undefined : Math.round(total);
 }
 
 export function classifyGraphError(
@@ -94,8 +94,15 @@ export function classifyGraphError(
         retryable: false,
         retryAfterMs: fromDetails ?? 30 * MINUTE,
       };
+    case 136024:
+      // request_code refused; for an already verified number (check code_verification_status first).
+      return { type: GraphErrorType.RequestCodeRefused, retryable: false };
+    case 136025:
+      // verify_code refused: wrong, expired or already used code.
+      return { type: GraphErrorType.CodeRejected, retryable: false };
+    case 1:
     case 131000:
-      // "Something went wrong": a mutation may have happened anyway.
+      // "Something went wrong" / "possible server error": a mutation may have happened anyway.
       return context.mutation
         ? { type: GraphErrorType.UnknownOutcome, retryable: false }
         : { type: GraphErrorType.Transient, retryable: true };

@@ -24,6 +24,10 @@ export const GraphErrorType = {
   Transient: 'GraphTransient',
   /** A register/deregister whose result we did not see (timeout, 5xx, 131000): read the number's state. */
   UnknownOutcome: 'GraphUnknownOutcome',
+  /** request_code refused (136024), e.g. the number is already verified. */
+  RequestCodeRefused: 'GraphRequestCodeRefused',
+  /** verify_code refused (136025): wrong, expired or already used code. */
+  CodeRejected: 'GraphCodeRejected',
   /** Anything else Graph says that we do not know how to handle. */
   Unexpected: 'GraphUnexpectedError',
 } as const;

@@ -38,9 +38,20 @@ export function emptyLedger(): RequestLedger {
   return { entries: [], blockedUntil: {} };
 }
 
-/** A request at `at` still counts at `now` while now - at < window (Meta's moving window). */
+/**
+ * A request at `at` counts at `now` while now - at < window (Meta's moving window), and for the safety
+ * margin beyond it: Meta may have stamped it a little later than we did.
+ */
 function inWindow(entryAt: number, now: number, policy: LedgerPolicy): boolean {
-  return now - entryAt < policy.windowMs;
+  return now - entryAt < policy.windowMs + policy.safetyMarginMs;
+}
+
+/** A known block, extended by the safety margin; undefined when over. */
+function blockEnd(ledger: RequestLedger, endpoint: BudgetedEndpoint, now: number, policy: LedgerPolicy) {
+  const until = ledger.blockedUntil[endpoint];
+  return until !== undefined && until + policy.safetyMarginMs > now
+    ? until + policy.safetyMarginMs
+    : undefined;
 }
 
 export function requestsInWindow(
@@ -65,12 +76,11 @@ export function nextAllowedAt(
   now: number,
   policy: LedgerPolicy,
 ): number {
-  const blockedUntil = ledger.blockedUntil[endpoint];
-  let at = blockedUntil !== undefined && blockedUntil > now ? blockedUntil + policy.safetyMarginMs : now;
+  let at = blockEnd(ledger, endpoint, now, policy) ?? now;
   const times = requestsInWindow(ledger, endpoint, at, policy);
   const excess = times.length - policy.requestsPerWindow;
   if (excess >= 0) {
-    // The (excess+1)-th oldest request must leave Meta's window before one more fits.
+    // The (excess+1)-th oldest request must leave the window (and the margin) before one more fits.
     at = Math.max(at, times[excess]! + policy.windowMs + policy.safetyMarginMs);
   }
   return at;
@@ -83,7 +93,7 @@ export function remainingBudget(
   now: number,
   policy: LedgerPolicy,
 ): number {
-  if ((ledger.blockedUntil[endpoint] ?? 0) > now) return 0;
+  if (blockEnd(ledger, endpoint, now, policy) !== undefined) return 0;
   return Math.max(0, policy.requestsPerWindow - requestsInWindow(ledger, endpoint, now, policy).length);
 }
 
@@ -100,8 +110,8 @@ export function recordBlock(ledger: RequestLedger, endpoint: BudgetedEndpoint, u
 export function pruneLedger(ledger: RequestLedger, now: number, policy: LedgerPolicy): RequestLedger {
   const blockedUntil: RequestLedger['blockedUntil'] = {};
   for (const endpoint of BUDGETED_ENDPOINTS) {
-    const until = ledger.blockedUntil[endpoint];
-    if (until !== undefined && until > now) blockedUntil[endpoint] = until;
+    if (blockEnd(ledger, endpoint, now, policy) !== undefined)
+      blockedUntil[endpoint] = ledger.blockedUntil[endpoint];
   }
   return { entries: ledger.entries.filter((e) => inWindow(e.at, now, policy)), blockedUntil };
 }

@@ -34,7 +34,7 @@ export const deregisterRequestSchema = z.object({ operation: z.literal('deregist
 export const operationRequestSchema = z.discriminatedUnion(
   'operation',
   [registerRequestSchema, deregisterRequestSchema],
-  { error: `operation: must be one of ${OPERATION_KINDS.join(', ')}` },
+  { error: `must be one of ${OPERATION_KINDS.join(', ')}` },
 );
 export type OperationRequest = z.infer<typeof operationRequestSchema>;
 export type RegisterRequest = z.infer<typeof registerRequestSchema>;

@@ -1,12 +1,19 @@
 import { z } from 'zod';
 
 /** Graph's phone-number node ID (not the phone number itself): digits only. */
+/** "is required" when missing; a number or other type gets the format rule instead. */
+const textOf = (rule: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : rule),
+});
+
 export const phoneNumberIdSchema = z
-  .string({ error: 'is required' })
+  .string(textOf('must be a string of digits (the Graph phone-number ID)'))
   .regex(/^\d{1,32}$/, 'must be all digits (the Graph phone-number ID, e.g. 1234567890)');
 
 /** The two-step verification PIN Meta expects on register. */
-export const pinSchema = z.string({ error: 'is required' }).regex(/^\d{6}$/, 'must be exactly 6 digits');
+export const pinSchema = z
+  .string(textOf('must be a string of exactly 6 digits'))
+  .regex(/^\d{6}$/, 'must be exactly 6 digits');
 
 /** Meta's data-localization regions (reference §6); the only values register and settings accept. */
 export const DATA_LOCALIZATION_REGIONS = [

@@ -9,14 +9,20 @@ import type { OperationPolicy, RegionMechanism } from '../domain/operations';
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
   error: 'must be true or false',
 });
-const positiveInt = z.coerce
-  .number({ error: 'must be a number' })
-  .int('must be an integer')
-  .positive('must be > 0');
-const nonNegativeInt = z.coerce
-  .number({ error: 'must be a number' })
-  .int('must be an integer')
-  .min(0, 'must be >= 0');
+// Env values are text: accept plain decimal numbers only (no '', '0x10' or '1e3' surprises).
+const numeric = z.union(
+  [
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*-?\d+(\.\d+)?\s*$/)
+      .transform(Number),
+  ],
+  { error: 'must be a number' },
+);
+const positiveNumber = numeric.pipe(z.number().positive('must be > 0'));
+const positiveInt = numeric.pipe(z.number().int('must be an integer').positive('must be > 0'));
+const nonNegativeInt = numeric.pipe(z.number().int('must be an integer').min(0, 'must be >= 0'));
 const optionalText = z.string().default('');
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
@@ -42,12 +48,12 @@ export const configSchema = z
       .strict(),
     graph: z
       .object({
-        baseUrl: z.url({ error: 'must be an http(s) URL' }),
+        baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
         apiVersion: z.string().regex(/^v\d{1,2}\.0$/, 'must look like v25.0'),
         accessTokenEnv: envVarName,
         accessTokenFile: optionalText,
         requestTimeoutMs: positiveInt,
-        maxRequestsPerSecond: z.coerce.number({ error: 'must be a number' }).positive('must be > 0'),
+        maxRequestsPerSecond: positiveNumber,
         regionMechanism: z.enum(['auto', 'register-field', 'settings'], {
           error: 'must be auto, register-field or settings',
         }),
@@ -61,7 +67,7 @@ export const configSchema = z
         safetyMarginSeconds: nonNegativeInt,
         maxLockoutWaits: nonNegativeInt,
         maxTransientRetries: nonNegativeInt,
-        transientBackoffSeconds: z.coerce.number({ error: 'must be a number' }).positive('must be > 0'),
+        transientBackoffSeconds: positiveNumber,
       })
       .strict(),
     local: z
@@ -112,11 +118,18 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
   const file = options.file ?? env.WA_CONFIG_FILE ?? DEFAULT_CONFIG_FILE;
   let raw: Record<string, unknown> = {};
   if (existsSync(file)) {
+    let parsed: unknown;
     try {
-      raw = (parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {};
+      parsed = parseYaml(readFileSync(file, 'utf8'));
     } catch (err) {
       throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
     }
+    if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+      throw new ConfigError(
+        `${path.basename(file)}: (root): must be a mapping of keys (temporal:, graph:, ...)`,
+      );
+    }
+    raw = (parsed as Record<string, unknown> | null) ?? {};
   } else if (options.file || env.WA_CONFIG_FILE) {
     throw new ConfigError(`config file not found: ${file}`);
   }

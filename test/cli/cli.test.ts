@@ -1,0 +1,543 @@
+// End to end through the real `wa-number` CLI: every test spawns `node bin/wa-number.js …` as its own
+// process against a real Temporal dev server, a worker with the real activities and the Graph simulator
+// over HTTP, and asserts on the exit code, stdout and stderr.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { LifecycleSnapshot, OperationSummary, OperationTicket } from '../../client';
+import { startTestStack, TEST_TOKEN, type TestStack } from '../helpers/stack';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'bin', 'wa-number.js');
+/** Generous: a spawned CLI compiles TypeScript on the fly and may wait for an operation to finish. */
+const COMMAND_TIMEOUT_MS = 60_000;
+const TEST_TIMEOUT = { timeout: 240_000 };
+
+let stack: TestStack;
+let tmpDir: string;
+
+before(async () => {
+  stack = await startTestStack();
+  tmpDir = mkdtempSync(path.join(os.tmpdir(), 'wa-number-cli-test-'));
+});
+after(async () => {
+  await stack?.stop();
+  if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+});
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+  /** The command line, for assertion messages. */
+  command: string;
+}
+
+interface RunOptions {
+  /** Extra env vars (or undefined to remove one) on top of the stack's Temporal address and task queue. */
+  env?: Record<string, string | undefined>;
+  /** Written to standard input, which is then closed. Without it, stdin is /dev/null (not a TTY). */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Every output of every command this file ran, with the PINs that must not appear in it. */
+const transcript: RunResult[] = [];
+const pinsUsed = new Set<string>();
+
+/** The environment of a spawned process: ours minus any WA_* settings, plus the stack's Temporal. */
+function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('WA_') && k !== 'TEMPORAL_API_KEY') env[k] = v;
+  }
+  env.WA_TEMPORAL_ADDRESS = stack.config.temporal.address;
+  env.WA_TEMPORAL_TASK_QUEUE = stack.config.temporal.taskQueue;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: childEnv(options.env),
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? COMMAND_TIMEOUT_MS);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const result: RunResult = {
+        code,
+        signal,
+        stdout,
+        stderr,
+        elapsedMs: Date.now() - started,
+        command: args.map((a) => (a === CLI ? 'wa-number' : a)).join(' '),
+      };
+      transcript.push(result);
+      resolve(result);
+    });
+  });
+}
+
+function cli(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return run([CLI, ...args], options);
+}
+
+/** Asserts the exit code, showing the command and its outputs when it differs. */
+function assertExit(r: RunResult, code: number): void {
+  assert.equal(
+    r.code,
+    code,
+    `${r.command}: expected exit ${code}, got ${r.code ?? r.signal} after ${r.elapsedMs} ms\n` +
+      `stdout: ${r.stdout}\nstderr: ${r.stderr}`,
+  );
+}
+
+/** A PIN as a token of its own (not merely a run of digits inside, say, an epoch-ms timestamp). */
+function pinPattern(pin: string): RegExp {
+  return new RegExp(`(?<!\\d)${pin}(?!\\d)`);
+}
+
+function assertNoPin(r: RunResult, ...pins: string[]): void {
+  for (const pin of pins) {
+    pinsUsed.add(pin);
+    assert.doesNotMatch(r.stdout, pinPattern(pin), `${r.command}: PIN in stdout`);
+    assert.doesNotMatch(r.stderr, pinPattern(pin), `${r.command}: PIN in stderr`);
+  }
+}
+
+async function seed(id: string, extra: Record<string, unknown> = {}): Promise<void> {
+  await stack.sim.seed({ id, code_verification_status: 'VERIFIED', name_status: 'APPROVED', ...extra });
+}
+
+async function graphRequests(id: string) {
+  return stack.sim.requests({ phoneNumberId: id });
+}
+
+/** Calls `probe` until it returns a value, pausing between attempts; fails after `timeoutMs`. */
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 60_000, intervalMs = 250 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** `wa-number status <id> --json`, parsed. */
+async function statusJson(id: string): Promise<LifecycleSnapshot | { state: 'unknown'; operations: 0 }> {
+  const r = await cli(['status', id, '--json']);
+  assertExit(r, 0);
+  return JSON.parse(r.stdout) as LifecycleSnapshot | { state: 'unknown'; operations: 0 };
+}
+
+/** Polls `status --json` (a CLI process each time) until the operation shows up as finished. */
+async function finishedOperation(id: string, operationId: string): Promise<OperationSummary> {
+  return eventually(`${operationId} to finish (seen through wa-number status)`, async () => {
+    const s = await statusJson(id);
+    if (!('recentOperations' in s)) return undefined;
+    return s.recentOperations.find((o) => o.operationId === operationId);
+  });
+}
+
+/** A TCP port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test(
+  'register --pin-env --wait: exit 0, prints completed, the number is CONNECTED in Meta',
+  TEST_TIMEOUT,
+  async () => {
+    const id = '7770000101';
+    const pin = '482913';
+    await seed(id);
+    const r = await cli(['register', id, '--pin-env', 'WA_PIN', '--wait', '--requested-by', 'cli-test'], {
+      env: { WA_PIN: pin },
+    });
+    assertExit(r, 0);
+    assert.match(r.stdout, new RegExp(`^phone-number:${id}:register:1: completed$`, 'm'));
+    assert.match(r.stderr, new RegExp(`register ${id}: started phone-number:${id}:register:1; waiting`));
+    assertNoPin(r, pin);
+    assert.equal((await stack.sim.phoneNumber(id)).status, 'CONNECTED');
+    assert.equal((await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' })).length, 1);
+
+    const s = await statusJson(id);
+    assert.ok('recentOperations' in s);
+    assert.equal(s.state, 'registered');
+    assert.equal(s.recentOperations[0]?.requestedBy, 'cli-test');
+  },
+);
+
+test('register --wait --json: stdout is one JSON object with status completed', TEST_TIMEOUT, async () => {
+  const id = '7770000102';
+  const pin = '593024';
+  await seed(id);
+  const r = await cli(['register', id, '--pin-env', 'WA_PIN', '--wait', '--json'], { env: { WA_PIN: pin } });
+  assertExit(r, 0);
+  assertNoPin(r, pin);
+  assert.equal(r.stdout.trim().split('\n').length, 1, `one line of JSON, got: ${r.stdout}`);
+  const outcome = JSON.parse(r.stdout) as OperationSummary;
+  assert.equal(outcome.status, 'completed');
+  assert.equal(outcome.operation, 'register');
+  assert.equal(outcome.outcome, 'completed');
+  assert.equal(outcome.operationId, `phone-number:${id}:register:1`);
+  assert.equal((await stack.sim.phoneNumber(id)).status, 'CONNECTED');
+});
+
+test('the PIN can come from --pin-file', TEST_TIMEOUT, async () => {
+  const id = '7770000103';
+  const pin = '604135';
+  await seed(id, { pin });
+  const file = path.join(tmpDir, 'pin.txt');
+  writeFileSync(file, `${pin}\n`, { mode: 0o600 });
+  const r = await cli(['register', id, '--pin-file', file, '--wait']);
+  assertExit(r, 0);
+  assert.match(r.stdout, /: completed$/m);
+  assertNoPin(r, pin);
+  assert.equal((await stack.sim.phoneNumber(id)).status, 'CONNECTED');
+});
+
+test('the PIN can be piped on standard input', TEST_TIMEOUT, async () => {
+  const id = '7770000104';
+  const pin = '715246';
+  await seed(id, { pin }); // the simulator checks it: a mangled PIN would fail with a PIN mismatch
+  const r = await cli(['register', id, '--wait'], { input: `${pin}\n` });
+  assertExit(r, 0);
+  assert.match(r.stdout, /: completed$/m);
+  assertNoPin(r, pin);
+  assert.equal((await stack.sim.phoneNumber(id)).status, 'CONNECTED');
+});
+
+test(
+  'a PIN of the wrong length is bad input (exit 2) naming pin and the rule; nothing reaches Meta',
+  TEST_TIMEOUT,
+  async () => {
+    const id = '7770000105';
+    await seed(id);
+    for (const pin of ['98765', '1234567']) {
+      const r = await cli(['register', id, '--pin-env', 'WA_PIN', '--wait'], { env: { WA_PIN: pin } });
+      assertExit(r, 2);
+      assert.match(r.stderr, /pin: must be exactly 6 digits/);
+      assert.equal(r.stdout, '');
+      assertNoPin(r, pin);
+    }
+    const r = await cli(['register', id, '--wait'], { input: '98765\n' });
+    assertExit(r, 2);
+    assert.match(r.stderr, /pin: must be exactly 6 digits/);
+    assertNoPin(r, '98765');
+    assert.deepEqual(await graphRequests(id), [], 'no Graph request');
+    assert.deepEqual(
+      await statusJson(id),
+      { phoneNumberId: id, state: 'unknown', operations: 0 },
+      'no workflow',
+    );
+  },
+);
+
+test('no PIN source and an empty, non-TTY standard input: exit 2 naming pin', TEST_TIMEOUT, async () => {
+  const id = '7770000106';
+  await seed(id);
+  const piped = await cli(['register', id, '--wait'], { input: '' });
+  assertExit(piped, 2);
+  assert.match(piped.stderr, /pin: /);
+  const devNull = await cli(['register', id, '--wait']); // stdin is /dev/null
+  assertExit(devNull, 2);
+  assert.match(devNull.stderr, /pin: /);
+  assert.deepEqual(await graphRequests(id), [], 'no Graph request');
+});
+
+test(
+  'PIN source mistakes are bad input: unset --pin-env variable, unreadable file, both sources',
+  TEST_TIMEOUT,
+  async () => {
+    const id = '7770000107';
+    const pin = '826357';
+    await seed(id);
+    const unset = await cli(['register', id, '--pin-env', 'WA_PIN_NOT_SET']);
+    assertExit(unset, 2);
+    assert.match(unset.stderr, /pin: environment variable WA_PIN_NOT_SET/);
+
+    const missing = await cli(['register', id, '--pin-file', path.join(tmpDir, 'no-such-file')]);
+    assertExit(missing, 2);
+    assert.match(missing.stderr, /pin: cannot read file/);
+
+    const file = path.join(tmpDir, 'pin-both.txt');
+    writeFileSync(file, pin, { mode: 0o600 });
+    const both = await cli(['register', id, '--pin-env', 'WA_PIN', '--pin-file', file], {
+      env: { WA_PIN: pin },
+    });
+    assertExit(both, 2);
+    assert.match(both.stderr, /pin: give either --pin-env or --pin-file, not both/);
+    for (const r of [unset, missing, both]) assertNoPin(r, pin);
+    assert.deepEqual(await graphRequests(id), [], 'no Graph request');
+  },
+);
+
+test(
+  'register without --wait: exit 0 with the operation id; status shows it and the request ledger',
+  TEST_TIMEOUT,
+  async () => {
+    const id = '7770000108';
+    const pin = '937468';
+    await seed(id);
+    const r = await cli(['register', id, '--pin-env', 'WA_PIN'], { env: { WA_PIN: pin } });
+    assertExit(r, 0);
+    assertNoPin(r, pin);
+    const m = new RegExp(`^register ${id}: started (phone-number:${id}:register:\\d+)$`, 'm').exec(r.stdout);
+    assert.ok(m, `operation id in: ${r.stdout}`);
+    const operationId = m[1]!;
+
+    const finished = await finishedOperation(id, operationId);
+    assert.equal(finished.status, 'completed');
+    assert.equal((await stack.sim.phoneNumber(id)).status, 'CONNECTED');
+
+    const human = await cli(['status', id]);
+    assertExit(human, 0);
+    assertNoPin(human, pin);
+    assert.match(
+      human.stdout,
+      new RegExp(`^phone number ${id}: registered \\(registration: registered\\)$`, 'm'),
+    );
+    assert.match(human.stdout, /^ {2}register: 1 of 10 requests used in the last 72 h$/m);
+    assert.match(human.stdout, /^ {2}deregister: 0 of 10 requests used in the last 72 h$/m);
+    assert.match(human.stdout, new RegExp(`last: ${operationId}: completed`));
+  },
+);
+
+test('status of a number with no operations: exit 0, says so', TEST_TIMEOUT, async () => {
+  const id = '7770000109';
+  const r = await cli(['status', id]);
+  assertExit(r, 0);
+  assert.match(r.stdout, new RegExp(`phone number ${id}: no operations yet`));
+});
+
+test(
+  'deregister --wait on a registered number: exit 0; a second deregister is refused (exit 2), nothing sent',
+  TEST_TIMEOUT,
+  async () => {
+    const id = '7770000110';
+    const pin = '148579';
+    await seed(id);
+    const reg = await cli(['register', id, '--pin-env', 'WA_PIN', '--wait'], { env: { WA_PIN: pin } });
+    assertExit(reg, 0);
+    assertNoPin(reg, pin);
+
+    const first = await cli(['deregister', id, '--wait']);
+    assertExit(first, 0);
+    assert.match(first.stdout, new RegExp(`^phone-number:${id}:deregister:\\d+: completed$`, 'm'));
+    assert.equal((await stack.sim.phoneNumber(id)).status, 'DISCONNECTED');
+    const sent = (await graphRequests(id)).length;
+
+    const second = await cli(['deregister', id, '--wait']);
+    assertExit(second, 2);
+    assert.match(second.stderr, /not registered/);
+    assert.equal(second.stdout, '');
+    assert.equal((await graphRequests(id)).length, sent, 'nothing sent to the simulator');
+    assertNoPin(first, pin);
+    assertNoPin(second, pin);
+  },
+);
+
+test('a wrong PIN: exit 1 with the failure reason (PIN mismatch) printed', TEST_TIMEOUT, async () => {
+  const id = '7770000111';
+  await seed(id, { pin: '111111' });
+  const r = await cli(['register', id, '--pin-env', 'WA_PIN', '--wait'], { env: { WA_PIN: '222222' } });
+  assertExit(r, 1);
+  assert.match(
+    r.stdout,
+    new RegExp(`^phone-number:${id}:register:1: failed: .*PIN Mismatch.*\\[GraphPinMismatch\\]$`, 'im'),
+  );
+  assertNoPin(r, '111111', '222222');
+  assert.equal((await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' })).length, 1);
+
+  const json = await cli(['status', id, '--json']);
+  assertExit(json, 0);
+  assertNoPin(json, '111111', '222222');
+  assert.equal((JSON.parse(json.stdout) as LifecycleSnapshot).state, 'failed');
+});
+
+test(
+  'a bad phone-number id (12ab) is bad input naming the field, for every command',
+  TEST_TIMEOUT,
+  async () => {
+    const pin = '259680';
+    const results = await Promise.all([
+      cli(['register', '12ab', '--pin-env', 'WA_PIN', '--wait'], { env: { WA_PIN: pin } }),
+      cli(['deregister', '12ab']),
+      cli(['status', '12ab']),
+    ]);
+    for (const r of results) {
+      assertExit(r, 2);
+      assert.match(r.stderr, /phone-number-id: must be all digits/);
+      assert.equal(r.stdout, '');
+      assertNoPin(r, pin);
+    }
+  },
+);
+
+test('--region US is bad input naming region; nothing reaches Meta', TEST_TIMEOUT, async () => {
+  const id = '7770000112';
+  const pin = '360791';
+  await seed(id);
+  const r = await cli(['register', id, '--pin-env', 'WA_PIN', '--region', 'US', '--wait'], {
+    env: { WA_PIN: pin },
+  });
+  assertExit(r, 2);
+  assert.match(r.stderr, /region: must be one of Meta's data-localization regions/);
+  assertNoPin(r, pin);
+  assert.deepEqual(await graphRequests(id), [], 'no Graph request');
+});
+
+test(
+  'unknown commands, options and missing arguments are bad input (exit 2); --help is exit 0',
+  TEST_TIMEOUT,
+  async () => {
+    const [unknown, unknownOption, missingArg, help] = await Promise.all([
+      cli(['frobnicate', '7770000113']),
+      cli(['status', '7770000113', '--frobnicate']),
+      cli(['deregister']),
+      cli(['--help']),
+    ]);
+    assertExit(unknown, 2);
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+    assertExit(unknownOption, 2);
+    assert.match(unknownOption.stderr, /unknown option '--frobnicate'/);
+    assertExit(missingArg, 2);
+    assert.match(missingArg.stderr, /missing required argument/);
+    assertExit(help, 0);
+    assert.match(help.stdout, /register/);
+  },
+);
+
+test('Temporal unreachable: exit 3 within a few seconds, naming the address', TEST_TIMEOUT, async () => {
+  const port = await closedPort();
+  const address = `127.0.0.1:${port}`;
+  const pin = '471802';
+  const results = await Promise.all([
+    cli(['status', '7770000114'], { env: { WA_TEMPORAL_ADDRESS: address } }),
+    cli(['register', '7770000114', '--pin-env', 'WA_PIN', '--wait'], {
+      env: { WA_TEMPORAL_ADDRESS: address, WA_PIN: pin },
+    }),
+    cli(['deregister', '7770000114', '--wait'], { env: { WA_TEMPORAL_ADDRESS: address } }),
+  ]);
+  for (const r of results) {
+    assertExit(r, 3);
+    assert.ok(r.elapsedMs < 10_000, `${r.command}: took ${r.elapsedMs} ms`);
+    assert.match(r.stderr, new RegExp(`Temporal is unreachable at ${address}`));
+    assertNoPin(r, pin);
+  }
+});
+
+test(
+  'the worker without WA_GRAPH_ACCESS_TOKEN exits 2 quickly, naming the variable and no token',
+  TEST_TIMEOUT,
+  async () => {
+    const port = await closedPort();
+    for (const token of [undefined, '   ']) {
+      const r = await run(['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
+        env: {
+          WA_GRAPH_ACCESS_TOKEN: token,
+          // Should it get past the config check after all, it must not poll anything real.
+          WA_TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+          WA_TEMPORAL_TASK_QUEUE: `cli-test-no-token-${process.pid}`,
+        },
+        timeoutMs: 30_000,
+      });
+      assertExit(r, 2);
+      assert.ok(r.elapsedMs < 20_000, `took ${r.elapsedMs} ms`);
+      assert.match(r.stderr, /WA_GRAPH_ACCESS_TOKEN/);
+      const out = r.stdout + r.stderr;
+      for (const secret of [
+        TEST_TOKEN,
+        stack.config.local.simulatorAccessToken,
+        process.env.WA_GRAPH_ACCESS_TOKEN,
+      ]) {
+        if (secret) assert.ok(!out.includes(secret), 'no token in the output');
+      }
+    }
+  },
+);
+
+test(
+  'two registers of the same number with the same PIN at the same time: one operation, the second joined',
+  TEST_TIMEOUT,
+  async () => {
+    const id = '7770000115';
+    const pin = '582913';
+    await seed(id, { pin });
+    // Slow Meta down a little so the first operation is surely still running when the second CLI arrives.
+    await stack.sim.faults(
+      [
+        { endpoint: 'get', phoneNumberId: id, kind: 'latency', latencyMs: 1500, count: 1 },
+        { endpoint: 'register', phoneNumberId: id, kind: 'latency', latencyMs: 1500, count: 1 },
+      ],
+      'append',
+    );
+    try {
+      const results = await Promise.all(
+        [0, 1].map(() => cli(['register', id, '--pin-env', 'WA_PIN', '--json'], { env: { WA_PIN: pin } })),
+      );
+      for (const r of results) {
+        assertExit(r, 0);
+        assertNoPin(r, pin);
+      }
+      const tickets = results.map((r) => JSON.parse(r.stdout) as OperationTicket);
+      assert.equal(tickets[0]!.operationId, tickets[1]!.operationId, 'the same operation id');
+      assert.deepEqual(
+        tickets.map((t) => t.joined).sort(),
+        [false, true],
+        'one started it, the other joined',
+      );
+      const finished = await finishedOperation(id, tickets[0]!.operationId);
+      assert.equal(finished.status, 'completed');
+      assert.equal((await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' })).length, 1);
+      assert.equal((await stack.sim.phoneNumber(id)).status, 'CONNECTED');
+    } finally {
+      await stack.sim.faults([], 'replace');
+    }
+  },
+);
+
+test('no PIN appears in the stdout or stderr of any command this file ran', () => {
+  assert.ok(transcript.length > 20, `ran ${transcript.length} commands`);
+  for (const r of transcript) {
+    for (const pin of pinsUsed) {
+      assert.doesNotMatch(
+        r.stdout + r.stderr,
+        pinPattern(pin),
+        `${r.command}: PIN ${'*'.repeat(pin.length)} in output`,
+      );
+    }
+  }
+});

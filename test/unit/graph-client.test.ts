@@ -1,0 +1,278 @@
+// activities/graph-client.ts: how GraphClient parses what comes back. A tiny local HTTP server answers
+// canned responses; no simulator, no Temporal.
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphCallError, GraphClient, type GraphClientOptions } from '../../activities/graph-client';
+import { GraphErrorType } from '../../domain/graph-errors';
+
+const TOKEN = 'EAAB-unit-test-secret-token';
+const PIN = '482915';
+const PHONE_ID = '123';
+const HOUR = 3_600_000;
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+type Handler = (req: Seen, res: http.ServerResponse) => void;
+
+let server: http.Server;
+let baseUrl: string;
+let handler: Handler;
+let seen: Seen[] = [];
+
+const json =
+  (status: number, body: unknown): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      seen.push(request);
+      handler(request, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(() => {
+  seen = [];
+  handler = json(200, { success: true });
+});
+
+function client(options: Partial<GraphClientOptions> = {}): GraphClient {
+  return new GraphClient({
+    baseUrl,
+    apiVersion: 'v25.0',
+    accessToken: TOKEN,
+    timeoutMs: 2000,
+    blockMs: 72 * HOUR,
+    ...options,
+  });
+}
+
+/** Awaits p, asserts it rejects with a GraphCallError that leaks neither token nor PIN, returns it. */
+async function callError(p: Promise<unknown>): Promise<GraphCallError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof GraphCallError, `expected a GraphCallError, got ${String(caught)}`);
+  for (const text of [
+    String(caught),
+    caught.message,
+    JSON.stringify(caught.details),
+    JSON.stringify(caught),
+  ]) {
+    assert.ok(!text.includes(TOKEN), `token leaked: ${text}`);
+    assert.ok(!text.includes(PIN), `PIN leaked: ${text}`);
+  }
+  return caught;
+}
+
+test('register accepts {"success":true} and {"success":"true"}', async () => {
+  for (const body of [{ success: true }, { success: 'true' }]) {
+    handler = json(200, body);
+    await client().register(PHONE_ID, { pin: PIN });
+  }
+  assert.equal(seen.length, 2);
+});
+
+test('register sends the token, the version in the path and a JSON body with the PIN', async () => {
+  await client().register(PHONE_ID, { pin: PIN, data_localization_region: 'DE' });
+  const [req] = seen;
+  assert.ok(req);
+  assert.equal(req.method, 'POST');
+  assert.equal(req.url, `/v25.0/${PHONE_ID}/register`);
+  assert.equal(req.headers.authorization, `Bearer ${TOKEN}`);
+  assert.match(String(req.headers['content-type']), /application\/json/);
+  assert.deepEqual(JSON.parse(req.body), {
+    messaging_product: 'whatsapp',
+    pin: PIN,
+    data_localization_region: 'DE',
+  });
+});
+
+test('a trailing slash on baseUrl does not double the slash', async () => {
+  await client({ baseUrl: `${baseUrl}/`, apiVersion: 'v24.0' }).deregister(PHONE_ID);
+  assert.equal(seen[0]?.url, `/v24.0/${PHONE_ID}/deregister`);
+  assert.equal(seen[0]?.method, 'POST');
+  assert.equal(seen[0]?.headers.authorization, `Bearer ${TOKEN}`);
+});
+
+test('getPhoneNumber asks for the lifecycle fields and returns the node', async () => {
+  handler = json(200, { id: PHONE_ID, status: 'CONNECTED', platform_type: 'CLOUD_API', extra: 1 });
+  const node = await client().getPhoneNumber(PHONE_ID);
+  assert.equal(node.id, PHONE_ID);
+  assert.equal(node.status, 'CONNECTED');
+  const url = new URL(seen[0]?.url ?? '', baseUrl);
+  assert.equal(url.pathname, `/v25.0/${PHONE_ID}`);
+  assert.ok(url.searchParams.get('fields')?.split(',').includes('code_verification_status'));
+  assert.equal(seen[0]?.method, 'GET');
+});
+
+test('a Graph error envelope becomes a classified GraphCallError (133005 → GraphPinMismatch)', async () => {
+  handler = json(400, {
+    error: {
+      message: '(#133005) Two step verification PIN Mismatch',
+      type: 'OAuthException',
+      code: 133005,
+      error_data: { messaging_product: 'whatsapp', details: 'PIN does not match' },
+      fbtrace_id: 'trace-1',
+    },
+  });
+  const err = await callError(client().register(PHONE_ID, { pin: PIN }));
+  assert.equal(err.type, GraphErrorType.PinMismatch);
+  assert.equal(err.retryable, false);
+  assert.equal(err.details.code, 133005);
+  assert.equal(err.details.httpStatus, 400);
+  assert.equal(err.details.fbtraceId, 'trace-1');
+  assert.equal(err.details.details, 'PIN does not match');
+  assert.match(err.message, /133005/);
+});
+
+test('133016 carries retryAfterMs = blockMs; a string code is coerced', async () => {
+  handler = json(400, { error: { code: '133016', message: 'rate limited' } });
+  const err = await callError(client({ blockMs: 5 * HOUR }).register(PHONE_ID, { pin: PIN }));
+  assert.equal(err.type, GraphErrorType.RegistrationRateLimited);
+  assert.equal(err.details.code, 133016);
+  assert.equal(err.details.retryAfterMs, 5 * HOUR);
+});
+
+test('133008 details are read with the injected clock', async () => {
+  const now = Date.parse('2026-03-01T12:00:00Z');
+  handler = json(400, {
+    error: { code: 133008, error_data: { details: 'Try again after 2026-03-01T12:20:00Z' } },
+  });
+  const err = await callError(client({ now: () => now }).register(PHONE_ID, { pin: PIN }));
+  assert.equal(err.type, GraphErrorType.WaitThenRetry);
+  assert.equal(err.details.retryAfterMs, 20 * 60_000);
+});
+
+test('a Graph error envelope with HTTP 200 → GraphUnexpectedError (errors are classified only on non-2xx)', async () => {
+  handler = json(200, { error: { code: 133005 } });
+  const err = await callError(client().register(PHONE_ID, { pin: PIN }));
+  assert.equal(err.type, GraphErrorType.Unexpected);
+});
+
+test('131000 on a mutation → GraphUnknownOutcome; on a read → retryable GraphTransient', async () => {
+  handler = json(500, { error: { code: 131000, message: 'Something went wrong' } });
+  const m = await callError(client().deregister(PHONE_ID));
+  assert.equal(m.type, GraphErrorType.UnknownOutcome);
+  assert.equal(m.retryable, false);
+  const r = await callError(client().getPhoneNumber(PHONE_ID));
+  assert.equal(r.type, GraphErrorType.Transient);
+  assert.equal(r.retryable, true);
+});
+
+const html502: Handler = (_req, res) => {
+  res.writeHead(502, { 'content-type': 'text/html' });
+  res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+};
+
+test('a 502 HTML body on a mutation → GraphUnknownOutcome, not retryable', async () => {
+  handler = html502;
+  const err = await callError(client().register(PHONE_ID, { pin: PIN }));
+  assert.equal(err.type, GraphErrorType.UnknownOutcome);
+  assert.equal(err.retryable, false);
+  assert.equal(err.details.httpStatus, 502);
+});
+
+test('a 502 HTML body on a GET → retryable GraphTransient', async () => {
+  handler = html502;
+  const err = await callError(client().getPhoneNumber(PHONE_ID));
+  assert.equal(err.type, GraphErrorType.Transient);
+  assert.equal(err.retryable, true);
+  assert.equal(err.details.httpStatus, 502);
+});
+
+test('a 4xx without a Graph envelope → GraphUnexpectedError', async () => {
+  handler = (_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+  };
+  const err = await callError(client().register(PHONE_ID, { pin: PIN }));
+  assert.equal(err.type, GraphErrorType.Unexpected);
+  assert.equal(err.retryable, false);
+  assert.equal(err.details.httpStatus, 404);
+});
+
+test('no answer within timeoutMs on register → GraphUnknownOutcome, no PIN or token in the error', async () => {
+  handler = () => {
+    // never answers; the connection is closed in after()
+  };
+  const started = Date.now();
+  const err = await callError(client({ timeoutMs: 300 }).register(PHONE_ID, { pin: PIN }));
+  assert.equal(err.type, GraphErrorType.UnknownOutcome);
+  assert.equal(err.retryable, false);
+  assert.match(err.message, /300 ms/);
+  assert.ok(Date.now() - started < 5000);
+  assert.equal(seen.length, 1, 'the request reached the server');
+});
+
+test('no answer within timeoutMs on a GET → retryable GraphTransient', async () => {
+  handler = () => {};
+  const err = await callError(client({ timeoutMs: 300 }).getPhoneNumber(PHONE_ID));
+  assert.equal(err.type, GraphErrorType.Transient);
+  assert.equal(err.retryable, true);
+});
+
+test('connection refused on register → GraphTransient (never sent, so not unknown)', async () => {
+  const closed = http.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
+  const err = await callError(
+    client({ baseUrl: `http://127.0.0.1:${port}` }).register(PHONE_ID, { pin: PIN }),
+  );
+  assert.equal(err.type, GraphErrorType.Transient);
+  assert.equal(err.retryable, false);
+  assert.match(err.message, /ECONNREFUSED/);
+});
+
+test('an unexpected success body ({"ok":1}) → GraphUnexpectedError', async () => {
+  handler = json(200, { ok: 1 });
+  const err = await callError(client().register(PHONE_ID, { pin: PIN }));
+  assert.equal(err.type, GraphErrorType.Unexpected);
+  assert.equal(err.retryable, false);
+  assert.equal(err.details.httpStatus, 200);
+  for (const body of [{ success: false }, { success: 'yes' }, 'OK']) {
+    handler = json(200, body);
+    assert.equal((await callError(client().deregister(PHONE_ID))).type, GraphErrorType.Unexpected);
+  }
+});
+
+test('a node without an id → GraphUnexpectedError', async () => {
+  handler = json(200, { status: 'CONNECTED' });
+  const err = await callError(client().getPhoneNumber(PHONE_ID));
+  assert.equal(err.type, GraphErrorType.Unexpected);
+});
+
+test("190 → GraphAuthError; the message keeps Graph's text and adds neither token nor PIN", async () => {
+  handler = json(401, { error: { code: 190, message: 'Error validating access token' } });
+  const err = await callError(client().register(PHONE_ID, { pin: PIN }));
+  assert.equal(err.type, GraphErrorType.Auth);
+  assert.match(err.message, /POST \/123\/register: Error validating access token/);
+  assert.equal(err.name, 'GraphCallError');
+});
