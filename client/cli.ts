@@ -12,6 +12,8 @@ import {
 } from './index';
 import { renderOutcome, renderState, renderTicket } from './render';
 import { readSecret } from './secret-input';
+import { EncryptionKeyError } from '../worker/security/encryption-keys';
+import { redactText } from '../worker/security/redact';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, unreachable: 3 } as const;
 
@@ -137,7 +139,12 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-    if (err instanceof InputError || err instanceof ConfigError || err instanceof OperationRejectedError) {
+    if (
+      err instanceof InputError ||
+      err instanceof ConfigError ||
+      err instanceof EncryptionKeyError ||
+      err instanceof OperationRejectedError
+    ) {
       console.error(`wa-number: ${err.message}`);
       return EXIT.badInput;
     }
@@ -145,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`wa-number: ${err.message}`);
       return EXIT.unreachable;
     }
-    console.error(`wa-number: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`wa-number: ${redactText(err instanceof Error ? err.message : String(err))}`);
     return EXIT.failed;
   }
 }

@@ -14,6 +14,7 @@ import { WaPhoneNumberId } from '../domain/search-attributes';
 import { InputError, parseInput } from '../domain/validation';
 import { loadConfig, type AppConfig } from '../worker/config';
 import { temporalConnectionOptions } from '../worker/connection';
+import { createDataConverter } from '../worker/security/data-converter';
 import type { phoneNumberLifecycle } from '../workflows/lifecycle';
 import {
   getStateQuery,
@@ -52,6 +53,7 @@ export class NumberLifecycleClient {
   static async connect(options: ConnectOptions = {}): Promise<NumberLifecycleClient> {
     const config = options.config ?? loadConfig();
     if (options.client) return new NumberLifecycleClient(options.client, config, false);
+    createDataConverter(config); // no key: refuse before connecting (PINs would go out in plaintext)
     let connection: Connection;
     try {
       connection = await Connection.connect({
@@ -63,7 +65,11 @@ export class NumberLifecycleClient {
         `Temporal is unreachable at ${config.temporal.address} (${(err as Error).message.split('\n')[0]})`,
       );
     }
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: createDataConverter(config).dataConverter,
+    });
     return new NumberLifecycleClient(client, config, true);
   }
 

@@ -3,14 +3,19 @@
 // .data/, so persisted workflows (and durable timers) resume.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { startCodecServer } from '../client/http/codec-endpoint';
 import { startSimulator } from '../simulator/server';
+import { createDataConverter, localKeyFile } from '../worker/security/data-converter';
+import { ensureKeyFile } from '../worker/security/encryption-keys';
+import { createRedactingLogger } from '../worker/security/redact';
 import { loadConfig, ROOT_DIR, ConfigError } from '../worker/config';
 import { createWorker } from '../worker/create-worker';
 import { startDevServer } from './dev-server';
 import { temporalCliExecutable } from './temporal-binaries';
 
 async function main(): Promise<void> {
+  Runtime.install({ logger: createRedactingLogger('INFO') });
   const base = loadConfig();
   const local = base.local;
   const dataDir = path.resolve(ROOT_DIR, local.dataDir);
@@ -24,12 +29,28 @@ async function main(): Promise<void> {
     throw new Error('no Temporal CLI: install Go (then rerun) or set TEMPORAL_CLI_PATH to a temporal binary');
   }
 
+  // Payloads are encrypted; the first run makes the local key, the UI decodes through our codec endpoint.
+  if (ensureKeyFile(localKeyFile(base)))
+    console.log(`generated a payload encryption key in ${localKeyFile(base)}`);
+  const { dataConverter, keyring } = createDataConverter(base);
+  const codecPayloads = dataConverter.payloadCodecs?.[0];
+  const codec = codecPayloads
+    ? await startCodecServer({
+        host: '127.0.0.1',
+        port: local.codecPort,
+        codec: codecPayloads,
+        allowedOrigins: base.security.codecAllowedOrigins,
+        authToken: process.env[base.security.codecAuthTokenEnv],
+      })
+    : undefined;
+
   const devServer = await startDevServer({
     cliPath: cli.path,
     port: local.temporalPort,
     uiPort: local.uiPort,
     dbFile: path.join(dataDir, 'temporal.sqlite'),
     namespace: base.temporal.namespace,
+    extraArgs: codec ? ['--ui-codec-endpoint', codec.url] : [],
   });
   const simulator = await startSimulator({
     port: local.simulatorPort,
@@ -43,12 +64,18 @@ async function main(): Promise<void> {
     graph: { ...base.graph, baseUrl: simulator.url },
   };
   const connection = await NativeConnection.connect({ address: devServer.address });
-  const worker = await createWorker({ config, connection, accessToken: local.simulatorAccessToken });
+  const worker = await createWorker({
+    config,
+    connection,
+    accessToken: local.simulatorAccessToken,
+    dataConverter,
+  });
 
   console.log(`
   Temporal server   ${devServer.address} (namespace ${config.temporal.namespace}, data in ${path.relative(ROOT_DIR, dataDir)}/)
   Temporal Web UI   http://localhost:${local.uiPort}
   Graph simulator   ${simulator.url} (admin API under /_sim)
+  Codec endpoint    ${codec ? `${codec.url} (payloads encrypted with key "${keyring?.encryptWith}")` : 'none: payloads NOT encrypted'}
   Worker            task queue ${config.temporal.taskQueue}
 
   Try: npx wa-number register 1234567890 --pin-env WA_PIN --wait   (with WA_PIN=123456)
@@ -72,6 +99,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await simulator.close();
+    await codec?.close();
     await devServer.stop();
     console.log('stopped');
   }

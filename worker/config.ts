@@ -70,12 +70,34 @@ export const configSchema = z
         transientBackoffSeconds: positiveNumber,
       })
       .strict(),
+    security: z
+      .object({
+        encryptionKeysEnv: envVarName,
+        encryptionKeyFile: optionalText,
+        allowUnencrypted: boolish,
+        codecAuthTokenEnv: envVarName,
+        codecAllowedOrigins: z
+          .string()
+          .transform((s) =>
+            s
+              .split(',')
+              .map((o) => o.trim())
+              .filter(Boolean),
+          )
+          .pipe(
+            z.array(
+              z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' }),
+            ),
+          ),
+      })
+      .strict(),
     local: z
       .object({
         dataDir: z.string().min(1),
         temporalPort: positiveInt,
         uiPort: positiveInt,
         simulatorPort: positiveInt,
+        codecPort: positiveInt,
         simulatorAccessToken: z.string().min(1),
       })
       .strict(),

@@ -13,6 +13,8 @@ export interface CreateWorkerOptions {
   accessToken: string;
   /** Prebuilt bundle (tests bundle once); otherwise the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** From createDataConverter: payload encryption. */
+  dataConverter: WorkerOptions['dataConverter'];
   /** Overrides for tests (e.g. a different task queue or namespace). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -35,6 +37,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ graph, policy: () => policy }),
+    dataConverter: options.dataConverter,
     // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.
     maxTaskQueueActivitiesPerSecond: config.graph.maxRequestsPerSecond,
     ...options.overrides,

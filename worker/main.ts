@@ -1,18 +1,26 @@
 // `npm run worker`: runs only the worker, against whatever temporal.yaml (and WA_* env vars) point to.
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig, readAccessToken } from './config';
 import { temporalConnectionOptions } from './connection';
 import { createWorker } from './create-worker';
+import { createDataConverter } from './security/data-converter';
+import { EncryptionKeyError } from './security/encryption-keys';
+import { createRedactingLogger, redactText } from './security/redact';
 
 async function main(): Promise<void> {
+  Runtime.install({ logger: createRedactingLogger('INFO') });
   const config = loadConfig();
   const accessToken = readAccessToken(config);
+  const { dataConverter, keyring } = createDataConverter(config);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
-    const worker = await createWorker({ config, connection, accessToken });
+    const worker = await createWorker({ config, connection, accessToken, dataConverter });
     console.log(
       `worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
-        `(namespace ${config.temporal.namespace}); Graph ${config.graph.baseUrl} ${config.graph.apiVersion}`,
+        `(namespace ${config.temporal.namespace}); Graph ${config.graph.baseUrl} ${config.graph.apiVersion}; ` +
+        (keyring
+          ? `payloads encrypted with key "${keyring.encryptWith}" (${keyring.keys.size} key(s) from ${keyring.source})`
+          : 'payloads NOT encrypted (security.allowUnencrypted)'),
     );
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
   } finally {
@@ -21,10 +29,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof EncryptionKeyError) {
     console.error(`worker: configuration error: ${err.message}`);
     process.exit(2);
   }
-  console.error('worker:', err instanceof Error ? err.message : err);
+  console.error('worker:', redactText(err instanceof Error ? err.message : String(err)));
   process.exit(1);
 });

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { LifecycleSnapshot, OperationSummary, OperationTicket } from '../../client';
-import { startTestStack, TEST_TOKEN, type TestStack } from '../helpers/stack';
+import { startTestStack, TEST_ENCRYPTION_KEYS, TEST_TOKEN, type TestStack } from '../helpers/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'wa-number.js');
@@ -59,6 +59,7 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
   }
   env.WA_TEMPORAL_ADDRESS = stack.config.temporal.address;
   env.WA_TEMPORAL_TASK_QUEUE = stack.config.temporal.taskQueue;
+  env.WA_ENCRYPTION_KEYS = TEST_ENCRYPTION_KEYS;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -541,3 +542,28 @@ test('no PIN appears in the stdout or stderr of any command this file ran', () =
     }
   }
 });
+
+test(
+  'without a payload encryption key the CLI refuses to send a PIN (exit 2); a malformed key is named',
+  TEST_TIMEOUT,
+  async () => {
+    const id = '7770000120';
+    await stack.sim.seed({ id, code_verification_status: 'VERIFIED', name_status: 'APPROVED' });
+    const emptyDataDir = mkdtempSync(path.join(os.tmpdir(), 'wa-no-key-'));
+    try {
+      const none = await run(['bin/wa-number.js', 'register', id, '--pin-env', 'WA_PIN'], {
+        env: { WA_PIN: '123456', WA_ENCRYPTION_KEYS: undefined, WA_LOCAL_DATA_DIR: emptyDataDir },
+      });
+      assertExit(none, 2);
+      assert.match(none.stderr, /no payload encryption key.*WA_ENCRYPTION_KEYS/);
+      const short = await run(['bin/wa-number.js', 'status', id], {
+        env: { WA_ENCRYPTION_KEYS: `k1=${Buffer.alloc(16).toString('base64')}` },
+      });
+      assertExit(short, 2);
+      assert.match(short.stderr, /key "k1" must be 32 bytes \(AES-256\) of base64, got 16 bytes/);
+    } finally {
+      rmSync(emptyDataDir, { recursive: true, force: true });
+    }
+    assert.deepEqual(await stack.sim.requests({ phoneNumberId: id }), [], 'nothing sent');
+  },
+);

@@ -18,19 +18,33 @@ import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { loadConfig, operationPolicy, ROOT_DIR, type AppConfig } from '../../worker/config';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker';
 import { ensureSearchAttributes } from '../../worker/search-attributes';
+import { createDataConverter } from '../../worker/security/data-converter';
+import { createRedactingLogger } from '../../worker/security/redact';
+import type { DataConverter } from '@temporalio/common';
 import { temporalCliExecutable, timeSkippingServerExecutable } from '../../scripts/temporal-binaries';
 import { SimulatorAdmin } from './simulator-admin';
 
 export const TEST_TOKEN = 'test-access-token';
+/** Payload encryption key of the test stacks (WA_ENCRYPTION_KEYS format): 32 bytes, base64. */
+export const TEST_ENCRYPTION_KEYS = `test-key-1=${Buffer.alloc(32, 7).toString('base64')}`;
 
-// Keep the SDK's own logs to warnings so test output stays readable.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+/** Every line the worker and SDK logged in this process (the secrets audit reads it). */
+export const capturedLogs: string[] = [];
+// The production logger (redacting), at WARN so test output stays readable; lines are also kept.
+Runtime.install({
+  logger: createRedactingLogger('WARN', (line) => {
+    capturedLogs.push(line);
+    console.error(line);
+  }),
+});
 
 export interface TestStack {
   env: TestWorkflowEnvironment;
   simulator: RunningSimulator;
   sim: SimulatorAdmin;
   config: AppConfig;
+  /** The encrypting data converter shared by the stack's clients and worker. */
+  dataConverter: DataConverter;
   client: NumberLifecycleClient;
   worker: Worker;
   /** Waits for an operation's child run to exist, then for its result (time skips meanwhile). */
@@ -53,11 +67,17 @@ async function workflowBundle() {
 }
 
 export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
+  // Payloads are encrypted in tests as in production: clients and workers share the test key.
+  const { dataConverter } = createDataConverter(loadConfig({ env: {} }), {
+    WA_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+  });
   const env = options.timeSkipping
     ? await TestWorkflowEnvironment.createTimeSkipping({
         server: { executable: timeSkippingServerExecutable() },
+        client: { dataConverter },
       })
     : await TestWorkflowEnvironment.createLocal({
+        client: { dataConverter },
         server: {
           executable: temporalCliExecutable(),
           searchAttributes: ALL_SEARCH_ATTRIBUTES,
@@ -114,6 +134,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       taskQueue: config.temporal.taskQueue,
       workflowBundle: await workflowBundle(),
       activities: synced,
+      dataConverter,
     });
   } else {
     worker = await createWorker({
@@ -121,6 +142,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       connection: env.nativeConnection as NativeConnection,
       accessToken: TEST_TOKEN,
       workflowBundle: await workflowBundle(),
+      dataConverter,
     });
   }
   const client = await NumberLifecycleClient.connect({ config, client: env.client });
@@ -130,6 +152,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
     simulator,
     sim,
     config,
+    dataConverter,
     client,
     worker,
     async operationResult<T>(workflowId: string): Promise<T> {
