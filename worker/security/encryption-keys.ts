@@ -48,7 +48,7 @@ export function parseKeyList(text: string, where: string): EncryptionKeyring {
   for (const entry of entries) {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new EncryptionKeyError(`${where}: each entry must be id=base64`);
-    const id = entry.slice(0, eq);
+    const id = entry.slice(0, eq).trim();
     if (keys.has(id)) throw new EncryptionKeyError(`${where}: key id "${id}" appears twice`);
     keys.set(id, decodeKey(id, entry.slice(eq + 1), where));
   }
@@ -68,9 +68,9 @@ export function readKeyFile(file: string): EncryptionKeyring {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new EncryptionKeyError(
-      `${file}: not a readable JSON key file (${(err as Error).message.split('\n')[0]})`,
-    );
+    // Not JSON.parse's message: it quotes the text around the error, which may be key material.
+    const why = (err as NodeJS.ErrnoException).code ? 'cannot be read' : 'is not valid JSON';
+    throw new EncryptionKeyError(`${file}: key file ${why}`);
   }
   const result = keyFileSchema.safeParse(parsed);
   if (!result.success) {
