@@ -1,0 +1,255 @@
+// 1. History events per operation, on the time-skipping server: how many events one operation writes
+// to its child run and to the number's lifecycle workflow, for the common paths and the costly ones.
+import type { OperationReport, OperationRequest } from '../domain/operations';
+import { lifecycleWorkflowId } from '../domain/phone-number';
+import { TEST_TOKEN, type TestStack } from '../test/helpers/stack';
+import {
+  delay,
+  formatDuration,
+  historySummary,
+  settledHistory,
+  table,
+  type BenchArgs,
+  type HistorySummary,
+  type SectionResult,
+} from './lib/common';
+
+const PIN = '123456';
+
+interface ScenarioResult {
+  key: string;
+  label: string;
+  phoneNumberId: string;
+  operation: OperationRequest['operation'];
+  outcome: string;
+  child: HistorySummary;
+  lifecycleBefore: number;
+  lifecycleAfter: HistorySummary;
+  /** Simulated (server) time from the child's start to its close. */
+  childSimulatedMs: number;
+  /** What the simulator saw for this number during the scenario. */
+  graphRequests: { get: number; register: number; deregister: number; answers: string[] };
+  expected: string;
+  asExpected: boolean;
+}
+
+async function seed(stack: TestStack, id: string, extra: Record<string, unknown> = {}) {
+  await stack.sim.seed({
+    id,
+    code_verification_status: 'VERIFIED',
+    name_status: 'APPROVED',
+    pin: PIN,
+    ...extra,
+  });
+}
+
+/** Waits until the lifecycle has recorded the operation as finished (its summary is in recentOperations). */
+async function waitRecorded(stack: TestStack, id: string, operationId: string) {
+  for (let i = 0; i < 200; i++) {
+    const state = await stack.client.getState(id);
+    if (state?.recentOperations.some((o) => o.operationId === operationId)) return;
+    await delay(100);
+  }
+  throw new Error(`lifecycle of ${id} did not record ${operationId}`);
+}
+
+async function runScenario(
+  stack: TestStack,
+  spec: {
+    key: string;
+    label: string;
+    id: string;
+    request: OperationRequest;
+    expected: string;
+    check: (answers: string[], report: OperationReport) => boolean;
+  },
+): Promise<ScenarioResult> {
+  const { env, client, sim } = stack;
+  const lifecycle = env.client.workflow.getHandle(lifecycleWorkflowId(spec.id));
+  const existing = await client.getState(spec.id);
+  const lifecycleBefore = existing ? (await settledHistory(lifecycle)).events : 0;
+  const seqBefore = (await sim.requests({ phoneNumberId: spec.id })).length;
+
+  const ticket = await client.requestOperation(spec.id, spec.request);
+  // result() on the time-skipping client lets the server skip the 72-hour wait.
+  const report = await stack.operationResult<OperationReport>(ticket.workflowId);
+  await waitRecorded(stack, spec.id, ticket.operationId);
+
+  const childHandle = env.client.workflow.getHandle(ticket.workflowId);
+  const child = await historySummary(childHandle);
+  const described = await childHandle.describe();
+  const lifecycleAfter = await settledHistory(lifecycle);
+  const seen = (await sim.requests({ phoneNumberId: spec.id })).slice(seqBefore);
+  const answers = seen
+    .filter((r) => r.endpoint === 'register' || r.endpoint === 'deregister')
+    .map((r) => `${r.endpoint} ${r.errorCode ?? r.status}${r.fault ? ` (${r.fault})` : ''}`);
+  return {
+    key: spec.key,
+    label: spec.label,
+    phoneNumberId: spec.id,
+    operation: spec.request.operation,
+    outcome: report.failure ? `failed: ${report.failure.type}` : (report.outcome ?? 'unknown'),
+    child,
+    lifecycleBefore,
+    lifecycleAfter,
+    childSimulatedMs: (described.closeTime?.getTime() ?? NaN) - described.startTime.getTime(),
+    graphRequests: {
+      get: seen.filter((r) => r.endpoint === 'get').length,
+      register: seen.filter((r) => r.endpoint === 'register').length,
+      deregister: seen.filter((r) => r.endpoint === 'deregister').length,
+      answers,
+    },
+    expected: spec.expected,
+    asExpected: spec.check(answers, report),
+  };
+}
+
+const count = (h: HistorySummary, ...types: string[]) => types.reduce((n, t) => n + (h.byType[t] ?? 0), 0);
+
+export async function runHistoryEvents(stack: TestStack, args: BenchArgs): Promise<SectionResult> {
+  const started = Date.now();
+  const base = 7_770_000_000; // every run starts its own Temporal server and simulator
+  const ids = { a: String(base + 1), b: String(base + 2), c: String(base + 3), d: String(base + 4) };
+  const results: ScenarioResult[] = [];
+
+  // (a) plain register
+  await seed(stack, ids.a);
+  results.push(
+    await runScenario(stack, {
+      key: 'a',
+      label: 'register, no fault',
+      id: ids.a,
+      request: { operation: 'register', pin: PIN },
+      expected: 'register 200',
+      check: (a, r) => a.join() === 'register 200' && r.outcome === 'completed',
+    }),
+  );
+
+  // (b) register that meets 133016 and waits out the 72-hour block: 10 wrong-PIN registers spend the budget.
+  await seed(stack, ids.b);
+  await stack.sim.setClock(await stack.env.currentTimeMs());
+  for (let i = 0; i < 10; i++) {
+    await fetch(`${stack.simulator.url}/${stack.config.graph.apiVersion}/${ids.b}/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messaging_product: 'whatsapp', pin: '000000' }),
+    });
+  }
+  results.push(
+    await runScenario(stack, {
+      key: 'b',
+      label: 'register, 133016 then 72 h block waited out',
+      id: ids.b,
+      request: { operation: 'register', pin: PIN },
+      expected: 'register 133016, register 200',
+      check: (a, r) => a.join(', ') === 'register 133016, register 200' && r.outcome === 'completed',
+    }),
+  );
+
+  // (c) plain deregister of a number that is registered (fresh lifecycle)
+  await seed(stack, ids.c, { status: 'CONNECTED', platform_type: 'CLOUD_API' });
+  results.push(
+    await runScenario(stack, {
+      key: 'c',
+      label: 'deregister, no fault',
+      id: ids.c,
+      request: { operation: 'deregister' },
+      expected: 'deregister 200',
+      check: (a, r) => a.join() === 'deregister 200' && r.outcome === 'completed',
+    }),
+  );
+
+  // (d) register whose answer never arrives (applied at Meta): read back instead of sent again
+  await seed(stack, ids.d);
+  await stack.sim.faults([
+    {
+      endpoint: 'register',
+      phoneNumberId: ids.d,
+      kind: 'timeout-after-apply',
+      hangMs: args.hangMs,
+      count: 1,
+    },
+  ]);
+  results.push(
+    await runScenario(stack, {
+      key: 'd',
+      label: 'register, timeout after apply → read-back',
+      id: ids.d,
+      request: { operation: 'register', pin: PIN },
+      expected: 'register 200 (timeout-after-apply), no second register',
+      check: (a, r) => a.join() === 'register 200 (timeout-after-apply)' && r.outcome === 'completed',
+    }),
+  );
+  await stack.sim.faults([]);
+
+  // (e) marginal cost: a second operation on an existing lifecycle (deregister after (a) on the same number)
+  results.push(
+    await runScenario(stack, {
+      key: 'e',
+      label: 'deregister after (a), same lifecycle',
+      id: ids.a,
+      request: { operation: 'deregister' },
+      expected: 'deregister 200',
+      check: (a, r) => a.join() === 'deregister 200' && r.outcome === 'completed',
+    }),
+  );
+
+  const rows = results.map((r) => [
+    `(${r.key}) ${r.label}`,
+    r.outcome,
+    r.child.events,
+    count(r.child, 'ACTIVITY_TASK_SCHEDULED'),
+    count(r.child, 'TIMER_STARTED'),
+    count(r.child, 'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED'),
+    r.lifecycleAfter.events - r.lifecycleBefore,
+    r.lifecycleAfter.events,
+    formatDuration(r.childSimulatedMs),
+    `${r.graphRequests.register + r.graphRequests.deregister} + ${r.graphRequests.get} GET`,
+    r.asExpected ? 'yes' : `NO (saw: ${r.graphRequests.answers.join(', ')})`,
+  ]);
+  const lifecycleTypes = (r: ScenarioResult) =>
+    Object.entries(r.lifecycleAfter.byType)
+      .sort((x, y) => y[1] - x[1])
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ');
+  const markdown = [
+    '## 1. History events per operation (time-skipping server)',
+    '',
+    'Each scenario (a)–(d) runs on a fresh number, so its lifecycle workflow is new: "lifecycle events added" ' +
+      "includes the lifecycle's own start (update-with-start). Row (e) is the marginal cost of one more " +
+      'operation on an existing, idle lifecycle. Event counts are `handle.fetchHistory()` lengths, read after ' +
+      "the lifecycle recorded the outcome and its history stopped growing. Simulated time is the child run's " +
+      'start→close on the server clock.',
+    '',
+    table(
+      [
+        'Scenario',
+        'Outcome',
+        'Child events',
+        'Child activities',
+        'Child timers',
+        'Signals to lifecycle',
+        'Lifecycle events added',
+        'Lifecycle events total',
+        'Simulated time',
+        'Graph mutations + reads',
+        'Graph calls as expected',
+      ],
+      rows,
+    ),
+    '',
+    'Lifecycle event types after each scenario:',
+    '',
+    table(
+      ['Scenario', 'Lifecycle event types (count)'],
+      results.map((r) => [`(${r.key})`, lifecycleTypes(r)]),
+    ),
+  ].join('\n');
+  return {
+    name: 'history',
+    title: 'History events per operation',
+    markdown,
+    raw: { graphTimeoutMs: stack.config.graph.requestTimeoutMs, hangMs: args.hangMs, scenarios: results },
+    wallMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,373 @@
+// Shared pieces of the benchmark scripts: argument parsing, machine facts, Markdown tables, history
+// helpers and the fault schedule builder. Nothing here holds a result: every figure is measured.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import {
+  CLI_VERSION,
+  TEST_SERVER_VERSION,
+  temporalCliExecutable,
+  timeSkippingServerExecutable,
+  type ServerExecutable,
+} from '../../scripts/temporal-binaries';
+
+export type Section = 'history' | 'budget' | 'throughput';
+export const SECTIONS: readonly Section[] = ['history', 'budget', 'throughput'];
+
+/** A finished benchmark section: its Markdown (printed and written) and its raw figures (raw.json). */
+export interface SectionResult {
+  name: Section;
+  title: string;
+  markdown: string;
+  raw: unknown;
+  wallMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------- args
+
+export interface BenchArgs {
+  only: Section[];
+  /** history: Graph request timeout and hang of the timeout-after-apply fault. */
+  graphTimeoutMs: number;
+  hangMs: number;
+  /** budget */
+  numbers: number;
+  cycles: number;
+  timeoutRate: number;
+  http5xxRate: number;
+  error131000Rate: number;
+  seed: number;
+  naiveMaxAttempts: number;
+  /** throughput */
+  ops: number;
+  rounds: number;
+  /** throughput: also run with the task-queue activity cap lifted. */
+  uncapped: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --only history|budget|throughput   run one section (comma-separated list allowed); default: all
+  --numbers M            budget: numbers (default 20)
+  --cycles K             budget: register→deregister cycles per number (default 6)
+  --timeout-rate R       budget: share of register/deregister calls hit by timeout-after-apply (default 0.2)
+  --5xx-rate R           budget: share hit by a proxy 502 (default 0.1)
+  --131000-rate R        budget: share answered with error 131000 (default 0.1)
+  --seed S               budget: base seed of the fault schedule (default 1)
+  --naive-max-attempts A budget: attempts per operation of the naive loop (default 15)
+  --graph-timeout-ms T   Graph request timeout on the time-skipping stack (default 500)
+  --hang-ms H            how long a timeout-after-apply answer is held (default 1000)
+  --ops N                throughput: register operations on N numbers (default 50)
+  --rounds R             throughput: timed rounds per variant (default 3)
+  --no-uncapped          throughput: skip the variants with the task-queue activity cap lifted
+  --verbose              print the worker's warnings for expected Graph activity failures`;
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = {
+    only: [...SECTIONS],
+    graphTimeoutMs: 500,
+    hangMs: 1000,
+    numbers: 20,
+    cycles: 6,
+    timeoutRate: 0.2,
+    http5xxRate: 0.1,
+    error131000Rate: 0.1,
+    seed: 1,
+    naiveMaxAttempts: 15,
+    ops: 50,
+    rounds: 3,
+    uncapped: true,
+  };
+  const numeric: Record<string, keyof BenchArgs> = {
+    '--numbers': 'numbers',
+    '--cycles': 'cycles',
+    '--timeout-rate': 'timeoutRate',
+    '--5xx-rate': 'http5xxRate',
+    '--131000-rate': 'error131000Rate',
+    '--seed': 'seed',
+    '--naive-max-attempts': 'naiveMaxAttempts',
+    '--graph-timeout-ms': 'graphTimeoutMs',
+    '--hang-ms': 'hangMs',
+    '--ops': 'ops',
+    '--rounds': 'rounds',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const [flag, inline] = raw.includes('=')
+      ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)]
+      : [raw, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (flag === '--help' || flag === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (flag === '--only') {
+      const wanted = value()
+        .split(',')
+        .map((s) => s.trim());
+      for (const w of wanted) {
+        if (!(SECTIONS as readonly string[]).includes(w))
+          throw new Error(`--only: unknown section ${w}\n${USAGE}`);
+      }
+      args.only = wanted as Section[];
+    } else if (flag === '--no-uncapped') {
+      args.uncapped = false;
+    } else if (flag in numeric) {
+      const n = Number(value());
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a non-negative number`);
+      (args as unknown as Record<string, number>)[numeric[flag]!] = n;
+    } else {
+      throw new Error(`unknown option ${raw}\n${USAGE}`);
+    }
+  }
+  for (const key of ['numbers', 'cycles', 'ops', 'rounds', 'naiveMaxAttempts', 'graphTimeoutMs'] as const) {
+    if (!Number.isInteger(args[key]) || args[key] < 1) throw new Error(`--${key} must be a positive integer`);
+  }
+  if (args.timeoutRate + args.http5xxRate + args.error131000Rate > 1) {
+    throw new Error('the three fault rates must add up to at most 1');
+  }
+  return args;
+}
+
+// ------------------------------------------------------------------------------------------ machine
+
+export interface MachineFacts {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  platform: string;
+  node: string;
+  temporalCli: string;
+  temporalTestServer: string;
+}
+
+function describeExecutable(version: string, exe: ServerExecutable): string {
+  return exe.type === 'existing-path' ? `${version} (${exe.path})` : `${version} (SDK download)`;
+}
+
+export function machineFacts(): MachineFacts {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    temporalCli: describeExecutable(CLI_VERSION, temporalCliExecutable()),
+    temporalTestServer: describeExecutable(TEST_SERVER_VERSION, timeSkippingServerExecutable()),
+  };
+}
+
+export function machineMarkdown(m: MachineFacts): string {
+  return table(
+    ['Machine', ''],
+    [
+      ['CPU', m.cpuModel],
+      ['Cores', m.cores],
+      ['Memory', `${m.memoryGiB} GiB`],
+      ['OS', m.platform],
+      ['Node', m.node],
+      ['Temporal CLI (dev server)', m.temporalCli],
+      ['Temporal time-skipping test server', m.temporalTestServer],
+    ],
+  );
+}
+
+// --------------------------------------------------------------------------------------- formatting
+
+/** A Markdown table; a column is right-aligned when every cell in it starts with a digit. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cell = (v: string | number) => String(v).replace(/\|/g, '\\|');
+  const numeric = headers.map(
+    (_, i) => rows.length > 0 && rows.every((r) => /^\d/.test(String(r[i] ?? '')) || r[i] === 'n/a'),
+  );
+  return [
+    `| ${headers.map(cell).join(' | ')} |`,
+    `| ${numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+export function fixed(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+export function pct(r: number): string {
+  return `${Math.round(r * 1000) / 10} %`;
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return 'n/a';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${fixed(ms / 1000, 1)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.round((ms % 3_600_000) / 60_000);
+  return `${h} h ${m} min`;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------------------------------ history
+
+const EventType = temporal.api.enums.v1.EventType;
+
+export interface HistorySummary {
+  events: number;
+  byType: Record<string, number>;
+  /** startToFireTimeout of every timer started, in ms. */
+  timersMs: number[];
+  /** Every timer started: when (event time, epoch ms) and for how long. */
+  timers: { at: number; ms: number }[];
+}
+
+function durationMs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  if (!d) return 0;
+  return Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6;
+}
+
+export async function historySummary(handle: WorkflowHandle): Promise<HistorySummary> {
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  const byType: Record<string, number> = {};
+  const timers: { at: number; ms: number }[] = [];
+  for (const e of events) {
+    const name = (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+    byType[name] = (byType[name] ?? 0) + 1;
+    if (e.timerStartedEventAttributes) {
+      timers.push({
+        at: durationMs(e.eventTime),
+        ms: durationMs(e.timerStartedEventAttributes.startToFireTimeout),
+      });
+    }
+  }
+  return { events: events.length, byType, timersMs: timers.map((t) => t.ms), timers };
+}
+
+/** Fetches a history until its length stops changing (the workflow has settled after an operation). */
+export async function settledHistory(handle: WorkflowHandle, quietMs = 300): Promise<HistorySummary> {
+  let last = await historySummary(handle);
+  for (let i = 0; i < 50; i++) {
+    await delay(quietMs);
+    const next = await historySummary(handle);
+    if (next.events === last.events) return next;
+    last = next;
+  }
+  return last;
+}
+
+// ------------------------------------------------------------------------------------- fault rules
+
+export interface FaultRates {
+  timeoutAfterApply: number;
+  http5xx: number;
+  error131000: number;
+}
+
+/**
+ * Seeded, per-number fault rules on register and deregister. The simulator checks rules in order and
+ * the first that fires decides; so the rule probabilities are conditional (p2 / (1 - p1), ...) to make
+ * the marginal share of each fault equal to the requested rate. Rules are per number, with their own
+ * seed, so a number's k-th register call gets the same fault whatever the interleaving with other numbers.
+ */
+export function faultRules(
+  numberIds: string[],
+  rates: FaultRates,
+  seed: number,
+  hangMs: number,
+): Record<string, unknown>[] {
+  const { timeoutAfterApply: p1, http5xx: p2, error131000: p3 } = rates;
+  const conditional = [
+    { kind: 'timeout-after-apply', probability: p1, extra: { hangMs } },
+    { kind: 'http-5xx', probability: p1 < 1 ? p2 / (1 - p1) : 0, extra: {} },
+    { kind: 'error-131000', probability: p1 + p2 < 1 ? p3 / (1 - p1 - p2) : 0, extra: {} },
+  ];
+  const rules: Record<string, unknown>[] = [];
+  numberIds.forEach((phoneNumberId, n) => {
+    (['register', 'deregister'] as const).forEach((endpoint, e) => {
+      conditional.forEach((c, k) => {
+        if (c.probability <= 0) return;
+        rules.push({
+          endpoint,
+          phoneNumberId,
+          kind: c.kind,
+          probability: Math.min(1, c.probability),
+          seed: seed * 100_000 + n * 100 + e * 10 + k,
+          ...c.extra,
+        });
+      });
+    });
+  });
+  return rules;
+}
+
+// ---------------------------------------------------------------------------------------------- cpu
+
+type CpuTicks = Map<number, { name: string; ticks: number }>;
+
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** CPU ticks (user + system) of this process and all its descendants (the Temporal server), from /proc. */
+export function cpuSample(): CpuTicks | undefined {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  const all = new Map<number, { ppid: number; name: string; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      all.set(Number(entry), {
+        ppid: Number(fields[1]),
+        name,
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
+    } catch {
+      // the process exited meanwhile
+    }
+  }
+  const mine: CpuTicks = new Map();
+  const visit = (pid: number) => {
+    const p = all.get(pid);
+    if (!p || mine.has(pid)) return;
+    mine.set(pid, { name: pid === process.pid ? 'node' : p.name, ticks: p.ticks });
+    for (const [child, q] of all) if (q.ppid === pid) visit(child);
+  };
+  visit(process.pid);
+  return mine;
+}
+
+/** CPU seconds spent between two samples, by process name (this process is "node"). */
+export function cpuSecondsBetween(
+  before: CpuTicks | undefined,
+  after: CpuTicks | undefined,
+): Record<string, number> | undefined {
+  if (!before || !after) return undefined;
+  const out: Record<string, number> = {};
+  for (const [pid, a] of after) {
+    const spent = (a.ticks - (before.get(pid)?.ticks ?? 0)) / ticksPerSecond();
+    out[a.name] = Math.round(((out[a.name] ?? 0) + spent) * 100) / 100;
+  }
+  return out;
+}

@@ -1,0 +1,254 @@
+// 3. Throughput, small: N register operations on N distinct numbers, started concurrently through the
+// client library, on the dev server (real time, real activities, the simulator over HTTP, no faults).
+import os from 'node:os';
+import { startTestStack, type TestStack } from '../test/helpers/stack';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { OperationSummary } from '../client';
+import {
+  cpuSample,
+  delay,
+  cpuSecondsBetween,
+  fixed,
+  formatDuration,
+  percentile,
+  table,
+  type BenchArgs,
+  type SectionResult,
+} from './lib/common';
+
+const PIN = '123456';
+
+type WaitMode = 'client' | 'child';
+
+/** One timed round: N fresh numbers, one register each, all requested at once. */
+interface ThroughputRound {
+  operations: number;
+  completed: number;
+  failed: number;
+  /** Client side: first request sent → every update accepted. */
+  acceptMs: number;
+  /** Client side: first request sent → every operation seen finished. */
+  wallMs: number;
+  opsPerSecond: number;
+  /** Server side (workflow clock): enqueuedAt → finishedAt of each operation, sorted. */
+  latenciesMs: number[];
+  graphRequests: { get: number; register: number };
+  /** CPU seconds during the round, by process: node (client, worker, simulator) and the server. */
+  cpuSeconds?: Record<string, number>;
+}
+
+interface ThroughputRun {
+  label: string;
+  waitMode: WaitMode;
+  maxTaskQueueActivitiesPerSecond: number;
+  stackStartMs: number;
+  rounds: ThroughputRound[];
+}
+
+/** A child run's result, retrying while the lifecycle has not started it yet. */
+async function childResult(client: Client, workflowId: string): Promise<void> {
+  for (;;) {
+    try {
+      await client.workflow.getHandle(workflowId).result();
+      return;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      await delay(100);
+    }
+  }
+}
+
+async function timedRound(stack: TestStack, ids: string[], waitMode: WaitMode): Promise<ThroughputRound> {
+  const { client, sim } = stack;
+  for (const id of ids) {
+    await sim.seed({ id, code_verification_status: 'VERIFIED', name_status: 'APPROVED', pin: PIN });
+  }
+  const cpuBefore = cpuSample();
+  const start = Date.now();
+  const tickets = await Promise.all(
+    ids.map((id) => client.requestOperation(id, { operation: 'register', pin: PIN })),
+  );
+  const acceptMs = Date.now() - start;
+  const waitAll = () =>
+    Promise.all(
+      ids.map((id, i) => client.waitForOperation(id, tickets[i]!.operationId, { pollIntervalMs: 50 })),
+    );
+  let summaries: OperationSummary[] = [];
+  if (waitMode === 'client') summaries = await waitAll();
+  // Or on each child run's result (long poll, no state queries), reading the summaries afterwards.
+  else await Promise.all(tickets.map((t) => childResult(stack.env.client, t.workflowId)));
+  const wallMs = Date.now() - start;
+  const cpuSeconds = cpuSecondsBetween(cpuBefore, cpuSample());
+  if (waitMode === 'child') summaries = await waitAll();
+
+  const wanted = new Set(ids);
+  const log = (await sim.requests()).filter((r) => wanted.has(r.phoneNumberId ?? ''));
+  return {
+    operations: ids.length,
+    completed: summaries.filter((s) => s.status === 'completed').length,
+    failed: summaries.filter((s) => s.status !== 'completed').length,
+    acceptMs,
+    wallMs,
+    opsPerSecond: ids.length / (wallMs / 1000),
+    latenciesMs: summaries
+      .map((s) => Date.parse(s.finishedAt ?? '') - Date.parse(s.enqueuedAt))
+      .sort((a, b) => a - b),
+    graphRequests: {
+      get: log.filter((r) => r.endpoint === 'get').length,
+      register: log.filter((r) => r.endpoint === 'register').length,
+    },
+    cpuSeconds,
+  };
+}
+
+async function runVariant(
+  args: BenchArgs,
+  label: string,
+  configEnv: Record<string, string>,
+  waitMode: WaitMode,
+): Promise<ThroughputRun> {
+  const t = Date.now();
+  const stack = await startTestStack({ configEnv });
+  const stackStartMs = Date.now() - t;
+  try {
+    // One operation first, not timed: the worker's first workflow task loads the bundle into its isolate.
+    const warmup = '9989999999';
+    await stack.sim.seed({
+      id: warmup,
+      code_verification_status: 'VERIFIED',
+      name_status: 'APPROVED',
+      pin: PIN,
+    });
+    const w = await stack.client.requestOperation(warmup, { operation: 'register', pin: PIN });
+    await stack.client.waitForOperation(warmup, w.operationId, { pollIntervalMs: 50 });
+
+    const rounds: ThroughputRound[] = [];
+    for (let r = 0; r < args.rounds; r++) {
+      const ids = Array.from({ length: args.ops }, (_, i) => String(9_990_000_000 + r * 100_000 + i + 1));
+      rounds.push(await timedRound(stack, ids, waitMode));
+    }
+    return {
+      label,
+      waitMode,
+      maxTaskQueueActivitiesPerSecond: stack.config.graph.maxRequestsPerSecond,
+      stackStartMs,
+      rounds,
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+function median(values: number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
+function cpuTotal(r: ThroughputRound): number {
+  return Object.values(r.cpuSeconds ?? {}).reduce((n, s) => n + s, 0);
+}
+
+function cpuCell(r: ThroughputRound): string {
+  if (!r.cpuSeconds) return 'n/a';
+  const node = r.cpuSeconds.node ?? 0;
+  return `${fixed(node, 1)} / ${fixed(cpuTotal(r) - node, 1)}`;
+}
+
+export async function runThroughput(args: BenchArgs): Promise<SectionResult> {
+  const started = Date.now();
+  const runs: ThroughputRun[] = [];
+  runs.push(await runVariant(args, 'as configured (temporal.yaml)', {}, 'client'));
+  if (args.uncapped) {
+    // The worker caps activities on the task queue at graph.maxRequestsPerSecond (Meta's app-level limits);
+    // lifted here to see what the orchestration itself does on this machine.
+    const uncapped = { WA_GRAPH_MAX_REQUESTS_PER_SECOND: '100000' };
+    runs.push(await runVariant(args, 'activity cap lifted', uncapped, 'client'));
+    runs.push(await runVariant(args, 'activity cap lifted, awaited on child results', uncapped, 'child'));
+  }
+  const summaryRows = runs.map((run) => {
+    const rounds = run.rounds;
+    const pooled = rounds.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+    return [
+      run.label,
+      run.maxTaskQueueActivitiesPerSecond,
+      `${rounds.length} × ${args.ops}`,
+      rounds.reduce((n, r) => n + r.completed, 0),
+      rounds.reduce((n, r) => n + r.failed, 0),
+      rounds.map((r) => fixed(r.opsPerSecond, 1)).join(' / '),
+      fixed(median(rounds.map((r) => r.opsPerSecond)), 1),
+      formatDuration(median(rounds.map((r) => r.wallMs))),
+      formatDuration(median(rounds.map((r) => r.acceptMs))),
+      formatDuration(percentile(pooled, 50)),
+      formatDuration(percentile(pooled, 95)),
+      formatDuration(percentile(pooled, 100)),
+    ];
+  });
+  const roundRows = runs.flatMap((run) =>
+    run.rounds.map((r, i) => [
+      run.label,
+      i + 1,
+      formatDuration(r.acceptMs),
+      formatDuration(r.wallMs),
+      fixed(r.opsPerSecond, 1),
+      `${r.graphRequests.register} + ${r.graphRequests.get}`,
+      cpuCell(r),
+      r.cpuSeconds ? fixed(cpuTotal(r) / (r.wallMs / 1000), 2) : 'n/a',
+    ]),
+  );
+  const markdown = [
+    '## 3. Throughput, small (dev server)',
+    '',
+    `Each round: ${args.ops} register operations on ${args.ops} fresh numbers, all requested concurrently ` +
+      'through `NumberLifecycleClient.requestOperation` (update-with-start), then awaited with ' +
+      '`waitForOperation` (50 ms poll; it queries the lifecycle, then long-polls the child run), or, in the ' +
+      "last variant, by long-polling each child run's result only. No faults; the simulator answers at once. " +
+      `${args.rounds} rounds per variant on one dev server, after one untimed warm-up operation. Wall time is ` +
+      'client side, first request → last operation seen finished; latencies are server side (enqueuedAt → ' +
+      'finishedAt on the workflow clock), pooled over the rounds. Each operation runs 3 activities ' +
+      '(loadPolicy, readPhoneNumber, registerPhoneNumber); the worker caps activities on the task queue at ' +
+      '`graph.maxRequestsPerSecond`.',
+    '',
+    table(
+      [
+        'Variant',
+        'Activity cap (/s)',
+        'Ops',
+        'Completed',
+        'Failed',
+        'Ops/s per round',
+        'Ops/s (median)',
+        'Wall time (median)',
+        'All accepted after (median)',
+        'Latency p50',
+        'p95',
+        'max',
+      ],
+      summaryRows,
+    ),
+    '',
+    table(
+      [
+        'Variant',
+        'Round',
+        'All accepted after',
+        'Wall time',
+        'Ops/s',
+        'Graph register + GET',
+        'CPU s (node / server)',
+        'Cores busy (avg)',
+      ],
+      roundRows,
+    ),
+    '',
+    '"CPU s" is user + system CPU time during the round (from /proc): `node` is this process (client, ' +
+      'worker with its workflow threads, simulator), `server` the Temporal dev server. The machine has ' +
+      `${os.cpus().length} cores, so "cores busy" cannot exceed ${os.cpus().length}.`,
+    '',
+    'Engine-floor baseline (the same count of trivial workflows) is left for later: it needs a trivial ' +
+      'workflow registered in workflows/, which this benchmark may not add.',
+  ].join('\n');
+  return { name: 'throughput', title: 'Throughput', markdown, raw: { runs }, wallMs: Date.now() - started };
+}
