@@ -107,6 +107,39 @@ export class GraphClient {
     this.parse(successResponse, res, 'register response');
   }
 
+  /** Asks Meta to send a verification code to the number (SMS or voice call). */
+  async requestCode(phoneNumberId: string, method: string, language: string): Promise<void> {
+    const res = await this.send({
+      method: 'POST',
+      path: `/${phoneNumberId}/request_code`,
+      params: { code_method: method, language }, // Meta's own examples use the query string
+      mutation: false,
+    });
+    this.parse(successResponse, res, 'request_code response');
+  }
+
+  /** Submits the code a person received (digits only). */
+  async verifyCode(phoneNumberId: string, code: string): Promise<void> {
+    const res = await this.send({
+      method: 'POST',
+      path: `/${phoneNumberId}/verify_code`,
+      data: { code },
+      mutation: false,
+    });
+    this.parse(successResponse, res, 'verify_code response');
+  }
+
+  /** Sets or changes the two-step PIN; the old PIN is not needed (reference §4). */
+  async setPin(phoneNumberId: string, pin: string): Promise<void> {
+    const res = await this.send({
+      method: 'POST',
+      path: `/${phoneNumberId}`,
+      data: { pin },
+      mutation: false,
+    });
+    this.parse(successResponse, res, 'set PIN response');
+  }
+
   /** v21+: local storage is a setting, changeable only while the number is deregistered (reference §6). */
   async setLocalStorage(phoneNumberId: string, region: string | undefined): Promise<void> {
     const storage_configuration = region

@@ -1,7 +1,7 @@
 // Activities the workflows call. They are built around one GraphClient that the worker creates with the
 // access token from its own environment: the token never enters a workflow input or history.
 import { ApplicationFailure } from '@temporalio/common';
-import type { Registration } from '../domain/lifecycle-state';
+import type { Registration, Verification } from '../domain/lifecycle-state';
 import type { OperationPolicy } from '../domain/operations';
 import { GraphCallError, type GraphClient, type PhoneNumberNode } from './graph-client';
 
@@ -13,6 +13,12 @@ export interface PhoneNumberSnapshot {
   codeVerificationStatus?: string;
   nameStatus?: string;
   registration: Registration;
+  verification: Verification;
+}
+
+export function verificationOf(node: PhoneNumberNode): Verification {
+  if (node.code_verification_status === undefined) return 'unknown';
+  return node.code_verification_status === 'VERIFIED' ? 'verified' : 'not-verified';
 }
 
 export function registrationOf(node: PhoneNumberNode): Registration {
@@ -52,6 +58,7 @@ export function createActivities(deps: { graph: GraphClient; policy: () => Opera
         codeVerificationStatus: node.code_verification_status,
         nameStatus: node.name_status,
         registration: registrationOf(node),
+        verification: verificationOf(node),
       };
     },
 
@@ -71,6 +78,19 @@ export function createActivities(deps: { graph: GraphClient; policy: () => Opera
     /** v21+: turns local storage on in `region`, or off; only while the number is deregistered. */
     async configureLocalStorage(phoneNumberId: string, region: string | undefined): Promise<void> {
       await graphCall(() => graph.setLocalStorage(phoneNumberId, region));
+    },
+
+    async requestVerificationCode(phoneNumberId: string, method: string, language: string): Promise<void> {
+      await graphCall(() => graph.requestCode(phoneNumberId, method, language));
+    },
+
+    /** The code never appears in a log or error message: GraphCallError carries only Graph's answer. */
+    async submitCodeToMeta(phoneNumberId: string, code: string): Promise<void> {
+      await graphCall(() => graph.verifyCode(phoneNumberId, code));
+    },
+
+    async setTwoStepPin(phoneNumberId: string, pin: string): Promise<void> {
+      await graphCall(() => graph.setPin(phoneNumberId, pin));
     },
 
     async deregisterPhoneNumber(phoneNumberId: string): Promise<void> {

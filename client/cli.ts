@@ -2,13 +2,14 @@
 // Exit codes: 0 done (or started), 1 operation failed, 2 bad input, 3 Temporal unreachable.
 import { Command, CommanderError, Option } from 'commander';
 import { phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
+import { verificationCodeSchema } from '../domain/verification';
 import { parseInput, InputError } from '../domain/validation';
 import { ConfigError, loadConfig, operationPolicy } from '../worker/config';
 import {
   NumberLifecycleClient,
   OperationRejectedError,
   TemporalUnreachableError,
-  type OperationRequest,
+  type OperationRequestInput,
 } from './index';
 import { renderOutcome, renderState, renderTicket } from './render';
 import { readSecret } from './secret-input';
@@ -37,17 +38,18 @@ async function withClient<T>(fn: (client: NumberLifecycleClient) => Promise<T>):
 
 async function runOperation(
   phoneNumberId: string,
-  request: OperationRequest,
+  request: OperationRequestInput,
   opts: OutputOptions,
+  hint = '',
 ): Promise<number> {
   const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
   return withClient(async (client) => {
     const ticket = await client.requestOperation(id, request);
     if (!opts.wait) {
-      print(opts.json, ticket, renderTicket(id, ticket));
+      print(opts.json, ticket, renderTicket(id, ticket) + hint);
       return EXIT.ok;
     }
-    if (!opts.json) console.error(renderTicket(id, ticket) + '; waiting for it to finish');
+    if (!opts.json) console.error(renderTicket(id, ticket) + hint + '; waiting for it to finish');
     const outcome = await client.waitForOperation(id, ticket.operationId);
     print(opts.json, outcome, renderOutcome(outcome));
     return outcome.status === 'completed' ? EXIT.ok : EXIT.failed;
@@ -75,30 +77,61 @@ function commonFields(o: OperationOptions): { requestedBy?: string; wabaId?: str
   return { ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}), ...(o.waba ? { wabaId: o.waba } : {}) };
 }
 
+interface PinOptions {
+  pinEnv?: string;
+  pinFile?: string;
+}
+
+function withPinOptions(command: Command): Command {
+  return command
+    .option('--pin-env <var>', 'environment variable holding the 6-digit two-step PIN')
+    .option('--pin-file <file>', 'file holding the PIN (otherwise it is read from standard input)');
+}
+
+async function pinFrom(o: PinOptions): Promise<string> {
+  return parseInput(pinSchema, await readSecret('pin', { env: o.pinEnv, file: o.pinFile }), 'pin');
+}
+
+interface VerificationOptions {
+  method?: string;
+  language?: string;
+  voiceFallback: boolean;
+}
+
+function withVerificationOptions(command: Command): Command {
+  return command
+    .option('--method <method>', 'how Meta sends the code: SMS or VOICE (default SMS)')
+    .option('--language <code>', 'language of the message or call, e.g. en_US (default) or de')
+    .option('--no-voice-fallback', 'when an SMS code never arrives, resend by SMS instead of a voice call');
+}
+
+function verificationFields(o: VerificationOptions) {
+  return {
+    ...(o.method !== undefined ? { method: o.method } : {}),
+    ...(o.language !== undefined ? { language: o.language } : {}),
+    fallbackToVoice: o.voiceFallback,
+  };
+}
+
+function submitHint(phoneNumberId: string): string {
+  return `\nwhen the code arrives: wa-number submit-code ${phoneNumberId} <code>`;
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('wa-number')
     .description('Durable lifecycle operations for WhatsApp Business (Cloud API) phone numbers')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
 
-  withOperationOptions(program.command('register'))
+  withPinOptions(withOperationOptions(program.command('register')))
     .description('register the number for Cloud API (start, or join an identical queued/running request)')
     .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
-    .option('--pin-env <var>', 'environment variable holding the 6-digit two-step PIN')
-    .option('--pin-file <file>', 'file holding the PIN (otherwise it is read from standard input)')
     .option('--region <code>', "data-localization region, one of Meta's 14 codes (e.g. DE)")
-    .action(
-      async (
-        phoneNumberId: string,
-        o: OperationOptions & { pinEnv?: string; pinFile?: string; region?: string },
-      ) => {
-        parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
-        const pin = parseInput(pinSchema, await readSecret('pin', { env: o.pinEnv, file: o.pinFile }), 'pin');
-        const request: OperationRequest = { operation: 'register', pin, ...commonFields(o) };
-        if (o.region !== undefined) request.region = o.region as typeof request.region;
-        setExit(await runOperation(phoneNumberId, request, o));
-      },
-    );
+    .action(async (phoneNumberId: string, o: OperationOptions & PinOptions & { region?: string }) => {
+      parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      const request = { operation: 'register', pin: await pinFrom(o), region: o.region, ...commonFields(o) };
+      setExit(await runOperation(phoneNumberId, request as OperationRequestInput, o));
+    });
 
   withOperationOptions(program.command('deregister'))
     .description('deregister the number from Cloud API')
@@ -106,6 +139,65 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (phoneNumberId: string, o: OperationOptions) => {
       setExit(await runOperation(phoneNumberId, { operation: 'deregister', ...commonFields(o) }, o));
     });
+
+  withVerificationOptions(withOperationOptions(program.command('verify')))
+    .description('prove ownership: Meta sends a code to the number; a person submits it with submit-code')
+    .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
+    .action(async (phoneNumberId: string, o: OperationOptions & VerificationOptions) => {
+      const request = { operation: 'verify', ...verificationFields(o), ...commonFields(o) };
+      setExit(
+        await runOperation(phoneNumberId, request as OperationRequestInput, o, submitHint(phoneNumberId)),
+      );
+    });
+
+  program
+    .command('submit-code')
+    .description('give the running verification the code the number received; answers at once')
+    .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
+    .argument('<code>', 'the code, e.g. 123830 or 123-830')
+    .option('--json', 'print JSON')
+    .action(async (phoneNumberId: string, code: string, o: OutputOptions) => {
+      const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      parseInput(verificationCodeSchema, code, 'code');
+      const result = await withClient((client) => client.submitVerificationCode(id, code));
+      const text = result.accepted
+        ? `code accepted: ${id} is verified`
+        : `code rejected: ${result.reason ?? 'no reason given'} (${result.attemptsLeft} attempt(s) left)`;
+      print(o.json, result, text);
+      setExit(result.accepted ? EXIT.ok : EXIT.failed);
+    });
+
+  withPinOptions(withOperationOptions(program.command('set-pin')))
+    .description('set or change the two-step verification PIN (the old PIN is not needed)')
+    .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
+    .action(async (phoneNumberId: string, o: OperationOptions & PinOptions) => {
+      parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      const request = { operation: 'set-pin', pin: await pinFrom(o), ...commonFields(o) } as const;
+      setExit(await runOperation(phoneNumberId, request, o));
+    });
+
+  withVerificationOptions(withPinOptions(withOperationOptions(program.command('onboard'))))
+    .description('verify ownership if needed, wait for a usable display name, register: one operation')
+    .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
+    .option('--region <code>', "data-localization region, one of Meta's 14 codes (e.g. DE)")
+    .action(
+      async (
+        phoneNumberId: string,
+        o: OperationOptions & PinOptions & VerificationOptions & { region?: string },
+      ) => {
+        parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+        const request = {
+          operation: 'onboard',
+          pin: await pinFrom(o),
+          region: o.region,
+          ...verificationFields(o),
+          ...commonFields(o),
+        };
+        setExit(
+          await runOperation(phoneNumberId, request as OperationRequestInput, o, submitHint(phoneNumberId)),
+        );
+      },
+    );
 
   program
     .command('status')

@@ -8,7 +8,12 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { operationRequestSchema, type OperationRequest } from '../domain/operations';
+import {
+  operationRequestSchema,
+  type OperationRequest,
+  type OperationRequestInput,
+} from '../domain/operations';
+import { verificationCodeSchema } from '../domain/verification';
 import { lifecycleWorkflowId, phoneNumberIdSchema } from '../domain/phone-number';
 import { WaPhoneNumberId } from '../domain/search-attributes';
 import { InputError, parseInput } from '../domain/validation';
@@ -19,12 +24,21 @@ import type { phoneNumberLifecycle } from '../workflows/lifecycle';
 import {
   getStateQuery,
   requestOperationUpdate,
+  submitVerificationCodeUpdate,
+  type CodeSubmissionResult,
   type LifecycleSnapshot,
   type OperationSummary,
   type OperationTicket,
 } from '../workflows/messages';
 
-export type { LifecycleSnapshot, OperationSummary, OperationTicket, OperationRequest };
+export type {
+  CodeSubmissionResult,
+  LifecycleSnapshot,
+  OperationSummary,
+  OperationTicket,
+  OperationRequest,
+  OperationRequestInput,
+};
 export { InputError };
 
 /** The Temporal server could not be reached within the connect timeout. */
@@ -82,7 +96,7 @@ export class NumberLifecycleClient {
    * number's lifecycle workflow if it does not exist yet (update-with-start). Bad input throws
    * InputError before anything is sent.
    */
-  async requestOperation(phoneNumberId: string, request: OperationRequest): Promise<OperationTicket> {
+  async requestOperation(phoneNumberId: string, request: OperationRequestInput): Promise<OperationTicket> {
     const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
     const valid = parseInput(operationRequestSchema, request);
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneNumberLifecycle>(
@@ -100,6 +114,34 @@ export class NumberLifecycleClient {
       return await this.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
         args: [valid],
         startWorkflowOperation,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new OperationRejectedError(err.cause?.message ?? err.message);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Hands the code a person received to the number's running verification (a verify or onboard
+   * operation) and answers at once: accepted, or rejected and why. Refused (OperationRejectedError) when
+   * no verification is waiting for a code, saying what the number is doing instead.
+   */
+  async submitVerificationCode(phoneNumberId: string, code: string): Promise<CodeSubmissionResult> {
+    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    const digits = parseInput(verificationCodeSchema, code, 'code');
+    const state = await this.getState(id);
+    const op = state?.currentOperation;
+    if (!op || op.activeState !== 'waiting-for-code') {
+      const doing = op ? `; current operation ${op.operationId} is ${op.activeState ?? op.status}` : '';
+      throw new OperationRejectedError(
+        `no verification is waiting for a code on ${id}: the number is ${state?.state ?? 'unknown (no operations yet)'}${doing}`,
+      );
+    }
+    try {
+      return await this.client.workflow.getHandle(op.workflowId).executeUpdate(submitVerificationCodeUpdate, {
+        args: [digits],
       });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
@@ -140,7 +182,7 @@ export class NumberLifecycleClient {
             () => delay(100), // the lifecycle records the outcome right after the child closes
             async (err: unknown) => {
               if (err instanceof WorkflowFailedError) return delay(100);
-              if (err instanceof WorkflowNotFoundError) return delay(200); // the child is about to start
+              if (err instanceof WorkflowNotFoundError) return delay(Math.min(pollMs, 200)); // starting
               throw err;
             },
           );

@@ -17,7 +17,10 @@ export function renderOutcome(o: OperationSummary): string {
 }
 
 export function renderState(s: LifecycleSnapshot, policy: OperationPolicy, now: number): string {
-  const lines = [`phone number ${s.phoneNumberId}: ${s.state} (registration: ${s.registration})`];
+  const lines = [
+    `phone number ${s.phoneNumberId}: ${s.state} (registration: ${s.registration}, ` +
+      `verification: ${s.verification}, two-step PIN: ${s.pinSet ? 'set' : 'not known to be set'})`,
+  ];
   const hours = Math.round(policy.windowMs / 3_600_000);
   for (const endpoint of BUDGETED_ENDPOINTS) {
     const left = remainingBudget(s.ledger, endpoint, now, policy);
@@ -32,7 +35,11 @@ export function renderState(s: LifecycleSnapshot, policy: OperationPolicy, now: 
   const c = s.currentOperation;
   if (c) {
     lines.push(`  current: ${c.operationId} (${c.status})`);
-    if (c.waitingFor) lines.push(`    waiting: ${c.waitingFor}; next attempt at ${c.nextAttemptAt}`);
+    if (c.waitingFor) {
+      lines.push(
+        `    ${c.activeState ?? 'waiting'}: ${c.waitingFor}${c.nextAttemptAt ? ` (until ${c.nextAttemptAt})` : ''}`,
+      );
+    }
   }
   for (const q of s.queued) lines.push(`  queued: ${q.operationId}`);
   const last = s.recentOperations[0];

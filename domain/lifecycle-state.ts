@@ -6,9 +6,17 @@ export const LIFECYCLE_STATES = [
   'registering',
   'deregistering',
   'waiting-for-rate-limit', // a durable timer waits for the ledger's next free slot or a 133016 block
+  'verifying', // proving ownership: requesting or checking a code
+  'waiting-for-code', // a person must submit the code Meta sent
+  'setting-pin',
+  'onboarding',
+  'waiting-for-display-name', // onboarding waits until the display name can be used to register
   'failed', // the last operation failed; see getState for why
 ] as const;
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
 /** Registration as Meta reports it, read before and after every mutation. */
 export type Registration = 'registered' | 'not-registered' | 'unknown';
+
+/** Ownership verification (code_verification_status) as last read. */
+export type Verification = 'verified' | 'not-verified' | 'unknown';

@@ -3,10 +3,11 @@
 // everywhere and before any Graph request.
 import { z } from 'zod';
 import { pinSchema, regionSchema } from './phone-number';
+import { codeMethodSchema, languageSchema } from './verification';
 import type { RequestLedger, LedgerPolicy } from './ledger';
-import type { Registration } from './lifecycle-state';
+import type { Registration, Verification } from './lifecycle-state';
 
-export const OPERATION_KINDS = ['register', 'deregister'] as const;
+export const OPERATION_KINDS = ['register', 'deregister', 'verify', 'set-pin', 'onboard'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 const common = {
@@ -31,13 +32,54 @@ export const registerRequestSchema = z
 
 export const deregisterRequestSchema = z.object({ operation: z.literal('deregister'), ...common }).strict();
 
+const verification = {
+  /** How the first code is sent. */
+  method: codeMethodSchema.default('SMS'),
+  /** Language of the SMS or call, e.g. en_US. */
+  language: languageSchema.default('en_US'),
+  /** After an SMS code that never arrived, ask for a voice call next. */
+  fallbackToVoice: z.boolean().default(true),
+};
+
+/** Prove ownership: request_code, then the code a person receives, then verify_code. */
+export const verifyRequestSchema = z
+  .object({ operation: z.literal('verify'), ...verification, ...common })
+  .strict();
+
+/** Set or change the two-step PIN (the old one is not needed). */
+export const setPinRequestSchema = z
+  .object({ operation: z.literal('set-pin'), pin: pinSchema, ...common })
+  .strict();
+
+/** Verify (if needed), wait for a usable display name, register: one operation. */
+export const onboardRequestSchema = z
+  .object({
+    operation: z.literal('onboard'),
+    pin: pinSchema,
+    region: regionSchema.optional(),
+    ...verification,
+    ...common,
+  })
+  .strict();
+
 export const operationRequestSchema = z.discriminatedUnion(
   'operation',
-  [registerRequestSchema, deregisterRequestSchema],
+  [
+    registerRequestSchema,
+    deregisterRequestSchema,
+    verifyRequestSchema,
+    setPinRequestSchema,
+    onboardRequestSchema,
+  ],
   { error: `must be one of ${OPERATION_KINDS.join(', ')}` },
 );
 export type OperationRequest = z.infer<typeof operationRequestSchema>;
+/** What callers may send: defaults (method, language...) filled in by the schema. */
+export type OperationRequestInput = z.input<typeof operationRequestSchema>;
 export type RegisterRequest = z.infer<typeof registerRequestSchema>;
+export type VerifyRequest = z.infer<typeof verifyRequestSchema>;
+export type SetPinRequest = z.infer<typeof setPinRequestSchema>;
+export type OnboardRequest = z.infer<typeof onboardRequestSchema>;
 
 /** What the lifecycle hands a child operation run. */
 export interface OperationInput<R extends OperationRequest = OperationRequest> {
@@ -59,6 +101,15 @@ export interface OperationPolicy extends LedgerPolicy {
   maxTransientRetries: number;
   /** First backoff after a transient error; doubles each time. */
   transientBackoffMs: number;
+  /** How long a verification waits for a code before asking for a new one. */
+  codeWaitMs: number;
+  /** Codes requested per verification before it fails. */
+  maxCodeRequests: number;
+  /** Wrong codes accepted per verification before it fails. */
+  maxCodeAttempts: number;
+  /** Onboarding: how often to re-check a display name that is not usable yet, and for how long at most. */
+  displayNameRecheckMs: number;
+  maxDisplayNameWaitMs: number;
 }
 
 export type OperationOutcome = 'completed' | 'already-done';
@@ -70,6 +121,9 @@ export interface OperationReport {
   /** Every register/deregister request the run sent, and any block it learned. */
   ledger: RequestLedger;
   registration: Registration;
+  /** Set when the run learned it: ownership verified, two-step PIN set (never the PIN itself). */
+  verification?: Verification;
+  pinSet?: boolean;
   /** Why it failed, in words, when it did. */
   failure?: { type: string; message: string; graphCode?: number };
 }

@@ -1,13 +1,16 @@
-// The /_sim admin API: seed and inspect numbers, read the request log, move the clock, set faults,
-// switch simulator settings (strict version rules), reset.
+// The /_sim admin API: seed, patch and inspect numbers, read the verification codes "sent" to them, read the
+// request log, move the clock, set faults, switch simulator settings (strict version rules, code TTL and
+// budget), reset.
 // No token: it stands for "what Meta's side looks like", which only tests and local tooling touch.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { SetFaultsInput, type FaultSchedule } from './faults';
 import { readBody, sendJson } from './http-io';
 import {
+  PatchPhoneNumberInput,
   RATE_LIMITED_ENDPOINTS,
   SeedPhoneNumberInput,
+  patchPhoneNumber,
   storageRegion,
   type PhoneNumberRecord,
 } from './phone-numbers';
@@ -15,6 +18,7 @@ import { activeBlock, callsInWindow, type RateLimitPolicy } from './rate-limit';
 import { GRAPH_ENDPOINTS, type RequestLog } from './request-log';
 import { UpdateSimSettingsInput, type SimSettings } from './sim-settings';
 import type { SeedName, SimState } from './state-store';
+import { codeRequestsInLastHour, codeView } from './verification';
 
 export interface AdminApiDeps {
   state: SimState;
@@ -48,6 +52,8 @@ const ClockInput = z
   );
 
 const ResetInput = z.strictObject({ seed: z.enum(['default', 'none']).optional() });
+
+const CodesQuery = z.object({ all: z.enum(['true', 'false']).optional() });
 
 const RequestsQuery = z.object({
   phone_number_id: z.string().optional(),
@@ -108,6 +114,8 @@ export function phoneNumberView(record: PhoneNumberRecord, now: number, policy: 
     /** The in-country storage region in effect (or configured for the next register), else null. */
     data_localization_region: storageRegion(record.storage_configuration),
     rateLimits,
+    /** request_code calls that sent a code within the last hour (the codes themselves: /_sim/codes/{id}). */
+    codeRequestsInLastHour: codeRequestsInLastHour(record, now),
   };
 }
 
@@ -129,6 +137,12 @@ export async function handleAdminRequest(
   }
 }
 
+function existingNumber(state: SimState, rawId: string): PhoneNumberRecord {
+  const record = state.get(decodeURIComponent(rawId));
+  if (record === undefined) throw new AdminError(404, `no phone number with id ${rawId}`, 'id');
+  return record;
+}
+
 async function route(
   deps: AdminApiDeps,
   method: string,
@@ -148,10 +162,26 @@ async function route(
   }
 
   const numberMatch = /^\/_sim\/phone-numbers\/([^/]+)$/.exec(path);
-  if (numberMatch?.[1] !== undefined && method === 'GET') {
-    const record = state.get(decodeURIComponent(numberMatch[1]));
-    if (record === undefined) throw new AdminError(404, `no phone number with id ${numberMatch[1]}`, 'id');
+  if (numberMatch?.[1] !== undefined && (method === 'GET' || method === 'PATCH')) {
+    const record = existingNumber(state, numberMatch[1]);
+    if (method === 'PATCH') {
+      // In place: PIN, codes, budgets and blocks stay, unlike a re-seed.
+      const patch = parseWith(PatchPhoneNumberInput, await readJsonBody(req));
+      patchPhoneNumber(record, patch, state.clock.now());
+      state.save();
+    }
     return [200, view(record)];
+  }
+
+  const codesMatch = /^\/_sim\/codes\/([^/]+)$/.exec(path);
+  if (codesMatch?.[1] !== undefined && method === 'GET') {
+    const record = existingNumber(state, codesMatch[1]);
+    const query = parseWith(CodesQuery, Object.fromEntries(url.searchParams));
+    const codes = record.verification.codes;
+    if (query.all === 'true') return [200, { codes: codes.map(codeView) }];
+    const latest = codes[0];
+    if (latest === undefined) throw new AdminError(404, `no code was sent to ${record.id}`, 'id');
+    return [200, codeView(latest)];
   }
 
   if (path === '/_sim/requests' && method === 'GET') {

@@ -11,7 +11,15 @@ export const FAULT_KINDS = [
   'throttle',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-export const FAULT_ENDPOINTS = ['get', 'register', 'deregister', 'settings'] as const;
+export const FAULT_ENDPOINTS = [
+  'get',
+  'register',
+  'deregister',
+  'settings',
+  'request_code',
+  'verify_code',
+  'set_pin',
+] as const;
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 
 export const DEFAULT_HANG_MS = 60_000;

@@ -1,11 +1,13 @@
-// The Graph API surface: GET /{version}/{id}, POST /{version}/{id}/register, POST /{version}/{id}/deregister,
-// GET and POST /{version}/{id}/settings (reference doc §1, §2, §6, §7, §8, §9). Decides an outcome, logs it,
-// then sends it (possibly held back by a fault).
+// The Graph API surface: GET /{version}/{id}, POST /{version}/{id} (two-step PIN), POST /{version}/{id}/register,
+// POST /{version}/{id}/deregister, POST /{version}/{id}/request_code and /verify_code, GET and POST
+// /{version}/{id}/settings (reference doc §1–§4, §6–§9). Decides an outcome, logs it, then sends it (possibly
+// held back by a fault).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultSchedule, DEFAULT_HANG_MS, type FaultEndpoint, type FaultKind } from './faults';
 import { GraphError, graphErrors } from './graph-errors';
 import { parseBodyParams, readBody, searchParamsToObject, sendJson, sendText, type Params } from './http-io';
 import {
+  CODE_METHODS,
   DATA_LOCALIZATION_REGIONS,
   DEFAULT_GRAPH_FIELDS,
   DEFAULT_STORAGE,
@@ -15,6 +17,7 @@ import {
   isGraphField,
   isRegistered,
   pinMatches,
+  type CodeMethod,
   type GraphField,
   type DataLocalizationRegion,
   type PhoneNumberRecord,
@@ -25,6 +28,7 @@ import { admitCall, recordCall, type RateLimitPolicy } from './rate-limit';
 import { redactSecrets, type GraphEndpoint, type RequestLog } from './request-log';
 import type { SimSettings } from './sim-settings';
 import type { SimState } from './state-store';
+import { sendCode, verifyCode } from './verification';
 
 export interface GraphApiDeps {
   state: SimState;
@@ -67,6 +71,9 @@ export function parseGraphRoute(method: string, pathname: string): GraphRoute {
     else if (method === 'POST' && edge === 'register') endpoint = 'register';
     else if (method === 'POST' && edge === 'deregister') endpoint = 'deregister';
     else if ((method === 'GET' || method === 'POST') && edge === 'settings') endpoint = 'settings';
+    else if (method === 'POST' && edge === 'request_code') endpoint = 'request_code';
+    else if (method === 'POST' && edge === 'verify_code') endpoint = 'verify_code';
+    else if (method === 'POST' && edge === undefined) endpoint = 'set_pin';
   }
   return { endpoint, nodeId, version: versionMatch?.[1] === undefined ? null : Number(versionMatch[1]) };
 }
@@ -212,7 +219,170 @@ function handleEndpoint(
     }
   }
   if (endpoint === 'settings') return handleSettings(deps, method, record, params, flags);
+  if (endpoint === 'request_code') return handleRequestCode(deps, record, params, flags);
+  if (endpoint === 'verify_code') return handleVerifyCode(deps, record, params, flags);
+  if (endpoint === 'set_pin') return handleSetPin(deps, record, params, flags);
   return handleLifecycleCall(deps, record, endpoint, params, flags);
+}
+
+/** Runs an endpoint's rules; a GraphError becomes the error outcome (nothing counted or applied). */
+function guarded(run: () => Outcome): Outcome {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof GraphError) return errorOutcome(err);
+    throw err;
+  }
+}
+
+function rejectUnparseableBody(flags: EndpointFlags): void {
+  if (flags.bodyUnparseable) {
+    throw graphErrors.invalidParameter(
+      'Invalid parameter',
+      'The request body is neither valid JSON nor form data.',
+    );
+  }
+}
+
+/** A locale such as `en_US` (what Meta's examples send), or a bare language such as `en` (BPN's prose). */
+const LANGUAGE_PARAM = /^[a-z]{2}(?:_[A-Z]{2})?$/;
+
+function parseCodeMethod(raw: unknown): CodeMethod {
+  if (isBlank(raw)) {
+    throw graphErrors.invalidParameter(
+      'The parameter code_method is required',
+      'Send code_method=SMS or code_method=VOICE.',
+    );
+  }
+  // Like messaging_product, the enum is matched case-insensitively and reported in uppercase.
+  const normalized = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
+  const known = CODE_METHODS.find((m) => m === normalized);
+  if (known === undefined) {
+    throw graphErrors.invalidParameter(
+      `Param code_method must be one of {${CODE_METHODS.join(', ')}}`,
+      'Send code_method=SMS or code_method=VOICE.',
+    );
+  }
+  return known;
+}
+
+function parseLanguage(raw: unknown): string {
+  if (isBlank(raw)) {
+    throw graphErrors.invalidParameter(
+      'The parameter language is required',
+      'Send the language of the code message as a locale such as en_US.',
+    );
+  }
+  if (typeof raw !== 'string' || !LANGUAGE_PARAM.test(raw)) {
+    throw graphErrors.invalidParameter(
+      'Param language must be a locale such as en_US',
+      'Send the language of the code message as a locale such as en_US (or a two-letter code such as en).',
+    );
+  }
+  return raw;
+}
+
+/**
+ * POST /{id}/request_code (reference doc §3.1): validates code_method and language, then sends a code
+ * unless the number is verified or over its hourly budget (both 136024). `counted` = used a slot of
+ * that budget, which only a sent code does.
+ */
+function handleRequestCode(
+  deps: GraphApiDeps,
+  record: PhoneNumberRecord,
+  params: Params,
+  flags: EndpointFlags,
+): Outcome {
+  return guarded(() => {
+    rejectUnparseableBody(flags);
+    if (flags.injectInternalError) throw graphErrors.somethingWentWrong();
+    const method = parseCodeMethod(params.code_method);
+    const language = parseLanguage(params.language);
+    sendCode(record, method, language, deps.state.clock.now(), {
+      ttlMs: deps.settings.codeTtlMinutes * 60_000,
+      maxRequestsPerHour: deps.settings.codeRequestsPerHour,
+    });
+    deps.state.save();
+    return { status: 200, json: { success: true }, counted: true, applied: true };
+  });
+}
+
+/** POST /{id}/verify_code (reference doc §3.2): a digits-only code, checked against the newest one sent. */
+function handleVerifyCode(
+  deps: GraphApiDeps,
+  record: PhoneNumberRecord,
+  params: Params,
+  flags: EndpointFlags,
+): Outcome {
+  return guarded(() => {
+    rejectUnparseableBody(flags);
+    if (flags.injectInternalError) throw graphErrors.somethingWentWrong();
+    const raw = params.code;
+    if (isBlank(raw)) {
+      throw graphErrors.invalidParameter(
+        'The parameter code is required',
+        'Send the verification code received by SMS or voice call.',
+      );
+    }
+    // Never echo the value. A JSON number is taken as its digits (a leading zero is then lost, as it would be).
+    const code = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0 ? String(raw) : raw;
+    if (typeof code !== 'string' || !/^\d+$/.test(code)) {
+      throw graphErrors.invalidParameter(
+        'Param code must be a string of digits',
+        'Send the code digits only: 123456 for a message showing 123-456.',
+      );
+    }
+    verifyCode(record, code, deps.state.clock.now());
+    deps.state.save();
+    return { status: 200, json: { success: true }, counted: false, applied: true };
+  });
+}
+
+/** Parameters POST /{id} accepts besides the token: this simulator models only the two-step PIN there. */
+const SET_PIN_PARAMS = new Set(['pin', 'access_token']);
+
+/**
+ * POST /{id} with `pin` (reference doc §4): sets or changes the two-step PIN without the old one.
+ * `applied` = the PIN changed (setting the same PIN again changes nothing).
+ */
+function handleSetPin(
+  deps: GraphApiDeps,
+  record: PhoneNumberRecord,
+  params: Params,
+  flags: EndpointFlags,
+): Outcome {
+  return guarded(() => {
+    rejectUnparseableBody(flags);
+    if (flags.injectInternalError) throw graphErrors.somethingWentWrong();
+    const unsupported = Object.keys(params).find((k) => !SET_PIN_PARAMS.has(k));
+    if (unsupported !== undefined) {
+      throw graphErrors.invalidParameter(
+        `Param ${unsupported} is not supported by this call`,
+        'POST /{phone-number-id} here sets the two-step verification PIN only: send just pin.',
+      );
+    }
+    const hash = hashPin(record.id, parsePin(params.pin));
+    const applied = record.pin_hash !== hash;
+    if (applied) {
+      record.pin_hash = hash;
+      deps.state.save();
+    }
+    return { status: 200, json: { success: true }, counted: false, applied };
+  });
+}
+
+/** A 6-digit PIN (register, set PIN). Never echoes the value: a wrong-format PIN may still be someone's real PIN. */
+function parsePin(rawPin: unknown): string {
+  if (isBlank(rawPin))
+    throw graphErrors.invalidParameter('The parameter pin is required', 'Send the 6-digit two-step PIN.');
+  const pin = typeof rawPin === 'number' ? String(rawPin) : rawPin;
+  if (typeof pin !== 'string' || !/^\d{6}$/.test(pin)) {
+    throw graphErrors.invalidParameter(
+      'Param pin must be a 6-digit number',
+      'The PIN must be exactly 6 digits.',
+    );
+  }
+  return pin;
 }
 
 /**
@@ -467,17 +637,7 @@ function applyRegister(record: PhoneNumberRecord, params: Params, ctx: RegisterC
       'Send messaging_product=whatsapp.',
     );
   }
-  const rawPin = params.pin;
-  if (isBlank(rawPin))
-    throw graphErrors.invalidParameter('The parameter pin is required', 'Send the 6-digit two-step PIN.');
-  // Never echo the value: a wrong-format PIN may still be someone's real PIN.
-  const pin = typeof rawPin === 'number' ? String(rawPin) : rawPin;
-  if (typeof pin !== 'string' || !/^\d{6}$/.test(pin)) {
-    throw graphErrors.invalidParameter(
-      'Param pin must be a 6-digit number',
-      'The PIN must be exactly 6 digits.',
-    );
-  }
+  const pin = parsePin(params.pin);
   const region = params.data_localization_region;
   if (!isBlank(region) && !isRegion(region)) throw invalidRegion('data_localization_region');
   const retention = params.meta_store_retention_minutes;

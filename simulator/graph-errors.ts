@@ -144,6 +144,27 @@ export const graphErrors = {
         `hours. Try again after ${new Date(blockedUntil).toISOString()}`,
     ),
 
+  /** request_code on a VERIFIED number: the one cause Meta documents (reference doc §3.1, BPN: HTTP 400). */
+  requestCodeAlreadyVerified: () =>
+    GraphError.titled(
+      136024,
+      'Request code error',
+      'The phone number is already verified (code_verification_status is VERIFIED): no verification code is ' +
+        'needed. Check code_verification_status before requesting a code.',
+    ),
+
+  /** request_code over the simulator's hourly budget; Meta does not document the limit (reference doc §3.3). */
+  requestCodeTooMany: (maxPerHour: number, retryAfter: number) =>
+    GraphError.titled(
+      136024,
+      'Request code error',
+      `Too many verification code requests for this phone number: at most ${maxPerHour} requests per hour. ` +
+        `Try again after ${new Date(retryAfter).toISOString()}`,
+    ),
+
+  /** verify_code refused; `details` says why (wrong, expired, already used, none pending). Reference doc §3.2. */
+  verifyCodeError: (details: string) => GraphError.titled(136025, 'Verify code error', details),
+
   somethingWentWrong: () =>
     GraphError.titled(
       131000,

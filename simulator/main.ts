@@ -10,6 +10,15 @@ function envInt(name: string, fallback: number): number {
   return value;
 }
 
+function envPositive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
 function envSeed(): 'default' | 'none' {
   const raw = process.env.SIM_SEED;
   if (raw === undefined || raw === '') return 'default';
@@ -34,6 +43,8 @@ async function main(): Promise<void> {
     ...(stateFile ? { stateFile } : {}),
     seed: envSeed(),
     strictVersionRules: envBool('SIM_STRICT_VERSION_RULES', false),
+    codeTtlMinutes: envPositive('SIM_CODE_TTL_MINUTES', 10),
+    codeRequestsPerHour: envInt('SIM_CODE_REQUESTS_PER_HOUR', 5),
     log: (line) => console.log(line),
   });
   console.log(`simulator listening on ${sim.url}`);

@@ -70,6 +70,37 @@ const EndpointRateState = z.object({
 });
 export type EndpointRateState = z.infer<typeof EndpointRateState>;
 
+export const CODE_METHODS = ['SMS', 'VOICE'] as const;
+export const CodeMethod = z.enum(CODE_METHODS);
+export type CodeMethod = z.infer<typeof CodeMethod>;
+
+/**
+ * One code "sent" by request_code (reference doc §3). Kept as given, in clear, also in the state file:
+ * it is a short-lived test fixture that /_sim/codes must still show after a restart.
+ */
+export const VerificationCode = z.object({
+  code: z.string().regex(/^\d{6}$/),
+  method: CodeMethod,
+  language: z.string(),
+  /** Simulator-time epoch ms. */
+  sentAt: z.number(),
+  expiresAt: z.number(),
+  usedAt: z.number().nullable(),
+});
+export type VerificationCode = z.infer<typeof VerificationCode>;
+
+export const VerificationState = z.object({
+  /** Codes sent, newest first (bounded); only the newest one can verify. */
+  codes: z.array(VerificationCode),
+  /** Simulator-time epoch ms of the request_code calls that sent a code, within the hourly window. */
+  requests: z.array(z.number()),
+});
+export type VerificationState = z.infer<typeof VerificationState>;
+
+export function emptyVerificationState(): VerificationState {
+  return { codes: [], requests: [] };
+}
+
 /** What the simulator stores per number (also the state-file format). */
 export const PhoneNumberRecord = z.object({
   id: digits,
@@ -92,6 +123,8 @@ export const PhoneNumberRecord = z.object({
   /** Only a hash is kept, so the PIN never sits in memory dumps or the state file in clear. */
   pin_hash: z.string().nullable(),
   rate: z.object({ register: EndpointRateState, deregister: EndpointRateState }),
+  /** request_code / verify_code state; absent in state files written before it existed. */
+  verification: VerificationState.default(emptyVerificationState),
 });
 export type PhoneNumberRecord = z.infer<typeof PhoneNumberRecord>;
 
@@ -119,6 +152,34 @@ export const SeedPhoneNumberInput = z
     path: ['storage_configuration'],
   });
 export type SeedPhoneNumberInput = z.input<typeof SeedPhoneNumberInput>;
+
+/**
+ * Body of `PATCH /_sim/phone-numbers/{id}`: changes fields in place, keeping PIN, codes and budgets
+ * (e.g. approve a display name later). Strict, and at least one field.
+ */
+export const PatchPhoneNumberInput = z
+  .strictObject({
+    status: NumberStatus.optional(),
+    code_verification_status: CodeVerificationStatus.optional(),
+    name_status: NameStatus.optional(),
+    platform_type: PlatformType.optional(),
+    verified_name: z.string().min(1).optional(),
+    quality_rating: QualityRating.optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), 'give at least one field to change');
+export type PatchPhoneNumberInput = z.output<typeof PatchPhoneNumberInput>;
+
+/** Applies a patch; a number that becomes registered for the first time gets an onboarding time. */
+export function patchPhoneNumber(record: PhoneNumberRecord, patch: PatchPhoneNumberInput, now: number): void {
+  if (patch.status !== undefined) record.status = patch.status;
+  if (patch.code_verification_status !== undefined)
+    record.code_verification_status = patch.code_verification_status;
+  if (patch.name_status !== undefined) record.name_status = patch.name_status;
+  if (patch.platform_type !== undefined) record.platform_type = patch.platform_type;
+  if (patch.verified_name !== undefined) record.verified_name = patch.verified_name;
+  if (patch.quality_rating !== undefined) record.quality_rating = patch.quality_rating;
+  if (isRegistered(record) && record.last_onboarded_time === null) record.last_onboarded_time = now;
+}
 
 export function hashPin(phoneNumberId: string, pin: string): string {
   return createHash('sha256').update(`${phoneNumberId}:${pin}`).digest('hex');
@@ -170,6 +231,7 @@ export function createPhoneNumber(
         : { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: input.data_localization_region }),
     pin_hash: input.pin === undefined ? null : hashPin(input.id, input.pin),
     rate: emptyRateState(),
+    verification: emptyVerificationState(),
   };
 }
 

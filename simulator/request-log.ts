@@ -2,7 +2,10 @@
 // "server" saw (counted toward the budget, applied to state, which fault fired).
 import { FAULT_ENDPOINTS, type FaultKind } from './faults';
 
-/** Every routed Graph endpoint (`settings` covers GET and POST /{id}/settings), plus `other`. */
+/**
+ * Every routed Graph endpoint (`settings` covers GET and POST /{id}/settings, `set_pin` is POST /{id}),
+ * plus `other`.
+ */
 export const GRAPH_ENDPOINTS = [...FAULT_ENDPOINTS, 'other'] as const;
 export type GraphEndpoint = (typeof GRAPH_ENDPOINTS)[number];
 
@@ -21,14 +24,14 @@ export interface RequestLogEntry {
   counted: boolean;
   applied: boolean;
   fault?: FaultKind;
-  /** Query + body parameters with secrets replaced by "***". */
+  /** Query + body parameters with secrets (token, PIN, password, verification code) replaced by "***". */
   params?: Record<string, unknown>;
 }
 
 const MAX_ENTRIES = 10_000;
-const SECRET_KEYS = new Set(['pin', 'password', 'access_token']);
+const SECRET_KEYS = new Set(['pin', 'password', 'access_token', 'code']);
 
-/** Replaces secret values at any depth; a PIN must never reach a log. */
+/** Replaces secret values at any depth; a PIN or a verification code must never reach a log. */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value !== null && typeof value === 'object') {

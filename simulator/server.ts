@@ -22,6 +22,10 @@ export interface SimulatorOptions {
   blockHours?: number;
   /** Enforce v21+ /register deprecations (code 12) instead of Meta's documented leniency. Default false. */
   strictVersionRules?: boolean;
+  /** How long a code sent by request_code stays valid, in minutes. Default 10. */
+  codeTtlMinutes?: number;
+  /** Codes request_code may send per number in a moving hour; more → 136024. Default 5. */
+  codeRequestsPerHour?: number;
   log?: (line: string) => void;
 }
 
@@ -32,7 +36,7 @@ export interface RunningSimulator {
 }
 
 const HOUR_MS = 3_600_000;
-const SECRET_QUERY_KEYS = new Set(['access_token', 'pin', 'password']);
+const SECRET_QUERY_KEYS = new Set(['access_token', 'pin', 'password', 'code']);
 
 /** Timers behind latency and held responses; close() cancels them so nothing keeps the process alive. */
 class Timers {
@@ -54,7 +58,7 @@ class Timers {
   }
 }
 
-/** Path plus query for the log line, with token and PIN values masked. */
+/** Path plus query for the log line, with token, PIN and verification-code values masked. */
 function loggablePath(url: URL): string {
   const query = [...url.searchParams]
     .map(([k, v]) => `${k}=${SECRET_QUERY_KEYS.has(k) ? '***' : v}`)
@@ -65,6 +69,12 @@ function loggablePath(url: URL): string {
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`simulator option ${name} must be a positive number`);
+  return value;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`simulator option ${name} must be a positive integer`);
   return value;
 }
 
@@ -84,7 +94,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const faults = new FaultSchedule();
   const requests = new RequestLog();
   const timers = new Timers();
-  const settings = new SimSettings({ strictVersionRules: opts.strictVersionRules ?? false });
+  const settings = new SimSettings({
+    strictVersionRules: opts.strictVersionRules ?? false,
+    codeTtlMinutes: positive('codeTtlMinutes', opts.codeTtlMinutes ?? 10),
+    codeRequestsPerHour: positiveInteger('codeRequestsPerHour', opts.codeRequestsPerHour ?? 5),
+  });
   const log = opts.log;
 
   const graphDeps = {

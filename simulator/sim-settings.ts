@@ -8,9 +8,17 @@ export interface SimSettingsValues {
    * /register rejects `data_localization_region` (and `meta_store_retention_minutes`) with (#12).
    */
   strictVersionRules: boolean;
+  /** How long a code sent by request_code stays valid. Applies to codes sent after a change. */
+  codeTtlMinutes: number;
+  /** request_code calls that may send a code per number in a moving hour; more → 136024. */
+  codeRequestsPerHour: number;
 }
 
-export const UpdateSimSettingsInput = z.strictObject({ strictVersionRules: z.boolean().optional() });
+export const UpdateSimSettingsInput = z.strictObject({
+  strictVersionRules: z.boolean().optional(),
+  codeTtlMinutes: z.number().positive().optional(),
+  codeRequestsPerHour: z.number().int().positive().optional(),
+});
 
 export class SimSettings {
   private values: SimSettingsValues;
@@ -23,12 +31,22 @@ export class SimSettings {
     return this.values.strictVersionRules;
   }
 
+  get codeTtlMinutes(): number {
+    return this.values.codeTtlMinutes;
+  }
+
+  get codeRequestsPerHour(): number {
+    return this.values.codeRequestsPerHour;
+  }
+
   list(): SimSettingsValues {
     return { ...this.values };
   }
 
   update(input: z.output<typeof UpdateSimSettingsInput>): SimSettingsValues {
     if (input.strictVersionRules !== undefined) this.values.strictVersionRules = input.strictVersionRules;
+    if (input.codeTtlMinutes !== undefined) this.values.codeTtlMinutes = input.codeTtlMinutes;
+    if (input.codeRequestsPerHour !== undefined) this.values.codeRequestsPerHour = input.codeRequestsPerHour;
     return this.list();
   }
 

@@ -70,6 +70,19 @@ export const configSchema = z
         transientBackoffSeconds: positiveNumber,
       })
       .strict(),
+    verification: z
+      .object({
+        codeWaitMinutes: positiveNumber,
+        maxCodeRequests: positiveInt,
+        maxCodeAttempts: positiveInt,
+      })
+      .strict(),
+    onboarding: z
+      .object({
+        displayNameRecheckMinutes: positiveNumber,
+        maxDisplayNameWaitHours: positiveNumber,
+      })
+      .strict(),
     security: z
       .object({
         encryptionKeysEnv: envVarName,
@@ -185,6 +198,11 @@ export function operationPolicy(config: AppConfig): OperationPolicy {
     maxTransientRetries: config.policy.maxTransientRetries,
     transientBackoffMs: config.policy.transientBackoffSeconds * 1000,
     regionMechanism: regionMechanism(config),
+    codeWaitMs: config.verification.codeWaitMinutes * 60_000,
+    maxCodeRequests: config.verification.maxCodeRequests,
+    maxCodeAttempts: config.verification.maxCodeAttempts,
+    displayNameRecheckMs: config.onboarding.displayNameRecheckMinutes * 60_000,
+    maxDisplayNameWaitMs: config.onboarding.maxDisplayNameWaitHours * hour,
   };
 }
 

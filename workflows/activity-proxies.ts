@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Reads (and the idempotent local-storage setting) are safe to repeat: Temporal retries them (the activity marks hopeless errors non-retryable). */
@@ -21,7 +21,22 @@ export const mutations = proxyActivities<Pick<Activities, 'registerPhoneNumber' 
   retry: { maximumAttempts: 1 },
 });
 
-export const settings = proxyActivities<Pick<Activities, 'loadPolicy'>>({
+/**
+ * Verification and PIN calls are outside the register budget, but each request_code sends a message to a
+ * person: retry a little, not for long.
+ */
+export const verification = proxyActivities<
+  Pick<Activities, 'requestVerificationCode' | 'submitCodeToMeta' | 'setTwoStepPin'>
+>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/**
+ * The worker's policy, read in-process as a local activity: no Graph call, so it must not use up the
+ * task queue's Graph rate limit (graph.maxRequestsPerSecond), and it adds one marker, not three events.
+ */
+export const settings = proxyLocalActivities<Pick<Activities, 'loadPolicy'>>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 5 },
 });

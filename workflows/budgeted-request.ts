@@ -1,8 +1,8 @@
 // The heart of the budget rules, shared by register and deregister: never send a request the ledger
 // says would be refused; wait out 133016 blocks durably; after an unknown outcome, read the number's
 // state before deciding to send again.
-import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
-import { GraphErrorType, type GraphErrorDetails } from '../domain/graph-errors';
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { GraphErrorType } from '../domain/graph-errors';
 import {
   emptyLedger,
   mergeLedgers,
@@ -15,6 +15,7 @@ import {
 import type { Registration } from '../domain/lifecycle-state';
 import type { OperationInput, OperationReport } from '../domain/operations';
 import { workflowNow } from './clock';
+import { graphFailureOf } from './graph-failure';
 import type { OperationProgressReporter } from './operation-progress';
 
 export interface BudgetedRequest {
@@ -30,23 +31,7 @@ export interface BudgetedRequest {
   progress: OperationProgressReporter;
 }
 
-interface GraphFailure {
-  type: string;
-  message: string;
-  details: GraphErrorDetails;
-}
-
-function graphFailureOf(err: unknown): GraphFailure | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
-  return {
-    type: cause.type,
-    message: cause.message,
-    details: (cause.details?.[0] ?? {}) as GraphErrorDetails,
-  };
-}
-
-function formatDuration(ms: number): string {
+export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${Math.ceil(ms / 1000)} s`;
   const h = Math.floor(ms / 3_600_000);
   const m = Math.round((ms % 3_600_000) / 60_000);

@@ -1,18 +1,13 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { OperationInput, OperationReport } from '../domain/operations';
-import { WaOperation, WaPhoneNumberId, WaWabaId } from '../domain/search-attributes';
 import { reads, mutations } from './activity-proxies';
 import { runBudgetedRequest } from './budgeted-request';
+import { labelOperation } from './operation-labels';
 import { OperationProgressReporter } from './operation-progress';
 
 /** Deregisters the number from Cloud API (it stays on the WABA; local storage turns off). */
 export async function deregisterOperation(input: OperationInput): Promise<OperationReport> {
   const { phoneNumberId } = input;
-  upsertSearchAttributes([
-    { key: WaPhoneNumberId, value: phoneNumberId },
-    { key: WaOperation, value: 'deregister' },
-    ...(input.request.wabaId ? [{ key: WaWabaId, value: input.request.wabaId }] : []),
-  ]);
+  labelOperation(input);
   return runBudgetedRequest(input, {
     endpoint: 'deregister',
     registrationWhenDone: 'not-registered',

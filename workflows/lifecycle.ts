@@ -14,14 +14,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { emptyLedger, mergeLedgers, pruneLedger, type RequestLedger } from '../domain/ledger';
-import type { LifecycleState, Registration } from '../domain/lifecycle-state';
+import type { LifecycleState, Registration, Verification } from '../domain/lifecycle-state';
 import {
   operationRequestSchema,
   sameRequest,
   type OperationInput,
+  type OperationKind,
   type OperationReport,
   type OperationRequest,
-  type RegisterRequest,
 } from '../domain/operations';
 import { operationWorkflowId } from '../domain/phone-number';
 import {
@@ -43,7 +43,10 @@ import {
   type OperationSummary,
   type OperationTicket,
 } from './messages';
+import { onboardOperation } from './onboard-operation';
 import { registerOperation } from './register-operation';
+import { setPinOperation } from './set-pin-operation';
+import { verifyOperation } from './verify-operation';
 
 interface QueuedOperation {
   summary: OperationSummary;
@@ -59,12 +62,32 @@ export interface CarriedLifecycleState {
   recent: OperationSummary[];
   lastFailed: boolean;
   wabaId?: string;
+  verification?: Verification;
+  pinSet?: boolean;
 }
 
 export interface LifecycleInput {
   phoneNumberId: string;
   carried?: CarriedLifecycleState;
 }
+
+/** The child workflow that runs each kind of operation. */
+const OPERATION_WORKFLOWS = {
+  register: registerOperation,
+  deregister: deregisterOperation,
+  verify: verifyOperation,
+  'set-pin': setPinOperation,
+  onboard: onboardOperation,
+} satisfies Record<OperationKind, unknown>;
+
+/** The number's state while an operation of that kind runs (until the operation reports otherwise). */
+const ACTIVE_STATE: Record<OperationKind, LifecycleState> = {
+  register: 'registering',
+  deregister: 'deregistering',
+  verify: 'verifying',
+  'set-pin': 'setting-pin',
+  onboard: 'onboarding',
+};
 
 const RECENT_LIMIT = 20;
 /** Continue-as-new well before Temporal's history limits, even if the server does not suggest it. */
@@ -80,13 +103,12 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   const recent: OperationSummary[] = [...(carried?.recent ?? [])];
   let lastFailed = carried?.lastFailed ?? false;
   let wabaId = carried?.wabaId;
+  let verification: Verification = carried?.verification ?? 'unknown';
+  let pinSet = carried?.pinSet ?? false;
   let current: QueuedOperation | undefined;
 
   const state = (): LifecycleState => {
-    if (current) {
-      if (current.summary.status === 'waiting') return 'waiting-for-rate-limit';
-      return current.request.operation === 'register' ? 'registering' : 'deregistering';
-    }
+    if (current) return current.summary.activeState ?? ACTIVE_STATE[current.request.operation];
     if (lastFailed) return 'failed';
     if (registration === 'registered') return 'registered';
     if (registration === 'not-registered') return 'deregistered';
@@ -120,7 +142,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   const expectedRegistration = (): Registration => {
     const last = tail();
     if (!last) return registration;
-    return last.request.operation === 'register' ? 'registered' : 'not-registered';
+    if (last.request.operation === 'deregister') return 'not-registered';
+    return last.request.operation === 'register' || last.request.operation === 'onboard'
+      ? 'registered'
+      : registration;
   };
 
   const checkAllowed = (request: OperationRequest): void => {
@@ -143,6 +168,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     phoneNumberId,
     state: state(),
     registration,
+    verification,
+    pinSet,
     ledger,
     currentOperation: current?.summary,
     queued: queue.map((q) => q.summary),
@@ -152,6 +179,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   setHandler(operationProgressSignal, (progress) => {
     if (!current || current.summary.operationId !== progress.operationId) return;
     current.summary.status = progress.waitingFor ? 'waiting' : 'running';
+    current.summary.activeState = progress.state;
     current.summary.waitingFor = progress.waitingFor;
     current.summary.nextAttemptAt = progress.nextAttemptAt
       ? new Date(progress.nextAttemptAt).toISOString()
@@ -202,8 +230,13 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     const outcome = await runOperation(phoneNumberId, current, ledger);
     ledger = mergeLedgers(ledger, outcome.report.ledger);
     if (outcome.report.registration !== 'unknown') registration = outcome.report.registration;
+    if (outcome.report.verification && outcome.report.verification !== 'unknown') {
+      verification = outcome.report.verification;
+    }
+    if (outcome.report.pinSet) pinSet = true;
     Object.assign(current.summary, {
       status: outcome.report.failure ? 'failed' : 'completed',
+      activeState: undefined,
       outcome: outcome.report.outcome,
       failure: outcome.report.failure,
       waitingFor: undefined,
@@ -230,6 +263,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       recent,
       lastFailed,
       wabaId,
+      verification,
+      pinSet,
     },
   });
 }
@@ -252,13 +287,10 @@ async function runOperation(
     staticSummary: `${op.request.operation} ${phoneNumberId}${op.request.requestedBy ? ` (requested by ${op.request.requestedBy})` : ''}`,
   };
   try {
-    const report =
-      op.request.operation === 'register'
-        ? await executeChild(registerOperation, {
-            ...options,
-            args: [input as OperationInput<RegisterRequest>],
-          })
-        : await executeChild(deregisterOperation, { ...options, args: [input] });
+    const child = OPERATION_WORKFLOWS[op.request.operation] as (
+      i: OperationInput,
+    ) => Promise<OperationReport>;
+    const report = await executeChild(child, { ...options, args: [input] });
     return { report };
   } catch (err) {
     return { report: reportFromFailure(op.summary.operationId, err) };

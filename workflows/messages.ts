@@ -2,7 +2,7 @@
 // HTTP API import these definitions, so the words are the same everywhere.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RequestLedger } from '../domain/ledger';
-import type { LifecycleState, Registration } from '../domain/lifecycle-state';
+import type { LifecycleState, Registration, Verification } from '../domain/lifecycle-state';
 import type { OperationKind, OperationOutcome, OperationRequest } from '../domain/operations';
 
 /** What a caller gets back for a request: the operation it started or joined. */
@@ -25,6 +25,8 @@ export interface OperationSummary {
   status: 'queued' | 'running' | 'waiting' | 'completed' | 'failed';
   outcome?: OperationOutcome;
   failure?: { type: string; message: string; graphCode?: number };
+  /** What the operation is doing now (its lifecycle state), while it runs. */
+  activeState?: LifecycleState;
   /** While waiting: what for and until when (ISO). */
   waitingFor?: string;
   nextAttemptAt?: string;
@@ -36,6 +38,9 @@ export interface LifecycleSnapshot {
   phoneNumberId: string;
   state: LifecycleState;
   registration: Registration;
+  verification: Verification;
+  /** Whether a two-step PIN is known to be set (the PIN itself is never kept). */
+  pinSet: boolean;
   ledger: RequestLedger;
   currentOperation?: OperationSummary;
   queued: OperationSummary[];
@@ -45,6 +50,8 @@ export interface LifecycleSnapshot {
 /** A child reports that it waits (or resumes), so the number's own state and search attributes show it. */
 export interface OperationProgress {
   operationId: string;
+  /** The state the number is in because of this operation (registering, waiting-for-code, ...). */
+  state?: LifecycleState;
   waitingFor?: string;
   nextAttemptAt?: number;
 }
@@ -52,3 +59,17 @@ export interface OperationProgress {
 export const requestOperationUpdate = defineUpdate<OperationTicket, [OperationRequest]>('requestOperation');
 export const getStateQuery = defineQuery<LifecycleSnapshot>('getState');
 export const operationProgressSignal = defineSignal<[OperationProgress]>('operationProgress');
+
+/** The answer a person gets when submitting a verification code: at once, accepted or not and why. */
+export interface CodeSubmissionResult {
+  accepted: boolean;
+  /** Why not, in words (Meta's rejection, or the operation's state). */
+  reason?: string;
+  /** Wrong codes still allowed before the verification fails. */
+  attemptsLeft: number;
+}
+
+/** Sent to the running verify/onboard operation (its child run), not to the lifecycle. */
+export const submitVerificationCodeUpdate = defineUpdate<CodeSubmissionResult, [string]>(
+  'submitVerificationCode',
+);

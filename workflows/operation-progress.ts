@@ -16,23 +16,31 @@ export class OperationProgressReporter {
     private readonly activeState: LifecycleState,
   ) {}
 
+  /** Working (not waiting): the operation's own state, e.g. registering. */
   async active(what: string): Promise<void> {
-    upsertSearchAttributes([
-      { key: WaLifecycleState, value: this.activeState },
-      { key: WaNextAttemptAt, value: null },
-    ]);
-    setCurrentDetails(`**${this.activeState}**: ${what}`);
-    await this.tellParent({ operationId: this.operationId });
+    await this.report(this.activeState, what);
   }
 
+  /** Waiting for Meta's budget: a durable timer until `until`. */
   async waiting(until: number, reason: string): Promise<void> {
-    const at = new Date(until);
+    await this.report('waiting-for-rate-limit', reason, until);
+  }
+
+  /** Any state the operation is in, what it is doing or waiting for, and until when (if known). */
+  async report(state: LifecycleState, what: string, until?: number): Promise<void> {
+    const at = until !== undefined ? new Date(until) : undefined;
     upsertSearchAttributes([
-      { key: WaLifecycleState, value: 'waiting-for-rate-limit' },
-      { key: WaNextAttemptAt, value: at },
+      { key: WaLifecycleState, value: state },
+      { key: WaNextAttemptAt, value: at ?? null },
     ]);
-    setCurrentDetails(`**waiting-for-rate-limit** until ${at.toISOString()}: ${reason}`);
-    await this.tellParent({ operationId: this.operationId, waitingFor: reason, nextAttemptAt: until });
+    setCurrentDetails(`**${state}**${at ? ` until ${at.toISOString()}` : ''}: ${what}`);
+    const waiting = state !== this.activeState;
+    await this.tellParent({
+      operationId: this.operationId,
+      state,
+      ...(waiting ? { waitingFor: what } : {}),
+      ...(until !== undefined ? { nextAttemptAt: until } : {}),
+    });
   }
 
   private async tellParent(progress: OperationProgress): Promise<void> {

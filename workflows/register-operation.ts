@@ -1,32 +1,43 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { OperationInput, OperationReport, RegisterRequest } from '../domain/operations';
-import { WaOperation, WaPhoneNumberId, WaWabaId } from '../domain/search-attributes';
+import type { DataLocalizationRegion } from '../domain/phone-number';
 import { reads, mutations } from './activity-proxies';
 import { runBudgetedRequest } from './budgeted-request';
+import { labelOperation } from './operation-labels';
 import { OperationProgressReporter } from './operation-progress';
 
 /** Registers the number for Cloud API with its two-step PIN (and region, when given). */
 export async function registerOperation(input: OperationInput<RegisterRequest>): Promise<OperationReport> {
-  const { phoneNumberId, request } = input;
-  upsertSearchAttributes([
-    { key: WaPhoneNumberId, value: phoneNumberId },
-    { key: WaOperation, value: 'register' },
-    ...(input.request.wabaId ? [{ key: WaWabaId, value: input.request.wabaId }] : []),
-  ]);
-  const viaSettings = request.region !== undefined && input.policy.regionMechanism === 'settings';
-  return runBudgetedRequest(input, {
+  labelOperation(input);
+  return registerNumber(
+    input,
+    input.request,
+    new OperationProgressReporter(input.operationId, 'registering'),
+  );
+}
+
+/** The register step, also used by onboarding: budget-aware, region by the configured mechanism. */
+export async function registerNumber(
+  input: OperationInput,
+  params: { pin: string; region?: DataLocalizationRegion },
+  progress: OperationProgressReporter,
+): Promise<OperationReport> {
+  const { phoneNumberId } = input;
+  const viaSettings = params.region !== undefined && input.policy.regionMechanism === 'settings';
+  const report = await runBudgetedRequest(input, {
     endpoint: 'register',
     registrationWhenDone: 'registered',
-    progress: new OperationProgressReporter(input.operationId, 'registering'),
+    progress,
     // v21+: the region is a setting made while deregistered; register then keeps it.
     beforeFirstSend: viaSettings
-      ? () => reads.configureLocalStorage(phoneNumberId, request.region)
+      ? () => reads.configureLocalStorage(phoneNumberId, params.region)
       : undefined,
     send: () =>
       mutations.registerPhoneNumber(phoneNumberId, {
-        pin: request.pin,
-        region: viaSettings ? undefined : request.region,
+        pin: params.pin,
+        region: viaSettings ? undefined : params.region,
       }),
     alreadyDone: async () => (await reads.readPhoneNumber(phoneNumberId)).registration === 'registered',
   });
+  // Registered with a PIN: it was either the PIN already set, or it became the PIN.
+  return report.outcome === 'completed' ? { ...report, pinSet: true } : report;
 }

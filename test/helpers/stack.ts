@@ -84,15 +84,33 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
           extraArgs: options.devServerArgs,
         },
       });
-  if (options.timeSkipping) await ensureSearchAttributes(env.connection, 'default');
-
   // Strict: reject what Meta rejects on our API version (e.g. the region on register from v21).
   const simulator = await startSimulator({
     port: 0,
     accessToken: TEST_TOKEN,
     seed: 'none',
     strictVersionRules: true,
+  }).catch(async (err: unknown) => {
+    await env.teardown();
+    throw err;
   });
+  try {
+    return await assembleStack(env, simulator, dataConverter, options);
+  } catch (err) {
+    // Do not leave servers running behind a failed start.
+    await simulator.close();
+    await env.teardown();
+    throw err;
+  }
+}
+
+async function assembleStack(
+  env: TestWorkflowEnvironment,
+  simulator: RunningSimulator,
+  dataConverter: DataConverter,
+  options: StackOptions,
+): Promise<TestStack> {
+  if (options.timeSkipping) await ensureSearchAttributes(env.connection, 'default');
   const sim = new SimulatorAdmin(simulator.url);
   const address = env.connection.options.address ?? '127.0.0.1:7233';
   const config = loadConfig({

@@ -217,7 +217,7 @@ void test('bad fault rules are rejected with the offending field', async (t) => 
   const sim = await startTestSimulator(t);
   const cases: Array<[unknown, string]> = [
     [{ endpoint: 'get', kind: 'latency' }, 'faults.0.latencyMs'],
-    [{ endpoint: 'verify_code', kind: 'http-5xx' }, 'faults.0.endpoint'],
+    [{ endpoint: 'request_codes', kind: 'http-5xx' }, 'faults.0.endpoint'],
     [{ endpoint: 'get', kind: 'throttle', probability: 1.5 }, 'faults.0.probability'],
     [{ endpoint: 'get', kind: 'throttle', code: 17 }, 'faults.0.code'],
     [{ endpoint: 'get', kind: 'throttle', probablity: 0.5 }, 'faults.0'],

@@ -48,7 +48,7 @@ void test('unknown id, unknown edge and missing version → HTTP 400 code 100 su
       /^Unsupported post request\. Object with ID '999000111' does not exist/,
     ],
     ['POST', `/${VERSION}/999000111/deregister`, /^Unsupported post request/],
-    ['POST', `/${VERSION}/${PENDING_ID}/request_code`, /Object with ID '1234567890'/],
+    ['GET', `/${VERSION}/${PENDING_ID}/request_code`, /Object with ID '1234567890'/],
     ['GET', `/${VERSION}/${PENDING_ID}/register`, /^Unsupported get request/],
     ['POST', `/${PENDING_ID}/register`, /^Unsupported post request/],
     ['GET', `/v25/${PENDING_ID}`, /^Unsupported get request/],

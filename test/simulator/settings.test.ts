@@ -19,6 +19,8 @@ import {
   type GraphCall,
 } from './helpers';
 
+const DEFAULT_SIM_SETTINGS = { codeTtlMinutes: 10, codeRequestsPerHour: 5 };
+
 const ENABLED_BR = { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: 'BR' };
 
 function postSettings(sim: RunningSimulator, id: string, storage: unknown, version = VERSION) {
@@ -251,7 +253,10 @@ void test('v20 register: data_localization_region sets the region; register with
 
 void test('lenient (default): v25 register with data_localization_region is accepted and applied like v20', async (t) => {
   const sim = await startTestSimulator(t);
-  assert.deepEqual((await admin(sim, 'GET', '/_sim/settings')).json, { strictVersionRules: false });
+  assert.deepEqual((await admin(sim, 'GET', '/_sim/settings')).json, {
+    ...DEFAULT_SIM_SETTINGS,
+    strictVersionRules: false,
+  });
   await postSettings(sim, PENDING_ID, ENABLED_BR);
   const res = await register(sim, PENDING_ID, '111111', { data_localization_region: 'SG' });
   assert.equal(res.status, 200, res.text);
@@ -262,8 +267,11 @@ void test('strict: v25 register with data_localization_region → (#12), counted
   const sim = await startTestSimulator(t);
   const on = await admin(sim, 'POST', '/_sim/settings', { strictVersionRules: true });
   assert.equal(on.status, 200);
-  assert.deepEqual(on.json, { strictVersionRules: true });
-  assert.deepEqual((await admin(sim, 'GET', '/_sim/settings')).json, { strictVersionRules: true });
+  assert.deepEqual(on.json, { ...DEFAULT_SIM_SETTINGS, strictVersionRules: true });
+  assert.deepEqual((await admin(sim, 'GET', '/_sim/settings')).json, {
+    ...DEFAULT_SIM_SETTINGS,
+    strictVersionRules: true,
+  });
 
   const res = await register(sim, PENDING_ID, '111111', { data_localization_region: 'BR' });
   assert.equal(res.status, 400);
@@ -298,7 +306,10 @@ void test('strict: v25 register with data_localization_region → (#12), counted
   assert.equal((await admin(sim, 'POST', '/_sim/settings', { strictVersionRules: 'yes' })).status, 400);
   assert.equal((await admin(sim, 'POST', '/_sim/settings', { strict: true })).status, 400);
   await admin(sim, 'POST', '/_sim/reset');
-  assert.deepEqual((await admin(sim, 'GET', '/_sim/settings')).json, { strictVersionRules: false });
+  assert.deepEqual((await admin(sim, 'GET', '/_sim/settings')).json, {
+    ...DEFAULT_SIM_SETTINGS,
+    strictVersionRules: false,
+  });
 });
 
 void test('strictVersionRules startup option applies and survives /_sim/reset', async (t) => {
@@ -309,7 +320,10 @@ void test('strictVersionRules startup option applies and survives /_sim/reset', 
   );
   await admin(sim, 'POST', '/_sim/settings', { strictVersionRules: false });
   await admin(sim, 'POST', '/_sim/reset');
-  assert.deepEqual((await admin(sim, 'GET', '/_sim/settings')).json, { strictVersionRules: true });
+  assert.deepEqual((await admin(sim, 'GET', '/_sim/settings')).json, {
+    ...DEFAULT_SIM_SETTINGS,
+    strictVersionRules: true,
+  });
 });
 
 void test('deregister clears the storage configuration', async (t) => {
@@ -379,7 +393,7 @@ void test('state file keeps the storage configuration across a restart; version-
     version: number;
     phoneNumbers: Array<{ id: string; storage_configuration: unknown }>;
   };
-  assert.equal(saved.version, 2);
+  assert.equal(saved.version, 3);
   assert.deepEqual(saved.phoneNumbers.find((n) => n.id === PENDING_ID)?.storage_configuration, ENABLED_BR);
 
   const second = await startSimulator({ port: 0, accessToken: TOKEN, stateFile });

@@ -39,6 +39,11 @@ const policy = (regionMechanism: RegionMechanism): OperationPolicy => ({
   maxTransientRetries: 1,
   transientBackoffMs: 1000,
   regionMechanism,
+  codeWaitMs: 600_000,
+  maxCodeRequests: 3,
+  maxCodeAttempts: 5,
+  displayNameRecheckMs: 3_600_000,
+  maxDisplayNameWaitMs: 72 * 3_600_000,
 });
 
 async function registerWith(mechanism: RegionMechanism, region: 'DE' | undefined) {
@@ -47,7 +52,11 @@ async function registerWith(mechanism: RegionMechanism, region: 'DE' | undefined
   const activities: Partial<Activities> = {
     async readPhoneNumber(id): Promise<PhoneNumberSnapshot> {
       calls.push('read');
-      return { phoneNumberId: id, registration: registered ? 'registered' : 'not-registered' };
+      return {
+        phoneNumberId: id,
+        registration: registered ? 'registered' : 'not-registered',
+        verification: 'verified',
+      };
     },
     async configureLocalStorage(_id, r) {
       calls.push(`settings:${r}`);

@@ -1,0 +1,134 @@
+// Proving ownership with a person in the loop (reference §3): request_code, wait durably for the code
+// the person received (an Update on this operation's run), verify_code. Shared by verify and onboard.
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { GraphErrorType } from '../domain/graph-errors';
+import type { OperationPolicy } from '../domain/operations';
+import { InputError, parseInput } from '../domain/validation';
+import { verificationCodeSchema, type CodeMethod } from '../domain/verification';
+import { reads, verification } from './activity-proxies';
+import { formatDuration } from './budgeted-request';
+import { workflowNow } from './clock';
+import { graphFailureOf } from './graph-failure';
+import { submitVerificationCodeUpdate, type CodeSubmissionResult } from './messages';
+import type { OperationProgressReporter } from './operation-progress';
+
+export interface VerificationOptions {
+  method: CodeMethod;
+  language: string;
+  fallbackToVoice: boolean;
+}
+
+/** Thrown as the operation's failure: the type says why, the message says it in words. */
+export const VerificationFailure = {
+  NoCodeInTime: 'VerificationNoCodeInTime',
+  TooManyWrongCodes: 'VerificationTooManyWrongCodes',
+} as const;
+
+export class OwnershipVerification {
+  private awaitingSince: number | undefined;
+  private method: CodeMethod;
+  private verified = false;
+  private wrongCodes = 0;
+  private checking = false;
+
+  constructor(
+    private readonly phoneNumberId: string,
+    private readonly options: VerificationOptions,
+    private readonly policy: OperationPolicy,
+    private readonly progress: OperationProgressReporter,
+  ) {
+    this.method = options.method;
+    setHandler(submitVerificationCodeUpdate, (code) => this.submit(code), {
+      // Refused before anything reaches history: malformed codes, and codes nobody is waiting for.
+      validator: (code) => {
+        parseInput(verificationCodeSchema, code, 'code');
+        if (this.awaitingSince === undefined) {
+          throw new InputError('code', `no verification code is awaited on ${phoneNumberId} right now`);
+        }
+      },
+    });
+  }
+
+  /** Resolves once the number is verified; throws a non-retryable failure when it cannot be. */
+  async run(): Promise<'verified' | 'already-verified'> {
+    await this.progress.active('reading code_verification_status');
+    // request_code on a verified number is refused (136024): never send one that is bound to fail.
+    if ((await reads.readPhoneNumber(this.phoneNumberId)).verification === 'verified')
+      return 'already-verified';
+
+    for (let requested = 0; requested < this.policy.maxCodeRequests; requested++) {
+      await this.progress.active(`requesting a verification code by ${this.method}`);
+      try {
+        await verification.requestVerificationCode(this.phoneNumberId, this.method, this.options.language);
+      } catch (err) {
+        const failure = graphFailureOf(err);
+        if (failure?.type !== GraphErrorType.RequestCodeRefused) throw err;
+        if ((await reads.readPhoneNumber(this.phoneNumberId)).verification === 'verified') return 'verified';
+        throw ApplicationFailure.nonRetryable(
+          `Meta refused to send a code: ${failure.message}`,
+          failure.type,
+        );
+      }
+      this.awaitingSince = workflowNow();
+      const deadline = this.awaitingSince + this.policy.codeWaitMs;
+      await this.progress.report(
+        'waiting-for-code',
+        `the verification code sent by ${this.method} at ${new Date(this.awaitingSince).toISOString()}` +
+          ` (submit it with submitVerificationCode)`,
+        deadline,
+      );
+      await condition(
+        () => this.verified || this.wrongCodes >= this.policy.maxCodeAttempts,
+        this.policy.codeWaitMs,
+      );
+      this.awaitingSince = undefined;
+      await condition(() => !this.checking); // a code already submitted is still answered
+      if (this.verified) return 'verified';
+      if (this.wrongCodes >= this.policy.maxCodeAttempts) {
+        throw ApplicationFailure.nonRetryable(
+          `${this.wrongCodes} codes were rejected by Meta; request a new verification`,
+          VerificationFailure.TooManyWrongCodes,
+        );
+      }
+      if (this.method === 'SMS' && this.options.fallbackToVoice) this.method = 'VOICE';
+    }
+    throw ApplicationFailure.nonRetryable(
+      `no code was submitted within ${formatDuration(this.policy.codeWaitMs)} after each of ` +
+        `${this.policy.maxCodeRequests} code requests`,
+      VerificationFailure.NoCodeInTime,
+    );
+  }
+
+  private async submit(raw: string): Promise<CodeSubmissionResult> {
+    const code = parseInput(verificationCodeSchema, raw, 'code');
+    await condition(() => !this.checking); // one verify_code at a time
+    const attemptsLeft = () => Math.max(0, this.policy.maxCodeAttempts - this.wrongCodes);
+    if (this.verified)
+      return { accepted: true, reason: 'the number is already verified', attemptsLeft: attemptsLeft() };
+    if (this.awaitingSince === undefined) {
+      return { accepted: false, reason: 'no code is awaited any more', attemptsLeft: attemptsLeft() };
+    }
+    this.checking = true;
+    try {
+      await verification.submitCodeToMeta(this.phoneNumberId, code);
+      this.verified = true;
+      return { accepted: true, attemptsLeft: attemptsLeft() };
+    } catch (err) {
+      const failure = graphFailureOf(err);
+      if (failure?.type !== GraphErrorType.CodeRejected) throw err;
+      // A verify_code retried after a lost answer is "already used": the number may be verified anyway.
+      if ((await reads.readPhoneNumber(this.phoneNumberId)).verification === 'verified') {
+        this.verified = true;
+        return { accepted: true, attemptsLeft: attemptsLeft() };
+      }
+      this.wrongCodes += 1;
+      return {
+        accepted: false,
+        reason: `Meta rejected the code (wrong, expired or already used): ${failure.details.details ?? failure.message}`,
+        attemptsLeft: attemptsLeft(),
+      };
+    } finally {
+      this.checking = false;
+    }
+  }
+}
