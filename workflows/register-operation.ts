@@ -39,5 +39,6 @@ export async function registerNumber(
     alreadyDone: async () => (await reads.readPhoneNumber(phoneNumberId)).registration === 'registered',
   });
   // Registered with a PIN: it was either the PIN already set, or it became the PIN.
-  return report.outcome === 'completed' ? { ...report, pinSet: true } : report;
+  // A registered number is verified (Meta requires it); registering with a PIN set it or matched it.
+  return { ...report, verification: 'verified', ...(report.outcome === 'completed' ? { pinSet: true } : {}) };
 }

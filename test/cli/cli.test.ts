@@ -328,7 +328,10 @@ test(
     assertNoPin(human, pin);
     assert.match(
       human.stdout,
-      new RegExp(`^phone number ${id}: registered \\(registration: registered\\)$`, 'm'),
+      new RegExp(
+        `^phone number ${id}: registered \\(registration: registered, verification: verified, two-step PIN: set\\)$`,
+        'm',
+      ),
     );
     assert.match(human.stdout, /^ {2}register: 1 of 10 requests used in the last 72 h$/m);
     assert.match(human.stdout, /^ {2}deregister: 0 of 10 requests used in the last 72 h$/m);
