@@ -65,6 +65,12 @@ export const phoneNumberNodeSchema = z.looseObject({
 });
 export type PhoneNumberNode = z.infer<typeof phoneNumberNodeSchema>;
 
+const storageSettingsSchema = z.looseObject({
+  storage_configuration: z
+    .looseObject({ status: z.string().optional(), data_localization_region: z.string().optional() })
+    .optional(),
+});
+
 type Call = { method: 'GET' | 'POST'; path: string; mutation: boolean; data?: object; params?: object };
 
 export class GraphClient {
@@ -96,7 +102,7 @@ export class GraphClient {
 
   async register(
     phoneNumberId: string,
-    body: { pin: string; data_localization_region?: string },
+    body: { pin: string; data_localization_region?: string; backup?: { data: string; password: string } },
   ): Promise<void> {
     const res = await this.send({
       method: 'POST',
@@ -138,6 +144,15 @@ export class GraphClient {
       mutation: false,
     });
     this.parse(successResponse, res, 'set PIN response');
+  }
+
+  /** v21+: the number's local-storage setting. Meta's casing varies (reference §6): compared upper-case. */
+  async getLocalStorage(phoneNumberId: string): Promise<{ enabled: boolean; region?: string }> {
+    const res = await this.send({ method: 'GET', path: `/${phoneNumberId}/settings`, mutation: false });
+    const parsed = this.parse(storageSettingsSchema, res, 'settings');
+    const config = parsed.storage_configuration;
+    const enabled = config?.status?.toUpperCase() === 'IN_COUNTRY_STORAGE_ENABLED';
+    return enabled ? { enabled, region: config?.data_localization_region?.toUpperCase() } : { enabled };
   }
 
   /** v21+: local storage is a setting, changeable only while the number is deregistered (reference §6). */

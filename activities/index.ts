@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Registration, Verification } from '../domain/lifecycle-state';
 import type { OperationPolicy } from '../domain/operations';
 import { GraphCallError, type GraphClient, type PhoneNumberNode } from './graph-client';
+import { createOnPremBackup } from './onprem-client';
 
 /** The facts about a number that the workflows decide on. */
 export interface PhoneNumberSnapshot {
@@ -46,7 +47,11 @@ async function graphCall<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createActivities(deps: { graph: GraphClient; policy: () => OperationPolicy }) {
+export function createActivities(deps: {
+  graph: GraphClient;
+  policy: () => OperationPolicy;
+  onPremTimeoutMs?: number;
+}) {
   const { graph } = deps;
   return {
     async readPhoneNumber(phoneNumberId: string): Promise<PhoneNumberSnapshot> {
@@ -62,17 +67,36 @@ export function createActivities(deps: { graph: GraphClient; policy: () => Opera
       };
     },
 
-    /** `region` is sent on register only with the register-field mechanism (Graph v20 and older). */
+    /**
+     * `region` is sent on register only with the register-field mechanism (Graph v20 and older);
+     * `backup` only when migrating from On-Prem (the call may take 15 s or more).
+     */
     async registerPhoneNumber(
       phoneNumberId: string,
-      params: { pin: string; region?: string },
+      params: { pin: string; region?: string; backup?: { data: string; password: string } },
     ): Promise<void> {
       await graphCall(() =>
         graph.register(phoneNumberId, {
           pin: params.pin,
           ...(params.region ? { data_localization_region: params.region } : {}),
+          ...(params.backup ? { backup: params.backup } : {}),
         }),
       );
+    },
+
+    /** v21+: the local-storage setting as Meta reports it. */
+    async readLocalStorage(phoneNumberId: string): Promise<{ enabled: boolean; region?: string }> {
+      return graphCall(() => graph.getLocalStorage(phoneNumberId));
+    },
+
+    /** Logs in to the number's On-Prem client and creates a backup; returns the backup data. */
+    async createOnPremBackup(params: {
+      url: string;
+      username: string;
+      password: string;
+      backupPassword: string;
+    }): Promise<string> {
+      return graphCall(() => createOnPremBackup({ ...params, timeoutMs: deps.onPremTimeoutMs ?? 30_000 }));
     },
 
     /** v21+: turns local storage on in `region`, or off; only while the number is deregistered. */

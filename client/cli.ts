@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { verificationCodeSchema } from '../domain/verification';
+import { operationRequestSchema } from '../domain/operations';
 import { parseInput, InputError } from '../domain/validation';
 import { ConfigError, loadConfig, operationPolicy } from '../worker/config';
 import {
@@ -43,6 +44,7 @@ async function runOperation(
   hint = '',
 ): Promise<number> {
   const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+  parseInput(operationRequestSchema, request); // bad input fails here, before any connection
   return withClient(async (client) => {
     const ticket = await client.requestOperation(id, request);
     if (!opts.wait) {
@@ -52,7 +54,8 @@ async function runOperation(
     if (!opts.json) console.error(renderTicket(id, ticket) + hint + '; waiting for it to finish');
     const outcome = await client.waitForOperation(id, ticket.operationId);
     print(opts.json, outcome, renderOutcome(outcome));
-    return outcome.status === 'completed' ? EXIT.ok : EXIT.failed;
+    if (outcome.status === 'completed') return EXIT.ok;
+    return BAD_INPUT_FAILURES.has(outcome.failure?.type ?? '') ? EXIT.badInput : EXIT.failed;
   });
 }
 
@@ -76,6 +79,19 @@ function withOperationOptions(command: Command): Command {
 function commonFields(o: OperationOptions): { requestedBy?: string; wabaId?: string } {
   return { ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}), ...(o.waba ? { wabaId: o.waba } : {}) };
 }
+
+interface MigrateOptions {
+  onpremUrl: string;
+  onpremUserEnv?: string;
+  onpremUserFile?: string;
+  onpremPasswordEnv?: string;
+  onpremPasswordFile?: string;
+  backupPasswordEnv?: string;
+  backupPasswordFile?: string;
+}
+
+/** Failures that mean the request made no sense for the number: reported like bad input. */
+const BAD_INPUT_FAILURES = new Set(['AlreadyOnCloudApi', 'NotOnPremises']);
 
 interface PinOptions {
   pinEnv?: string;
@@ -198,6 +214,76 @@ export function buildProgram(setExit: (code: number) => void): Command {
         );
       },
     );
+
+  withPinOptions(withOperationOptions(program.command('change-region')))
+    .description('move local storage to another region (--region) or turn it off (--no-region)')
+    .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
+    .option('--region <code>', "the new data-localization region, one of Meta's 14 codes (e.g. CH)")
+    .option('--no-region', 'turn local storage off')
+    .action(async (phoneNumberId: string, o: OperationOptions & PinOptions & { region?: string | false }) => {
+      parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      const given = process.argv.filter(
+        (a) => a === '--no-region' || a === '--region' || a.startsWith('--region='),
+      );
+      if (given.includes('--no-region') && given.length > 1) {
+        throw new InputError('region', 'give either --region CODE or --no-region, not both');
+      }
+      if (o.region === undefined) {
+        throw new InputError(
+          'region',
+          'give --region CODE (the new region) or --no-region (turn local storage off)',
+        );
+      }
+      const request = {
+        operation: 'change-region',
+        region: o.region === false ? null : o.region,
+        pin: await pinFrom(o),
+        ...commonFields(o),
+      };
+      setExit(await runOperation(phoneNumberId, request as OperationRequestInput, o));
+    });
+
+  withPinOptions(withOperationOptions(program.command('migrate')))
+    .description('migrate the number from the On-Premises API to Cloud API (backup, then register with it)')
+    .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
+    .requiredOption('--onprem-url <url>', "the On-Prem client's base URL, e.g. https://onprem.example:9090")
+    .option('--onprem-user-env <var>', 'environment variable holding the On-Prem admin user name')
+    .option('--onprem-user-file <file>', 'file holding the On-Prem admin user name')
+    .option('--onprem-password-env <var>', 'environment variable holding the On-Prem admin password')
+    .option('--onprem-password-file <file>', 'file holding the On-Prem admin password')
+    .option(
+      '--backup-password-env <var>',
+      'environment variable holding the password that encrypts the backup',
+    )
+    .option('--backup-password-file <file>', 'file holding the backup password')
+    .action(async (phoneNumberId: string, o: OperationOptions & PinOptions & MigrateOptions) => {
+      parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      const sources = {
+        pin: { env: o.pinEnv, file: o.pinFile },
+        'onprem-user': { env: o.onpremUserEnv, file: o.onpremUserFile },
+        'onprem-password': { env: o.onpremPasswordEnv, file: o.onpremPasswordFile },
+        'backup-password': { env: o.backupPasswordEnv, file: o.backupPasswordFile },
+      };
+      const fromStdin = Object.entries(sources).filter(([, s]) => !s.env && !s.file);
+      if (fromStdin.length > 1) {
+        throw new InputError(
+          fromStdin[0]![0],
+          `only one secret can come from standard input; give --${fromStdin.map(([n]) => n).join('-env, --')}-env (or -file)`,
+        );
+      }
+      const request = {
+        operation: 'migrate',
+        pin: await pinFrom(o),
+        onPrem: {
+          url: o.onpremUrl,
+          username: await readSecret('onprem-user', sources['onprem-user']),
+          password: await readSecret('onprem-password', sources['onprem-password']),
+        },
+        backupPassword: await readSecret('backup-password', sources['backup-password']),
+        ...commonFields(o),
+      };
+      setExit(await runOperation(phoneNumberId, request as OperationRequestInput, o));
+    });
 
   program
     .command('status')

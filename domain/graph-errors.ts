@@ -28,6 +28,10 @@ export const GraphErrorType = {
   RequestCodeRefused: 'GraphRequestCodeRefused',
   /** verify_code refused (136025): wrong, expired or already used code. */
   CodeRejected: 'GraphCodeRejected',
+  /** On-Prem client (migration): login refused, request refused, or not reachable. */
+  OnPremAuth: 'OnPremAuthError',
+  OnPremRefused: 'OnPremRequestRefused',
+  OnPremUnavailable: 'OnPremUnavailable',
   /** Anything else Graph says that we do not know how to handle. */
   Unexpected: 'GraphUnexpectedError',
 } as const;

@@ -11,6 +11,10 @@ export const LIFECYCLE_STATES = [
   'setting-pin',
   'onboarding',
   'waiting-for-display-name', // onboarding waits until the display name can be used to register
+  'changing-region',
+  'migrating',
+  'offline', // deregistered (or On-Prem shut down) by an operation that has not registered it again yet
+  'waiting-for-pin', // offline after a wrong PIN: waits for a corrected one
   'failed', // the last operation failed; see getState for why
 ] as const;
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];

@@ -7,7 +7,15 @@ import { codeMethodSchema, languageSchema } from './verification';
 import type { RequestLedger, LedgerPolicy } from './ledger';
 import type { Registration, Verification } from './lifecycle-state';
 
-export const OPERATION_KINDS = ['register', 'deregister', 'verify', 'set-pin', 'onboard'] as const;
+export const OPERATION_KINDS = [
+  'register',
+  'deregister',
+  'verify',
+  'set-pin',
+  'onboard',
+  'change-region',
+  'migrate',
+] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 const common = {
@@ -62,6 +70,36 @@ export const onboardRequestSchema = z
   })
   .strict();
 
+/** Move local storage to another region, or turn it off (null): deregister → (settings) → register. */
+export const changeRegionRequestSchema = z
+  .object({
+    operation: z.literal('change-region'),
+    region: regionSchema.nullable(),
+    pin: pinSchema,
+    ...common,
+  })
+  .strict();
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** On-Premises → Cloud API: backup on the On-Prem client, register on Cloud with that backup. */
+export const migrateRequestSchema = z
+  .object({
+    operation: z.literal('migrate'),
+    pin: pinSchema,
+    onPrem: z
+      .object({
+        url: httpUrl,
+        username: z.string({ error: 'is required' }).min(1, 'is required'),
+        password: z.string({ error: 'is required' }).min(1, 'is required'),
+      })
+      .strict(),
+    /** Encrypts the backup; Meta needs it again on register. */
+    backupPassword: z.string({ error: 'is required' }).min(1, 'is required'),
+    ...common,
+  })
+  .strict();
+
 export const operationRequestSchema = z.discriminatedUnion(
   'operation',
   [
@@ -70,6 +108,8 @@ export const operationRequestSchema = z.discriminatedUnion(
     verifyRequestSchema,
     setPinRequestSchema,
     onboardRequestSchema,
+    changeRegionRequestSchema,
+    migrateRequestSchema,
   ],
   { error: `must be one of ${OPERATION_KINDS.join(', ')}` },
 );
@@ -80,6 +120,8 @@ export type RegisterRequest = z.infer<typeof registerRequestSchema>;
 export type VerifyRequest = z.infer<typeof verifyRequestSchema>;
 export type SetPinRequest = z.infer<typeof setPinRequestSchema>;
 export type OnboardRequest = z.infer<typeof onboardRequestSchema>;
+export type ChangeRegionRequest = z.infer<typeof changeRegionRequestSchema>;
+export type MigrateRequest = z.infer<typeof migrateRequestSchema>;
 
 /** What the lifecycle hands a child operation run. */
 export interface OperationInput<R extends OperationRequest = OperationRequest> {
@@ -110,6 +152,8 @@ export interface OperationPolicy extends LedgerPolicy {
   /** Onboarding: how often to re-check a display name that is not usable yet, and for how long at most. */
   displayNameRecheckMs: number;
   maxDisplayNameWaitMs: number;
+  /** How long an operation that left the number offline waits for a corrected PIN. */
+  maxPinWaitMs: number;
 }
 
 export type OperationOutcome = 'completed' | 'already-done';
@@ -130,8 +174,8 @@ export interface OperationReport {
 
 /** Same operation, same parameters: a second caller joins the queued or running one. */
 export function sameRequest(a: OperationRequest, b: OperationRequest): boolean {
-  if (a.operation !== b.operation) return false;
-  if (a.operation === 'register' && b.operation === 'register')
-    return a.pin === b.pin && a.region === b.region;
-  return true;
+  // Labels (who asked, which WABA) do not make a different operation; every parameter does.
+  const { requestedBy: _a, wabaId: _b, ...left } = a;
+  const { requestedBy: _c, wabaId: _d, ...right } = b;
+  return JSON.stringify(left) === JSON.stringify(right);
 }

@@ -80,7 +80,7 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** The full simulated state of a number, minus the PIN itself. */
+/** The full simulated state of a number, minus the PIN and the On-Prem credentials themselves. */
 export function phoneNumberView(record: PhoneNumberRecord, now: number, policy: RateLimitPolicy) {
   const rateLimits = Object.fromEntries(
     RATE_LIMITED_ENDPOINTS.map((endpoint) => {
@@ -116,6 +116,11 @@ export function phoneNumberView(record: PhoneNumberRecord, now: number, policy: 
     rateLimits,
     /** request_code calls that sent a code within the last hour (the codes themselves: /_sim/codes/{id}). */
     codeRequestsInLastHour: codeRequestsInLastHour(record, now),
+    /** The On-Premises client under /onprem/{id} (null: the number never ran on On-Prem); backups = created. */
+    onprem:
+      record.onprem === null
+        ? null
+        : { running: record.onprem.running, backups: record.onprem.backups.length },
   };
 }
 

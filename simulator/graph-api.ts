@@ -1,6 +1,7 @@
 // The Graph API surface: GET /{version}/{id}, POST /{version}/{id} (two-step PIN), POST /{version}/{id}/register,
 // POST /{version}/{id}/deregister, POST /{version}/{id}/request_code and /verify_code, GET and POST
-// /{version}/{id}/settings (reference doc §1–§4, §6–§9). Decides an outcome, logs it, then sends it (possibly
+// /{version}/{id}/settings (reference doc §1–§4, §6–§9), and register with backup, the On-Premises → Cloud API
+// migration (§5). Decides an outcome, logs it, then sends it (possibly after the backup-register delay, possibly
 // held back by a fault).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultSchedule, DEFAULT_HANG_MS, type FaultEndpoint, type FaultKind } from './faults';
@@ -24,6 +25,7 @@ import {
   type RateLimitedEndpoint,
   type StorageConfiguration,
 } from './phone-numbers';
+import { checkBackup, stopOnPrem } from './onprem';
 import { admitCall, recordCall, type RateLimitPolicy } from './rate-limit';
 import { redactSecrets, type GraphEndpoint, type RequestLog } from './request-log';
 import type { SimSettings } from './sim-settings';
@@ -42,7 +44,7 @@ export interface GraphApiDeps {
 }
 
 export interface GraphRoute {
-  endpoint: GraphEndpoint;
+  endpoint: Exclude<GraphEndpoint, 'onprem'>;
   /** The object id segment as given (not necessarily digits), or null when the path has none. */
   nodeId: string | null;
   /** Major Graph version from the path (`v25.0` → 25), or null when the path has none. */
@@ -65,7 +67,7 @@ export function parseGraphRoute(method: string, pathname: string): GraphRoute {
   const rest = hasVersion ? segments.slice(1) : segments;
   const nodeId = rest[0] ?? null;
   const edge = rest[1];
-  let endpoint: GraphEndpoint = 'other';
+  let endpoint: GraphRoute['endpoint'] = 'other';
   if (hasVersion && nodeId !== null && NUMERIC_ID.test(nodeId) && rest.length <= 2) {
     if (method === 'GET' && edge === undefined) endpoint = 'get';
     else if (method === 'POST' && edge === 'register') endpoint = 'register';
@@ -86,6 +88,8 @@ interface Outcome {
   errorSubcode?: number;
   counted: boolean;
   applied: boolean;
+  /** Wait after applying (and logging) before answering: a register with backup takes time. */
+  delayMs?: number;
 }
 
 function errorOutcome(err: GraphError, counted = false): Outcome {
@@ -172,6 +176,9 @@ export async function handleGraphRequest(
     ...(faultKind !== undefined ? { fault: faultKind } : {}),
     ...(Object.keys(params).length > 0 ? { params: redactSecrets(params) as Params } : {}),
   });
+
+  // Already applied and logged: a client that times out during this wait sees an unknown outcome.
+  if (outcome.delayMs !== undefined && outcome.delayMs > 0) await deps.delay(outcome.delayMs);
 
   const send = (): void => {
     if (req.socket.destroyed) return; // the client gave up while the response was held
@@ -557,7 +564,7 @@ function handleLifecycleCall(
         decision.blockedUntil,
       );
     }
-    const applied =
+    const result: RegisterResult =
       endpoint === 'register'
         ? applyRegister(record, params, {
             bodyUnparseable: flags.bodyUnparseable,
@@ -565,8 +572,12 @@ function handleLifecycleCall(
             version: flags.version,
             strictVersionRules: deps.settings.strictVersionRules,
           })
-        : applyDeregister(record);
-    return { status: 200, json: { success: true }, counted: true, applied };
+        : { applied: applyDeregister(record), slow: false };
+    const delayMs = result.slow ? deps.settings.backupRegisterDelayMs : 0;
+    if (result.error !== undefined) {
+      return { ...errorOutcome(result.error, true), applied: result.applied, delayMs };
+    }
+    return { status: 200, json: { success: true }, counted: true, applied: result.applied, delayMs };
   } catch (err) {
     if (err instanceof GraphError) return errorOutcome(err, true);
     throw err;
@@ -610,8 +621,63 @@ interface RegisterContext {
 /** /register's own local-storage parameters (v20 and older; deprecated from v21.0, reference doc §1). */
 const REGISTER_STORAGE_PARAMS = ['data_localization_region', 'meta_store_retention_minutes'] as const;
 
-/** Validates /register parameters, then the number's preconditions; mutates only on success. */
-function applyRegister(record: PhoneNumberRecord, params: Params, ctx: RegisterContext): boolean {
+interface RegisterResult {
+  /** The number's state changed. */
+  applied: boolean;
+  /** A failure that still changed state (a wrong PIN on a backup register takes On-Prem down). */
+  error?: GraphError;
+  /** The call reached the On-Prem deployment (register with backup): answer after backupRegisterDelayMs. */
+  slow: boolean;
+}
+
+interface BackupParam {
+  data: string;
+  password: string;
+}
+
+const BACKUP_USAGE =
+  'Send backup as {"data":"<settings.data from POST /v1/settings/backup>","password":"<the backup password>"}.';
+
+/**
+ * /register's `backup` parameter, or null when absent: an object in JSON; in a form or query string a
+ * JSON-encoded string or `backup[data]=...&backup[password]=...`. Never echoes a value.
+ */
+function parseBackupParam(params: Params): BackupParam | null {
+  const bracketed = Object.entries(params).flatMap(([key, value]) => {
+    const match = /^backup\[(\w+)\]$/.exec(key);
+    return match?.[1] === undefined ? [] : [[match[1], value] as const];
+  });
+  const raw = params.backup;
+  if (isBlank(raw) && bracketed.length === 0) return null;
+  let value: unknown = isBlank(raw) ? Object.fromEntries(bracketed) : raw;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      // reported below as not an object
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw graphErrors.invalidParameter('Param backup must be a JSON object', BACKUP_USAGE);
+  }
+  const { data, password } = value as Params;
+  for (const [name, field] of [
+    ['data', data],
+    ['password', password],
+  ] as const) {
+    if (isBlank(field))
+      throw graphErrors.invalidParameter(`The parameter backup[${name}] is required`, BACKUP_USAGE);
+    if (typeof field !== 'string')
+      throw graphErrors.invalidParameter(`Param backup[${name}] must be a string`, BACKUP_USAGE);
+  }
+  return { data: data as string, password: password as string };
+}
+
+/**
+ * Validates /register parameters, then the number's preconditions; mutates only on success, except that a
+ * register with backup and a wrong PIN takes the On-Prem client down (returned as an error result).
+ */
+function applyRegister(record: PhoneNumberRecord, params: Params, ctx: RegisterContext): RegisterResult {
   if (ctx.bodyUnparseable) {
     throw graphErrors.invalidParameter(
       'Invalid parameter',
@@ -660,10 +726,14 @@ function applyRegister(record: PhoneNumberRecord, params: Params, ctx: RegisterC
     : !isBlank(retention)
       ? { status: 'NO_STORAGE_ENABLED', retention_minutes: NO_STORAGE_RETENTION_MINUTES }
       : null;
+  const backup = parseBackupParam(params);
 
   if (record.code_verification_status !== 'VERIFIED') throw graphErrors.verificationNeeded();
   if (record.name_status === 'NONE' || record.name_status === 'EXPIRED')
     throw graphErrors.cannotCreateCertificate();
+
+  if (backup !== null) return applyBackupRegister(record, pin, backup, requested, ctx);
+  if (record.platform_type === 'ON_PREMISE') throw graphErrors.onPremisesNeedsBackup();
 
   let pinChanged = false;
   if (record.pin_hash !== null) {
@@ -675,7 +745,57 @@ function applyRegister(record: PhoneNumberRecord, params: Params, ctx: RegisterC
   }
 
   // Registering an already registered number succeeds without touching it (idempotent).
-  if (isRegistered(record)) return pinChanged;
+  if (isRegistered(record)) return { applied: pinChanged, slow: false };
+  connectToCloud(record, requested, ctx);
+  return { applied: true, slow: false };
+}
+
+/**
+ * Register with backup (reference doc §5 steps 4–5): only for a number on the On-Premises API (or one whose
+ * On-Prem client a wrong PIN took down), with a backup its client made and that backup's password. From there
+ * Meta talks to the deployment: a wrong PIN shuts it down anyway (number on neither API, 133005); the right
+ * one moves the number to Cloud API and shuts On-Prem down. Both are slow (backupRegisterDelayMs).
+ */
+function applyBackupRegister(
+  record: PhoneNumberRecord,
+  pin: string,
+  backup: BackupParam,
+  requested: StorageConfiguration | null,
+  ctx: RegisterContext,
+): RegisterResult {
+  const onprem = record.onprem;
+  const onPremises =
+    record.platform_type === 'ON_PREMISE' ||
+    (record.platform_type === 'NOT_APPLICABLE' && onprem?.stopped_reason === 'pin_mismatch');
+  if (!onPremises || onprem === null) throw graphErrors.backupNotOnPremises(record.platform_type);
+  const check = checkBackup(record, backup.data, backup.password);
+  if (!check.ok) {
+    throw check.reason === 'wrong_password'
+      ? graphErrors.backupPasswordMismatch()
+      : graphErrors.invalidBackupData(check.details);
+  }
+
+  if (record.pin_hash !== null && !pinMatches(record, pin)) {
+    const stopped = stopOnPrem(onprem, 'pin_mismatch');
+    const changed = stopped || record.platform_type !== 'NOT_APPLICABLE' || record.status !== 'DISCONNECTED';
+    record.platform_type = 'NOT_APPLICABLE';
+    record.status = 'DISCONNECTED';
+    return { applied: changed, error: graphErrors.pinMismatch(), slow: true };
+  }
+  // Two-step verification was off on On-Prem: the given PIN becomes the number's PIN.
+  if (record.pin_hash === null) record.pin_hash = hashPin(record.id, pin);
+  stopOnPrem(onprem, 'migrated');
+  connectToCloud(record, requested, ctx);
+  return { applied: true, slow: true };
+}
+
+/** The number is now registered with Cloud API; local storage as the register call asked (reference doc §6). */
+function connectToCloud(
+  record: PhoneNumberRecord,
+  requested: StorageConfiguration | null,
+  ctx: RegisterContext,
+): void {
+  const movedToSettings = ctx.version >= SETTINGS_MIN_VERSION;
   record.status = 'CONNECTED';
   record.platform_type = 'CLOUD_API';
   record.last_onboarded_time = ctx.now;
@@ -687,7 +807,6 @@ function applyRegister(record: PhoneNumberRecord, params: Params, ctx: RegisterC
     record.storage_configuration = { ...DEFAULT_STORAGE };
   }
   // v21+ without storage parameters: keep what /settings configured while the number was deregistered.
-  return true;
 }
 
 /** Deregistering an unregistered number succeeds and changes nothing. */

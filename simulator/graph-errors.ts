@@ -122,6 +122,48 @@ export const graphErrors = {
       2388001,
     ),
 
+  /**
+   * Register with backup on a number that is not on the On-Premises API. Meta documents no code for this:
+   * 100 is our choice (reference doc §5).
+   */
+  backupNotOnPremises: (platformType: string) =>
+    GraphError.titled(
+      100,
+      'Invalid parameter',
+      `The phone number is not on the On-Premises API (platform_type is ${platformType}): backup is only used to ` +
+        'migrate a number from the On-Premises API. Register without backup.',
+    ),
+
+  /** backup[data] that this number's On-Prem client did not produce (our choice of code, reference doc §5). */
+  invalidBackupData: (reason: string) =>
+    GraphError.titled(
+      100,
+      'Invalid parameter',
+      `Invalid backup data: ${reason}. Create a backup with POST /v1/settings/backup on the number's ` +
+        'On-Premises client and send its settings.data.',
+    ),
+
+  /** backup[password] is not the password the backup was created with (our choice of code, reference doc §5). */
+  backupPasswordMismatch: () =>
+    GraphError.titled(
+      100,
+      'Invalid parameter',
+      'Backup password mismatch: backup[password] is not the password the backup data was created with.',
+    ),
+
+  /**
+   * Plain register (no backup) of a number still on the On-Premises API. Meta documents no error for this:
+   * 100 is our choice; the number moves to Cloud API only through a register with backup (reference doc §5).
+   */
+  onPremisesNeedsBackup: () =>
+    GraphError.titled(
+      100,
+      'Invalid parameter',
+      'The phone number is registered on the On-Premises API (platform_type is ON_PREMISE). To move it to ' +
+        'Cloud API, register with backup {data, password} created by POST /v1/settings/backup on its ' +
+        'On-Premises client.',
+    ),
+
   pinMismatch: () =>
     GraphError.titled(
       133005,

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     strictVersionRules: envBool('SIM_STRICT_VERSION_RULES', false),
     codeTtlMinutes: envPositive('SIM_CODE_TTL_MINUTES', 10),
     codeRequestsPerHour: envInt('SIM_CODE_REQUESTS_PER_HOUR', 5),
+    backupRegisterDelayMs: envInt('SIM_BACKUP_REGISTER_DELAY_MS', 2000),
     log: (line) => console.log(line),
   });
   console.log(`simulator listening on ${sim.url}`);

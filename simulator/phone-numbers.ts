@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { formatGraphTime } from './clock';
+import { createOnPremState, DEFAULT_ONPREM_PASSWORD, DEFAULT_ONPREM_USERNAME, OnPremState } from './onprem';
 
 export const RATE_LIMITED_ENDPOINTS = ['register', 'deregister'] as const;
 export type RateLimitedEndpoint = (typeof RATE_LIMITED_ENDPOINTS)[number];
@@ -125,6 +126,12 @@ export const PhoneNumberRecord = z.object({
   rate: z.object({ register: EndpointRateState, deregister: EndpointRateState }),
   /** request_code / verify_code state; absent in state files written before it existed. */
   verification: VerificationState.default(emptyVerificationState),
+  /**
+   * The number's On-Premises API client (reference doc §5), served under /onprem/{id}: null for a number
+   * that never ran on On-Prem. Stays after the client stopped (migration or wrong PIN), with running false.
+   * Absent in state files written before it existed.
+   */
+  onprem: OnPremState.nullable().default(null),
 });
 export type PhoneNumberRecord = z.infer<typeof PhoneNumberRecord>;
 
@@ -135,11 +142,17 @@ export const SeedPhoneNumberInput = z
     waba_id: digits.optional(),
     display_phone_number: z.string().min(1).optional(),
     verified_name: z.string().min(1).optional(),
-    status: NumberStatus.default('PENDING'),
+    /** Default: CONNECTED for an ON_PREMISE number (its On-Prem client runs), otherwise PENDING. */
+    status: NumberStatus.optional(),
     code_verification_status: CodeVerificationStatus.default('VERIFIED'),
     name_status: NameStatus.default('APPROVED'),
     platform_type: PlatformType.default('NOT_APPLICABLE'),
     pin: sixDigitPin.optional(),
+    /**
+     * Admin credentials of the number's On-Prem client; only with platform_type ON_PREMISE, where they
+     * default to admin / onprem-secret.
+     */
+    onprem: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }).optional(),
     quality_rating: QualityRating.default('GREEN'),
     account_mode: AccountMode.default('LIVE'),
     messaging_limit_tier: MessagingLimitTier.default('TIER_250'),
@@ -150,6 +163,10 @@ export const SeedPhoneNumberInput = z
   .refine((v) => v.data_localization_region === undefined || v.storage_configuration === undefined, {
     message: 'give data_localization_region or storage_configuration, not both',
     path: ['storage_configuration'],
+  })
+  .refine((v) => v.onprem === undefined || v.platform_type === 'ON_PREMISE', {
+    message: 'onprem applies only to platform_type ON_PREMISE',
+    path: ['onprem'],
   });
 export type SeedPhoneNumberInput = z.input<typeof SeedPhoneNumberInput>;
 
@@ -192,9 +209,15 @@ export function pinMatches(record: PhoneNumberRecord, pin: string): boolean {
   return given.length === stored.length && timingSafeEqual(given, stored);
 }
 
-/** Registered with Cloud API, i.e. what deregister undoes. */
+/**
+ * Registered with Cloud API, i.e. what deregister undoes. A CONNECTED number on the On-Premises API is not:
+ * it reaches Cloud API only by a register with backup (reference doc §5).
+ */
 export function isRegistered(record: PhoneNumberRecord): boolean {
-  return record.platform_type === 'CLOUD_API' || record.status === 'CONNECTED';
+  return (
+    record.platform_type === 'CLOUD_API' ||
+    (record.status === 'CONNECTED' && record.platform_type !== 'ON_PREMISE')
+  );
 }
 
 export function emptyRateState(): PhoneNumberRecord['rate'] {
@@ -211,19 +234,21 @@ export function createPhoneNumber(
   input: z.output<typeof SeedPhoneNumberInput>,
   now: number,
 ): PhoneNumberRecord {
+  const onPremises = input.platform_type === 'ON_PREMISE';
+  const status = input.status ?? (onPremises ? 'CONNECTED' : 'PENDING');
   return {
     id: input.id,
     waba_id: input.waba_id ?? null,
     display_phone_number: input.display_phone_number ?? displayNumberFor(input.id),
     verified_name: input.verified_name ?? 'Simulated Business',
-    status: input.status,
+    status,
     code_verification_status: input.code_verification_status,
     name_status: input.name_status,
     platform_type: input.platform_type,
     quality_rating: input.quality_rating,
     account_mode: input.account_mode,
     messaging_limit_tier: input.messaging_limit_tier,
-    last_onboarded_time: input.status === 'CONNECTED' || input.platform_type === 'CLOUD_API' ? now : null,
+    last_onboarded_time: status === 'CONNECTED' || input.platform_type === 'CLOUD_API' ? now : null,
     storage_configuration:
       input.storage_configuration ??
       (input.data_localization_region === undefined
@@ -232,6 +257,13 @@ export function createPhoneNumber(
     pin_hash: input.pin === undefined ? null : hashPin(input.id, input.pin),
     rate: emptyRateState(),
     verification: emptyVerificationState(),
+    onprem: onPremises
+      ? createOnPremState(
+          input.id,
+          input.onprem?.username ?? DEFAULT_ONPREM_USERNAME,
+          input.onprem?.password ?? DEFAULT_ONPREM_PASSWORD,
+        )
+      : null,
   };
 }
 
@@ -302,6 +334,17 @@ export function defaultSeedInputs(): SeedPhoneNumberInput[] {
       display_phone_number: '+1 555-010-7893',
       verified_name: 'Acme Returns',
       name_status: 'NONE',
+    },
+    {
+      // Still on the On-Premises API: its client runs under /onprem/1234567894 (admin / onprem-secret).
+      id: '1234567894',
+      waba_id: DEFAULT_WABA_ID,
+      display_phone_number: '+1 555-010-7894',
+      verified_name: 'Acme Legacy',
+      status: 'CONNECTED',
+      platform_type: 'ON_PREMISE',
+      pin: '123456',
+      onprem: { username: DEFAULT_ONPREM_USERNAME, password: DEFAULT_ONPREM_PASSWORD },
     },
   ];
 }

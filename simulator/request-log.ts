@@ -4,9 +4,9 @@ import { FAULT_ENDPOINTS, type FaultKind } from './faults';
 
 /**
  * Every routed Graph endpoint (`settings` covers GET and POST /{id}/settings, `set_pin` is POST /{id}),
- * plus `other`.
+ * `onprem` for any call to a number's On-Premises client under /onprem/{id}, plus `other`.
  */
-export const GRAPH_ENDPOINTS = [...FAULT_ENDPOINTS, 'other'] as const;
+export const GRAPH_ENDPOINTS = [...FAULT_ENDPOINTS, 'onprem', 'other'] as const;
 export type GraphEndpoint = (typeof GRAPH_ENDPOINTS)[number];
 
 export interface RequestLogEntry {
@@ -18,25 +18,37 @@ export interface RequestLogEntry {
   path: string;
   endpoint: GraphEndpoint;
   phoneNumberId: string | null;
+  /** 0 when the connection was closed without an answer (an On-Prem client that is down). */
   status: number;
   errorCode?: number;
   errorSubcode?: number;
   counted: boolean;
   applied: boolean;
   fault?: FaultKind;
-  /** Query + body parameters with secrets (token, PIN, password, verification code) replaced by "***". */
+  /**
+   * Query + body parameters with secrets (token, PIN, passwords, verification code, backup) replaced by
+   * "***". Headers (Basic credentials, bearer tokens) are never logged.
+   */
   params?: Record<string, unknown>;
 }
 
 const MAX_ENTRIES = 10_000;
-const SECRET_KEYS = new Set(['pin', 'password', 'access_token', 'code']);
+const SECRET_KEYS = new Set(['pin', 'password', 'new_password', 'access_token', 'code', 'backup']);
+
+/**
+ * A parameter whose value must never be logged: a secret name, also inside a bracketed form key
+ * (`backup[data]`, `backup[password]`). `backup` as a whole: its data is as sensitive as its password.
+ */
+export function isSecretKey(key: string): boolean {
+  return key.split(/[[\]]+/).some((part) => SECRET_KEYS.has(part));
+}
 
 /** Replaces secret values at any depth; a PIN or a verification code must never reach a log. */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) ? '***' : redactSecrets(v)]),
+      Object.entries(value).map(([k, v]) => [k, isSecretKey(k) ? '***' : redactSecrets(v)]),
     );
   }
   return value;

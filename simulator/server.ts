@@ -1,13 +1,14 @@
-// Starts the Graph API simulator: a plain node:http server routing /_sim/* to the admin API and
-// everything else to the Graph surface.
+// Starts the Graph API simulator: a plain node:http server routing /_sim/* to the admin API, /onprem/{id}/* to
+// the number's simulated On-Premises API client, and everything else to the Graph surface.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { handleAdminRequest } from './admin-api';
 import { FaultSchedule } from './faults';
 import { handleGraphRequest } from './graph-api';
 import { BodyTooLargeError, sendJson } from './http-io';
+import { handleOnPremRequest } from './onprem-api';
 import type { RateLimitPolicy } from './rate-limit';
-import { RequestLog } from './request-log';
+import { isSecretKey, RequestLog } from './request-log';
 import { SimSettings } from './sim-settings';
 import { SimState, type SeedName } from './state-store';
 
@@ -26,6 +27,8 @@ export interface SimulatorOptions {
   codeTtlMinutes?: number;
   /** Codes request_code may send per number in a moving hour; more → 136024. Default 5. */
   codeRequestsPerHour?: number;
+  /** How long a register with backup (On-Prem → Cloud migration) takes, in ms; applied first. Default 2000. */
+  backupRegisterDelayMs?: number;
   log?: (line: string) => void;
 }
 
@@ -36,7 +39,6 @@ export interface RunningSimulator {
 }
 
 const HOUR_MS = 3_600_000;
-const SECRET_QUERY_KEYS = new Set(['access_token', 'pin', 'password', 'code']);
 
 /** Timers behind latency and held responses; close() cancels them so nothing keeps the process alive. */
 class Timers {
@@ -58,17 +60,21 @@ class Timers {
   }
 }
 
-/** Path plus query for the log line, with token, PIN and verification-code values masked. */
+/** Path plus query for the log line, with token, PIN, password, backup and verification-code values masked. */
 function loggablePath(url: URL): string {
-  const query = [...url.searchParams]
-    .map(([k, v]) => `${k}=${SECRET_QUERY_KEYS.has(k) ? '***' : v}`)
-    .join('&');
+  const query = [...url.searchParams].map(([k, v]) => `${k}=${isSecretKey(k) ? '***' : v}`).join('&');
   return query === '' ? url.pathname : `${url.pathname}?${query}`;
 }
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`simulator option ${name} must be a positive number`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`simulator option ${name} must be a non-negative integer`);
   return value;
 }
 
@@ -98,6 +104,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     strictVersionRules: opts.strictVersionRules ?? false,
     codeTtlMinutes: positive('codeTtlMinutes', opts.codeTtlMinutes ?? 10),
     codeRequestsPerHour: positiveInteger('codeRequestsPerHour', opts.codeRequestsPerHour ?? 5),
+    backupRegisterDelayMs: nonNegativeInteger('backupRegisterDelayMs', opts.backupRegisterDelayMs ?? 2000),
   });
   const log = opts.log;
 
@@ -111,6 +118,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     delay: (ms: number) => timers.delay(ms),
   };
   const adminDeps = { state, faults, requests, policy, settings, defaultSeed };
+  const onPremDeps = { state, requests };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
@@ -119,6 +127,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     try {
       if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
         status = await handleAdminRequest(adminDeps, req, res, url);
+      } else if (url.pathname === '/onprem' || url.pathname.startsWith('/onprem/')) {
+        ({ status, errorCode } = await handleOnPremRequest(onPremDeps, req, res, url));
       } else {
         ({ status, errorCode } = await handleGraphRequest(graphDeps, req, res, url));
       }
@@ -127,8 +137,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       if (!res.headersSent)
         sendJson(res, status, { error: { message: `simulator: ${(err as Error).message}` } });
     }
+    const shown = status === 0 ? 'closed' : String(status); // 0: connection closed without an answer
     log?.(
-      `${req.method ?? '?'} ${loggablePath(url)} ${status}${errorCode !== undefined ? ` code=${errorCode}` : ''}`,
+      `${req.method ?? '?'} ${loggablePath(url)} ${shown}${errorCode !== undefined ? ` code=${errorCode}` : ''}`,
     );
   }
 

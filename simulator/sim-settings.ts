@@ -12,12 +12,18 @@ export interface SimSettingsValues {
   codeTtlMinutes: number;
   /** request_code calls that may send a code per number in a moving hour; more → 136024. */
   codeRequestsPerHour: number;
+  /**
+   * How long a register with backup (On-Prem → Cloud migration) takes to answer, in ms; Meta says up to
+   * 15 s (reference doc §1). The change is applied before the wait.
+   */
+  backupRegisterDelayMs: number;
 }
 
 export const UpdateSimSettingsInput = z.strictObject({
   strictVersionRules: z.boolean().optional(),
   codeTtlMinutes: z.number().positive().optional(),
   codeRequestsPerHour: z.number().int().positive().optional(),
+  backupRegisterDelayMs: z.number().int().nonnegative().optional(),
 });
 
 export class SimSettings {
@@ -39,6 +45,10 @@ export class SimSettings {
     return this.values.codeRequestsPerHour;
   }
 
+  get backupRegisterDelayMs(): number {
+    return this.values.backupRegisterDelayMs;
+  }
+
   list(): SimSettingsValues {
     return { ...this.values };
   }
@@ -47,6 +57,8 @@ export class SimSettings {
     if (input.strictVersionRules !== undefined) this.values.strictVersionRules = input.strictVersionRules;
     if (input.codeTtlMinutes !== undefined) this.values.codeTtlMinutes = input.codeTtlMinutes;
     if (input.codeRequestsPerHour !== undefined) this.values.codeRequestsPerHour = input.codeRequestsPerHour;
+    if (input.backupRegisterDelayMs !== undefined)
+      this.values.backupRegisterDelayMs = input.backupRegisterDelayMs;
     return this.list();
   }
 

@@ -1,6 +1,7 @@
 // Numbers and clock offset, optionally persisted to a JSON file so a restarted simulator keeps its numbers,
 // PINs (hashed), local-storage settings, register/deregister budgets, and the verification codes sent with
-// their request history (codes in clear: they are test fixtures). The request log and faults are not persisted.
+// their request history (codes in clear: they are test fixtures), and each number's On-Prem client (running
+// flag, admin password and login tokens hashed, backups created). The request log and faults are not persisted.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -16,12 +17,13 @@ export type SeedName = 'default' | 'none';
 
 const STATE_FILE_FORMAT = 'whatsapp-graph-simulator-state';
 
-const STATE_FILE_VERSION = 3;
+const STATE_FILE_VERSION = 4;
 
 /**
  * Version 1 kept only `data_localization_region` per number; version 2 keeps the whole
  * `storage_configuration`. A version-1 record is read as in-country storage with that region (or DEFAULT).
  * Version 3 adds `verification` (codes and request_code history); older records get an empty one.
+ * Version 4 adds `onprem` (the On-Premises client); older records get null (no On-Prem client).
  */
 function upgradeRecord(raw: unknown): unknown {
   if (raw === null || typeof raw !== 'object' || 'storage_configuration' in raw) return raw;
@@ -37,7 +39,7 @@ function upgradeRecord(raw: unknown): unknown {
 
 const StateFileContent = z.object({
   format: z.literal(STATE_FILE_FORMAT),
-  version: z.union([z.literal(1), z.literal(2), z.literal(STATE_FILE_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(STATE_FILE_VERSION)]),
   clockOffsetMs: z.number(),
   phoneNumbers: z.array(z.preprocess(upgradeRecord, PhoneNumberRecord)),
 });

@@ -67,6 +67,7 @@ export const configSchema = z
         safetyMarginSeconds: nonNegativeInt,
         maxLockoutWaits: nonNegativeInt,
         maxTransientRetries: nonNegativeInt,
+        maxPinWaitHours: positiveNumber,
         transientBackoffSeconds: positiveNumber,
       })
       .strict(),
@@ -203,6 +204,7 @@ export function operationPolicy(config: AppConfig): OperationPolicy {
     maxCodeAttempts: config.verification.maxCodeAttempts,
     displayNameRecheckMs: config.onboarding.displayNameRecheckMinutes * 60_000,
     maxDisplayNameWaitMs: config.onboarding.maxDisplayNameWaitHours * hour,
+    maxPinWaitMs: config.policy.maxPinWaitHours * hour,
   };
 }
 

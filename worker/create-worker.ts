@@ -36,7 +36,11 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ graph, policy: () => policy }),
+    activities: createActivities({
+      graph,
+      policy: () => policy,
+      onPremTimeoutMs: config.graph.requestTimeoutMs,
+    }),
     dataConverter: options.dataConverter,
     // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.
     maxTaskQueueActivitiesPerSecond: config.graph.maxRequestsPerSecond,

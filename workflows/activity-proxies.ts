@@ -2,7 +2,9 @@ import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Reads (and the idempotent local-storage setting) are safe to repeat: Temporal retries them (the activity marks hopeless errors non-retryable). */
-export const reads = proxyActivities<Pick<Activities, 'readPhoneNumber' | 'configureLocalStorage'>>({
+export const reads = proxyActivities<
+  Pick<Activities, 'readPhoneNumber' | 'configureLocalStorage' | 'readLocalStorage'>
+>({
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '1 second',
@@ -19,6 +21,15 @@ export const reads = proxyActivities<Pick<Activities, 'readPhoneNumber' | 'confi
 export const mutations = proxyActivities<Pick<Activities, 'registerPhoneNumber' | 'deregisterPhoneNumber'>>({
   startToCloseTimeout: '3 minutes',
   retry: { maximumAttempts: 1 },
+});
+
+/**
+ * The On-Prem backup (migration). Retried while the client is unreachable; login or request errors stop.
+ * Its result, the backup data, is a payload of the migrate run only (encrypted like every payload).
+ */
+export const onPrem = proxyActivities<Pick<Activities, 'createOnPremBackup'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
 });
 
 /**

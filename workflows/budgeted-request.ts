@@ -29,6 +29,10 @@ export interface BudgetedRequest {
   /** Registration once the effect holds. */
   registrationWhenDone: Registration;
   progress: OperationProgressReporter;
+  /** The number is offline until this request succeeds: waits say so loudly (state `offline`). */
+  offline?: boolean;
+  /** Overrides policy.maxLockoutWaits (bringing an offline number back tries harder). */
+  maxLockoutWaits?: number;
 }
 
 export function formatDuration(ms: number): string {
@@ -73,10 +77,14 @@ export async function runBudgetedRequest(
       const why = blocked
         ? `Meta blocked ${req.endpoint} for this number (133016)`
         : `${policy.requestsPerWindow} ${req.endpoint} requests already sent in the moving ${formatDuration(policy.windowMs)} window`;
-      await req.progress.waiting(
-        allowedAt,
-        `${why}; next ${req.endpoint} request allowed in ${formatDuration(allowedAt - now)}`,
-      );
+      const reason = `${why}; next ${req.endpoint} request allowed in ${formatDuration(allowedAt - now)}`;
+      if (req.offline)
+        await req.progress.report(
+          'offline',
+          `NUMBER IS OFFLINE until registered again: ${reason}`,
+          allowedAt,
+        );
+      else await req.progress.waiting(allowedAt, reason);
       await sleep(allowedAt - now);
       await req.progress.active(`sending ${req.endpoint}`);
       continue;
@@ -97,7 +105,7 @@ export async function runBudgetedRequest(
         const until = now + policy.blockMs;
         ledger = recordBlock(ledger, req.endpoint, until);
         spent = recordBlock(spent, req.endpoint, until);
-        if (++lockoutWaits > policy.maxLockoutWaits) {
+        if (++lockoutWaits > (req.maxLockoutWaits ?? policy.maxLockoutWaits)) {
           throw fail(
             type,
             `${req.endpoint} blocked by Meta (133016) ${lockoutWaits} times; giving up`,

@@ -5,3 +5,5 @@ export { deregisterOperation } from './deregister-operation';
 export { verifyOperation } from './verify-operation';
 export { setPinOperation } from './set-pin-operation';
 export { onboardOperation } from './onboard-operation';
+export { changeRegionOperation } from './change-region-operation';
+export { migrateOperation } from './migrate-operation';

@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  getExternalWorkflowHandle,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -38,11 +39,14 @@ import { deregisterOperation } from './deregister-operation';
 import {
   getStateQuery,
   operationProgressSignal,
+  providePinSignal,
   requestOperationUpdate,
   type LifecycleSnapshot,
   type OperationSummary,
   type OperationTicket,
 } from './messages';
+import { changeRegionOperation } from './change-region-operation';
+import { migrateOperation } from './migrate-operation';
 import { onboardOperation } from './onboard-operation';
 import { registerOperation } from './register-operation';
 import { setPinOperation } from './set-pin-operation';
@@ -78,6 +82,8 @@ const OPERATION_WORKFLOWS = {
   verify: verifyOperation,
   'set-pin': setPinOperation,
   onboard: onboardOperation,
+  'change-region': changeRegionOperation,
+  migrate: migrateOperation,
 } satisfies Record<OperationKind, unknown>;
 
 /** The number's state while an operation of that kind runs (until the operation reports otherwise). */
@@ -87,7 +93,12 @@ const ACTIVE_STATE: Record<OperationKind, LifecycleState> = {
   verify: 'verifying',
   'set-pin': 'setting-pin',
   onboard: 'onboarding',
+  'change-region': 'changing-region',
+  migrate: 'migrating',
 };
+
+/** Operations that register the number when they succeed. */
+const REGISTERS: ReadonlySet<OperationKind> = new Set(['register', 'onboard', 'change-region', 'migrate']);
 
 const RECENT_LIMIT = 20;
 /** Continue-as-new well before Temporal's history limits, even if the server does not suggest it. */
@@ -143,9 +154,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     const last = tail();
     if (!last) return registration;
     if (last.request.operation === 'deregister') return 'not-registered';
-    return last.request.operation === 'register' || last.request.operation === 'onboard'
-      ? 'registered'
-      : registration;
+    return REGISTERS.has(last.request.operation) ? 'registered' : registration;
   };
 
   const checkAllowed = (request: OperationRequest): void => {
@@ -189,9 +198,19 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
 
   setHandler(
     requestOperationUpdate,
-    (raw) => {
+    async (raw) => {
       const request = parseInput(operationRequestSchema, raw);
       wabaId = request.wabaId ?? wabaId;
+      // The same command again, with a corrected PIN, for an operation that waits for one: hand it over.
+      if (
+        current?.summary.activeState === 'waiting-for-pin' &&
+        current.request.operation === request.operation
+      ) {
+        if ('pin' in request) {
+          await getExternalWorkflowHandle(current.summary.workflowId).signal(providePinSignal, request.pin);
+        }
+        return ticket(current, true);
+      }
       const last = tail();
       if (last && sameRequest(last.request, request)) return ticket(last, true);
       sequence += 1;

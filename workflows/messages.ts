@@ -73,3 +73,9 @@ export interface CodeSubmissionResult {
 export const submitVerificationCodeUpdate = defineUpdate<CodeSubmissionResult, [string]>(
   'submitVerificationCode',
 );
+
+/**
+ * A corrected two-step PIN for an operation that left the number offline after Meta refused the PIN. The
+ * lifecycle forwards it when the same command is run again with the new PIN.
+ */
+export const providePinSignal = defineSignal<[string]>('providePin');

@@ -18,8 +18,9 @@ export async function registerOperation(input: OperationInput<RegisterRequest>):
 /** The register step, also used by onboarding: budget-aware, region by the configured mechanism. */
 export async function registerNumber(
   input: OperationInput,
-  params: { pin: string; region?: DataLocalizationRegion },
+  params: { pin: string; region?: DataLocalizationRegion; backup?: { data: string; password: string } },
   progress: OperationProgressReporter,
+  options: { offline?: boolean; maxLockoutWaits?: number } = {},
 ): Promise<OperationReport> {
   const { phoneNumberId } = input;
   const viaSettings = params.region !== undefined && input.policy.regionMechanism === 'settings';
@@ -27,6 +28,8 @@ export async function registerNumber(
     endpoint: 'register',
     registrationWhenDone: 'registered',
     progress,
+    offline: options.offline,
+    maxLockoutWaits: options.maxLockoutWaits,
     // v21+: the region is a setting made while deregistered; register then keeps it.
     beforeFirstSend: viaSettings
       ? () => reads.configureLocalStorage(phoneNumberId, params.region)

@@ -4,7 +4,16 @@ export interface SimRequest {
   at: string;
   method: string;
   path: string;
-  endpoint: 'get' | 'register' | 'deregister' | 'settings' | 'other';
+  endpoint:
+    | 'get'
+    | 'register'
+    | 'deregister'
+    | 'settings'
+    | 'request_code'
+    | 'verify_code'
+    | 'set_pin'
+    | 'onprem'
+    | 'other';
   phoneNumberId?: string;
   status: number;
   errorCode?: number;

@@ -115,7 +115,7 @@ void test('seeding numbers: defaults, PIN shown only as is_pin_enabled, re-seed 
   assert.equal((await register(sim, '15550100', '112233')).json.error.code, 133006);
 
   const list = await admin(sim, 'GET', '/_sim/phone-numbers');
-  assert.equal(list.json.phone_numbers.length, 5);
+  assert.equal(list.json.phone_numbers.length, 6);
 });
 
 void test('seeding rejects bad input with the field name; unknown numbers are 404', async (t) => {
@@ -175,7 +175,7 @@ void test('reset clears numbers, request log, faults and clock offset, then re-s
   const reset = await admin(sim, 'POST', '/_sim/reset');
   assert.equal(reset.status, 200);
   assert.equal(reset.json.seed, 'default');
-  assert.equal(reset.json.phone_numbers.length, 4);
+  assert.equal(reset.json.phone_numbers.length, 5);
   assert.ok(Math.abs((await simNow(sim)) - Date.now()) < 2_000);
   assert.deepEqual((await admin(sim, 'GET', '/_sim/faults')).json.faults, []);
   assert.deepEqual(await requestLog(sim), []);
@@ -226,7 +226,7 @@ void test('state file: empty file seeds; invalid content refuses to start', asyn
   const emptyFile = join(dir, 'empty.json');
   writeFileSync(emptyFile, '');
   const sim = await startTestSimulator(t, { stateFile: emptyFile });
-  assert.equal((await admin(sim, 'GET', '/_sim/phone-numbers')).json.phone_numbers.length, 4);
+  assert.equal((await admin(sim, 'GET', '/_sim/phone-numbers')).json.phone_numbers.length, 5);
   assert.match(readFileSync(emptyFile, 'utf8'), /1234567890/);
 
   const badFile = join(dir, 'bad.json');

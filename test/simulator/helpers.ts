@@ -12,6 +12,7 @@ export const PENDING_ID = '1234567890';
 export const CONNECTED_ID = '1234567891'; // PIN 123456
 export const NOT_VERIFIED_ID = '1234567892';
 export const NO_NAME_ID = '1234567893';
+export const ONPREM_ID = '1234567894'; // ON_PREMISE, PIN 123456, On-Prem admin / onprem-secret
 
 export async function startTestSimulator(
   t: TestContext,

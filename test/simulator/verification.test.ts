@@ -282,6 +282,7 @@ void test('codeRequestsPerHour and codeTtlMinutes: startup options, /_sim/settin
     strictVersionRules: false,
     codeTtlMinutes: 3,
     codeRequestsPerHour: 2,
+    backupRegisterDelayMs: 2000,
   });
   const code = await sendAndRead(sim, NOT_VERIFIED_ID);
   const view = await latestCode(sim, NOT_VERIFIED_ID);
@@ -292,7 +293,12 @@ void test('codeRequestsPerHour and codeTtlMinutes: startup options, /_sim/settin
 
   const changed = await admin(sim, 'POST', '/_sim/settings', { codeRequestsPerHour: 4, codeTtlMinutes: 0.5 });
   assert.equal(changed.status, 200, changed.text);
-  assert.deepEqual(changed.json, { strictVersionRules: false, codeTtlMinutes: 0.5, codeRequestsPerHour: 4 });
+  assert.deepEqual(changed.json, {
+    strictVersionRules: false,
+    codeTtlMinutes: 0.5,
+    codeRequestsPerHour: 4,
+    backupRegisterDelayMs: 2000,
+  });
   assert.equal((await requestCode(sim, NOT_VERIFIED_ID)).status, 200, 'the new budget applies at once');
   const short = await latestCode(sim, NOT_VERIFIED_ID);
   assert.equal(Date.parse(short.expiresAt) - Date.parse(short.sentAt), 30_000);
@@ -313,6 +319,7 @@ void test('codeRequestsPerHour and codeTtlMinutes: startup options, /_sim/settin
     strictVersionRules: false,
     codeTtlMinutes: 3,
     codeRequestsPerHour: 2,
+    backupRegisterDelayMs: 2000,
   });
   await assert.rejects(
     startSimulator({ port: 0, accessToken: TOKEN, codeRequestsPerHour: 0 }),
@@ -643,7 +650,7 @@ void test('state file keeps a pending code and the code-request history across a
     version: number;
     phoneNumbers: Array<{ id: string; verification: { codes: Array<{ code: string }>; requests: number[] } }>;
   };
-  assert.equal(saved.version, 3);
+  assert.equal(saved.version, 4);
   const persisted = saved.phoneNumbers.find((n) => n.id === NOT_VERIFIED_ID)?.verification;
   assert.equal(persisted?.codes[0]?.code, code, 'codes are stored as given');
   assert.equal(persisted?.requests.length, 2);

@@ -44,6 +44,7 @@ const policy = (regionMechanism: RegionMechanism): OperationPolicy => ({
   maxCodeAttempts: 5,
   displayNameRecheckMs: 3_600_000,
   maxDisplayNameWaitMs: 72 * 3_600_000,
+  maxPinWaitMs: 72 * 3_600_000,
 });
 
 async function registerWith(mechanism: RegionMechanism, region: 'DE' | undefined) {
