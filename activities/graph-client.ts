@@ -206,7 +206,9 @@ export class GraphClient {
       now: this.now(),
       blockMs: this.options.blockMs,
     });
-    throw new GraphCallError(`${describe(call)}: ${e.message ?? `(#${e.code})`}`, c.type, c.retryable, {
+    // Meta's details text is the actionable part (reference §8.1); it never echoes a PIN or the token.
+    const detailsText = e.error_data?.details ? ` (${e.error_data.details})` : '';
+    throw new GraphCallError(`${describe(call)}: ${e.message ?? `(#${e.code})`}${detailsText}`, c.type, c.retryable, {
       code: e.code,
       subcode: e.error_subcode,
       httpStatus: res.status,

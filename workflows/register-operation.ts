@@ -38,10 +38,10 @@ export async function registerNumber(
       mutations.registerPhoneNumber(phoneNumberId, {
         pin: params.pin,
         region: viaSettings ? undefined : params.region,
+        ...(params.backup ? { backup: params.backup } : {}),
       }),
     alreadyDone: async () => (await reads.readPhoneNumber(phoneNumberId)).registration === 'registered',
   });
-  // Registered with a PIN: it was either the PIN already set, or it became the PIN.
   // A registered number is verified (Meta requires it); registering with a PIN set it or matched it.
   return { ...report, verification: 'verified', ...(report.outcome === 'completed' ? { pinSet: true } : {}) };
 }
