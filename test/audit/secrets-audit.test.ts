@@ -49,9 +49,19 @@ function payloadsOf(value: unknown, out: Payload[] = []): Payload[] {
   return out;
 }
 
-test('no PIN, token or key appears in raw histories, search attributes or logs; the key restores them', async () => {
-  const ok = '8880000001';
-  const wrong = '8880000002';
+// Distinctive values ('000000' occurs in phone-number ids), so a hit is a leak, not a coincidence.
+const CODE_WRONG = '481516';
+const ONPREM_PASSWORD = 'onprem-Pa55-audit';
+const BACKUP_PASSWORD = 'backup-Pa55-audit';
+const NEW_PIN = '572038';
+
+async function runToEnd(id: string, request: Parameters<TestStack['client']['requestOperation']>[1]) {
+  const t = await stack.client.requestOperation(id, request);
+  return stack.client.waitForOperation(id, t.operationId, { pollIntervalMs: 100 });
+}
+
+test('no PIN, code, password, backup, token or key appears in raw histories, search attributes or logs; the key restores them', async () => {
+  const [ok, wrong, unverified, onPrem] = ['8880000001', '8880000002', '8880000005', '8880000006'];
   await stack.sim.seed({ id: ok, code_verification_status: 'VERIFIED', name_status: 'APPROVED' });
   await stack.sim.seed({
     id: wrong,
@@ -59,61 +69,115 @@ test('no PIN, token or key appears in raw histories, search attributes or logs; 
     name_status: 'APPROVED',
     pin: SEEDED_PIN,
   });
-  for (const [id, pin] of [
-    [ok, PIN],
-    [wrong, WRONG_PIN],
-  ] as const) {
-    const t = await stack.client.requestOperation(id, {
-      operation: 'register',
-      pin,
-      region: 'DE',
-      requestedBy: 'audit',
-    });
-    await stack.client.waitForOperation(id, t.operationId, { pollIntervalMs: 100 });
-  }
-  const d = await stack.client.requestOperation(ok, { operation: 'deregister' });
+  await stack.sim.seed({ id: unverified, code_verification_status: 'NOT_VERIFIED', name_status: 'APPROVED' });
+  await stack.sim.seed({
+    id: onPrem,
+    code_verification_status: 'VERIFIED',
+    name_status: 'APPROVED',
+    platform_type: 'ON_PREMISE',
+    pin: SEEDED_PIN,
+    onprem: { username: 'admin', password: ONPREM_PASSWORD },
+  });
+
+  // PINs: a register, a refused one, a deregister, a set-pin.
+  await runToEnd(ok, { operation: 'register', pin: PIN, region: 'DE', requestedBy: 'audit' });
   assert.equal(
-    (await stack.client.waitForOperation(ok, d.operationId, { pollIntervalMs: 100 })).status,
-    'completed',
+    (await runToEnd(wrong, { operation: 'register', pin: WRONG_PIN })).failure?.type,
+    'GraphPinMismatch',
   );
+  assert.equal((await runToEnd(ok, { operation: 'deregister' })).status, 'completed');
+  assert.equal((await runToEnd(ok, { operation: 'set-pin', pin: NEW_PIN })).status, 'completed');
+
+  // Verification codes: a wrong one and the right one.
+  const verify = await stack.client.requestOperation(unverified, { operation: 'verify' });
+  for (let i = 0; i < 200 && (await stack.client.getState(unverified))?.state !== 'waiting-for-code'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { code } = (await (await fetch(`${stack.simulator.url}/_sim/codes/${unverified}`)).json()) as {
+    code: string;
+  };
+  assert.equal((await stack.client.submitVerificationCode(unverified, CODE_WRONG)).accepted, false);
+  assert.equal((await stack.client.submitVerificationCode(unverified, code)).accepted, true);
+  await stack.client.waitForOperation(unverified, verify.operationId, { pollIntervalMs: 100 });
+
+  // Migration: On-Prem credentials, backup password, backup data.
+  const migrated = await runToEnd(onPrem, {
+    operation: 'migrate',
+    pin: SEEDED_PIN,
+    onPrem: { url: `${stack.simulator.url}/onprem/${onPrem}`, username: 'admin', password: ONPREM_PASSWORD },
+    backupPassword: BACKUP_PASSWORD,
+  });
+  assert.equal(migrated.status, 'completed', JSON.stringify(migrated.failure));
 
   // What anyone with access to the Temporal server (or its UI without the key) sees.
   const raw = new Client({ connection: stack.env.connection });
-  const secrets = [PIN, WRONG_PIN, SEEDED_PIN, TEST_TOKEN, TEST_ENCRYPTION_KEYS.split('=')[1]!];
-  const decodedPins = new Set<string>();
-  let histories = 0;
-  for await (const wf of raw.workflow.list({
-    query: `WaPhoneNumberId = "${ok}" OR WaPhoneNumberId = "${wrong}"`,
-  })) {
-    histories += 1;
+  const rawTexts: string[] = [];
+  const decodedTexts: string[] = [];
+  const ids = [ok, wrong, unverified, onPrem].map((id) => `WaPhoneNumberId = "${id}"`).join(' OR ');
+  for await (const wf of raw.workflow.list({ query: ids })) {
     const history = await raw.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    const texts = textsOf(history).join('\n') + JSON.stringify(wf.searchAttributes) + wf.workflowId;
-    for (const secret of secrets) {
-      assert.ok(!texts.includes(secret), `${wf.workflowId}: a secret is stored in the clear`);
-    }
+    rawTexts.push(textsOf(history).join('\n') + JSON.stringify(wf.searchAttributes) + wf.workflowId);
     // With the key, the payloads open again.
     const decoded = await stack.dataConverter.payloadCodecs![0]!.decode(
       payloadsOf(history as temporal.api.history.v1.IHistory),
     );
-    for (const p of decoded) {
-      const text = JSON.stringify(defaultPayloadConverter.fromPayload(p) ?? null);
-      for (const pin of [PIN, WRONG_PIN]) if (text.includes(pin)) decodedPins.add(pin);
-    }
+    for (const p of decoded)
+      decodedTexts.push(JSON.stringify(defaultPayloadConverter.fromPayload(p) ?? null));
   }
-  assert.ok(histories >= 5, `expected the lifecycles and their operations, saw ${histories} runs`);
-  assert.deepEqual([...decodedPins].sort(), [PIN, WRONG_PIN].sort(), 'decrypting restores the PINs');
+  assert.ok(
+    rawTexts.length >= 10,
+    `expected the lifecycles and their operations, saw ${rawTexts.length} runs`,
+  );
+  const decoded = decodedTexts.join('\n');
+  // The backup blob is the On-Prem backup activity's result: only the decrypted history holds it.
+  const backupData = decodedTexts
+    .map((t) => JSON.parse(t) as unknown)
+    .find((v): v is string => typeof v === 'string' && v.length > 100);
+  assert.ok(backupData, 'the backup data is in the (encrypted) migrate history');
+  const secrets = {
+    PIN,
+    WRONG_PIN,
+    SEEDED_PIN,
+    NEW_PIN,
+    code,
+    CODE_WRONG,
+    ONPREM_PASSWORD,
+    BACKUP_PASSWORD,
+    backupData: backupData.slice(0, 40),
+    token: TEST_TOKEN,
+    key: TEST_ENCRYPTION_KEYS.split('=')[1]!,
+  };
+  const everything = rawTexts.join('\n');
+  for (const [name, secret] of Object.entries(secrets)) {
+    assert.ok(!everything.includes(secret), `${name} is stored in the clear`);
+  }
+  for (const name of [
+    'PIN',
+    'WRONG_PIN',
+    'NEW_PIN',
+    'code',
+    'CODE_WRONG',
+    'ONPREM_PASSWORD',
+    'BACKUP_PASSWORD',
+  ] as const) {
+    assert.ok(decoded.includes(secrets[name]), `decrypting restores ${name}`);
+  }
 
-  // The worker logged failures (the wrong PIN); none of its lines holds a secret.
+  // The worker logged failures (the wrong PIN, the wrong code); none of its lines holds a secret.
   assert.ok(
     capturedLogs.some((l) => l.includes('PIN Mismatch')),
     'the failure was logged',
   );
   const logs = capturedLogs.join('\n');
-  for (const secret of secrets) assert.ok(!logs.includes(secret), 'a secret is in the logs');
+  for (const [name, secret] of Object.entries(secrets))
+    assert.ok(!logs.includes(secret), `${name} is in the logs`);
 
-  // The simulator's own request log masks PINs too.
+  // The simulator's own request log masks them too.
   const simLog = JSON.stringify(await stack.sim.requests());
-  for (const pin of [PIN, WRONG_PIN]) assert.ok(!simLog.includes(pin), 'the simulator logged a PIN');
+  for (const [name, secret] of Object.entries(secrets)) {
+    if (name !== 'token' && name !== 'key')
+      assert.ok(!simLog.includes(secret), `the simulator logged ${name}`);
+  }
 });
 
 test('a payload encrypted with an unknown key fails its workflow task, naming the key id; the worker keeps running', async () => {
