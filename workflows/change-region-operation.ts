@@ -11,6 +11,7 @@ import { registerBack, PinMailbox } from './offline-recovery';
 import { labelOperation } from './operation-labels';
 import { OperationProgressReporter } from './operation-progress';
 import { failWith } from './operation-report';
+import { graphFailureOf } from './graph-failure';
 
 const describe = (region: string | null | undefined) =>
   region ? `local storage in ${region}` : 'no local storage';
@@ -91,7 +92,7 @@ export async function changeRegionOperation(
     registration = 'registered';
     if (settingsFailure) {
       throw ApplicationFailure.nonRetryable(
-        `the local-storage setting was refused (${(settingsFailure as Error).message}); ` +
+        `the local-storage setting was refused (${graphFailureOf(settingsFailure)?.message ?? String(settingsFailure)}); ` +
           'the number was registered again with its previous setting',
         'RegionNotChanged',
       );

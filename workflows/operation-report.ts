@@ -1,5 +1,5 @@
 // Reports and failures of operations that are not budgeted requests (verify, set-pin, onboard).
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { emptyLedger, mergeLedgers, type RequestLedger } from '../domain/ledger';
 import type { OperationReport } from '../domain/operations';
 
@@ -14,13 +14,17 @@ export function reportOf(err: unknown): OperationReport | undefined {
  * Re-throws `err` as this operation's failure, with what the run learned so far (requests it spent,
  * verification), so the lifecycle keeps the ledger exact.
  */
-export function failWith(err: unknown, partial: Omit<OperationReport, 'failure'>): ApplicationFailure {
+export function failWith(thrown: unknown, partial: Omit<OperationReport, 'failure'>): ApplicationFailure {
+  // An activity's failure arrives wrapped: its cause holds the type and message worth reporting.
+  const err =
+    thrown instanceof ActivityFailure && thrown.cause instanceof ApplicationFailure ? thrown.cause : thrown;
   const inner = reportOf(err);
   const ledger: RequestLedger = inner ? mergeLedgers(partial.ledger, inner.ledger) : partial.ledger;
   const failure = err instanceof ApplicationFailure ? err : undefined;
   const type = failure?.type ?? 'OperationFailed';
   const message = inner?.failure?.message ?? (err instanceof Error ? err.message : String(err));
-  const graphCode = inner?.failure?.graphCode;
+  const graphCode =
+    inner?.failure?.graphCode ?? (failure?.details?.[0] as { code?: number } | undefined)?.code;
   return ApplicationFailure.nonRetryable(message, type, {
     ...partial,
     registration: inner?.registration ?? partial.registration,
