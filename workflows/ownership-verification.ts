@@ -74,7 +74,7 @@ export class OwnershipVerification {
       await this.progress.report(
         'waiting-for-code',
         `the verification code sent by ${this.method} at ${new Date(this.awaitingSince).toISOString()}` +
-          ` (submit it with submitVerificationCode)`,
+          ` (submit it: wa-number submit-code, or the submitVerificationCode update)`,
         deadline,
       );
       await condition(
