@@ -1,0 +1,74 @@
+// `npm run api`: the HTTP API in front of the client library, against whatever temporal.yaml (and WA_*
+// environment variables) point to. Also serves the Temporal UI codec endpoint under /codec when a
+// payload key is configured. API keys: WA_API_KEYS or WA_API_KEYS_FILE; without any, loopback only.
+import { ConfigError, loadConfig } from '../../worker/config';
+import { createDataConverter } from '../../worker/security/data-converter';
+import { EncryptionKeyError } from '../../worker/security/encryption-keys';
+import { NumberLifecycleClient, TemporalUnreachableError } from '../index';
+import { ApiConfigError, loadApiSettings } from './api-config';
+import { createApiServer } from './api-server';
+import type { CodecEndpointOptions } from './codec-endpoint';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const settings = loadApiSettings();
+  const { dataConverter, keyring } = createDataConverter(config);
+  const payloadCodec = keyring ? dataConverter.payloadCodecs?.[0] : undefined;
+  const codec: CodecEndpointOptions | undefined = payloadCodec
+    ? {
+        codec: payloadCodec,
+        allowedOrigins: config.security.codecAllowedOrigins,
+        authToken: process.env[config.security.codecAuthTokenEnv]?.trim() || undefined,
+        basePath: '/codec',
+      }
+    : undefined;
+
+  const lifecycle = await NumberLifecycleClient.connect({ config });
+  const api = await createApiServer({
+    lifecycle,
+    apiKeys: settings.apiKeys,
+    host: settings.host,
+    port: settings.port,
+    codec,
+    log: (line) => console.log(`api: ${line}`),
+  }).catch(async (err: unknown) => {
+    await lifecycle.close();
+    throw err;
+  });
+  console.log(
+    `api: listening on ${api.url} (Temporal ${config.temporal.address}, namespace ${config.temporal.namespace}); ` +
+      (settings.apiKeys.length
+        ? `API key required (${settings.apiKeys.length} key(s) from ${settings.keySources.join(' and ')})`
+        : 'NO authentication: listening on loopback only (set WA_API_KEYS or WA_API_KEYS_FILE to require a key)') +
+      `; OpenAPI at ${api.url}/openapi.json` +
+      (codec ? `; codec endpoint at ${api.url}/codec` : ''),
+  );
+
+  const stop = (signal: string) => {
+    console.log(`api: ${signal}, closing`);
+    void api
+      .close()
+      .then(() => lifecycle.close())
+      .then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (
+    err instanceof ConfigError ||
+    err instanceof EncryptionKeyError ||
+    err instanceof ApiConfigError ||
+    (err as NodeJS.ErrnoException)?.code === 'EADDRINUSE'
+  ) {
+    console.error(`api: configuration error: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  if (err instanceof TemporalUnreachableError) {
+    console.error(`api: ${err.message}`);
+    process.exit(3);
+  }
+  console.error(`api: ${err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err)}`);
+  process.exit(1);
+});

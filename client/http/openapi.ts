@@ -1,0 +1,422 @@
+// The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the workflows validate
+// requests with, so the document cannot drift from what the server accepts. Responses are the
+// workflow's message types (TypeScript interfaces); their schemas below are checked against those
+// interfaces at compile time.
+import { z } from 'zod';
+import { requestLedgerSchema } from '../../domain/ledger';
+import { LIFECYCLE_STATES } from '../../domain/lifecycle-state';
+import {
+  OPERATION_KINDS,
+  changeRegionRequestSchema,
+  deregisterRequestSchema,
+  migrateRequestSchema,
+  onboardRequestSchema,
+  operationRequestSchema,
+  registerRequestSchema,
+  setPinRequestSchema,
+  verifyRequestSchema,
+} from '../../domain/operations';
+import { phoneNumberIdSchema } from '../../domain/phone-number';
+import { verificationCodeSchema } from '../../domain/verification';
+import type {
+  CodeSubmissionResult,
+  LifecycleSnapshot,
+  OperationSummary,
+  OperationTicket,
+} from '../../workflows/messages';
+import { API_ERROR_CODES, type ApiErrorCode } from './api-errors';
+
+/** The body of POST /v1/phone-numbers/{id}/verification-code. */
+export const verificationCodeRequestSchema = z.object({ code: verificationCodeSchema }).strict();
+
+const operationKindSchema = z.enum(OPERATION_KINDS);
+const lifecycleStateSchema = z.enum(LIFECYCLE_STATES);
+
+export const operationTicketSchema = z.object({
+  operationId: z.string(),
+  workflowId: z.string(),
+  operation: operationKindSchema,
+  joined: z.boolean(),
+  position: z.number().int().min(0),
+});
+
+export const operationSummarySchema = z.object({
+  operationId: z.string(),
+  workflowId: z.string(),
+  operation: operationKindSchema,
+  requestedBy: z.string().optional(),
+  status: z.enum(['queued', 'running', 'waiting', 'completed', 'failed']),
+  outcome: z.enum(['completed', 'already-done']).optional(),
+  failure: z.object({ type: z.string(), message: z.string(), graphCode: z.number().optional() }).optional(),
+  activeState: lifecycleStateSchema.optional(),
+  waitingFor: z.string().optional(),
+  nextAttemptAt: z.string().optional(),
+  enqueuedAt: z.string(),
+  finishedAt: z.string().optional(),
+});
+
+export const lifecycleSnapshotSchema = z.object({
+  phoneNumberId: z.string(),
+  state: lifecycleStateSchema,
+  registration: z.enum(['registered', 'not-registered', 'unknown']),
+  verification: z.enum(['verified', 'not-verified', 'unknown']),
+  pinSet: z.boolean(),
+  ledger: requestLedgerSchema,
+  currentOperation: operationSummarySchema.optional(),
+  queued: z.array(operationSummarySchema),
+  recentOperations: z.array(operationSummarySchema),
+});
+
+export const codeSubmissionResultSchema = z.object({
+  accepted: z.boolean(),
+  reason: z.string().optional(),
+  attemptsLeft: z.number().int(),
+});
+
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.enum(API_ERROR_CODES as [ApiErrorCode, ...ApiErrorCode[]]),
+    message: z.string(),
+    field: z.string().optional(),
+  }),
+});
+
+// The response schemas must describe exactly what the workflow returns.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Expect<T extends true> = T;
+export type ResponseSchemasMatchMessages = [
+  Expect<Same<z.output<typeof operationTicketSchema>, OperationTicket>>,
+  Expect<Same<z.output<typeof operationSummarySchema>, OperationSummary>>,
+  Expect<Same<z.output<typeof lifecycleSnapshotSchema>, LifecycleSnapshot>>,
+  Expect<Same<z.output<typeof codeSubmissionResultSchema>, CodeSubmissionResult>>,
+];
+
+type Meta = { id: string; title?: string; description?: string };
+type JsonObject = Record<string, unknown>;
+
+function componentSchemas(entries: [z.ZodType, Meta][], io: 'input' | 'output'): Record<string, JsonObject> {
+  const registry = z.registry<Meta>();
+  for (const [schema, meta] of entries) registry.add(schema, meta);
+  const { schemas } = z.toJSONSchema(registry, {
+    io,
+    metadata: registry,
+    target: 'draft-2020-12',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [
+      id,
+      // Responses may gain fields; a client's validator must not break on them. Requests stay strict.
+      (io === 'output' ? allowExtraProperties(schema) : schema) as JsonObject,
+    ]),
+  );
+}
+
+function allowExtraProperties(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(allowExtraProperties);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k, v]) => !(k === 'additionalProperties' && v === false))
+      .map(([k, v]) => [k, allowExtraProperties(v)]),
+  );
+}
+
+const OPERATION_VARIANTS: [z.ZodType, string, string][] = [
+  [registerRequestSchema, 'RegisterRequest', 'Register the number on the Cloud API with its two-step PIN.'],
+  [deregisterRequestSchema, 'DeregisterRequest', 'Deregister the number (refused when known unregistered).'],
+  [
+    verifyRequestSchema,
+    'VerifyRequest',
+    'Prove ownership: a code is sent by SMS or voice; submit it with POST .../verification-code.',
+  ],
+  [setPinRequestSchema, 'SetPinRequest', 'Set or change the two-step PIN (the old one is not needed).'],
+  [
+    onboardRequestSchema,
+    'OnboardRequest',
+    'Verify (if needed), wait for a usable display name, then register: one operation.',
+  ],
+  [
+    changeRegionRequestSchema,
+    'ChangeRegionRequest',
+    'Move local storage to another region, or turn it off (null): deregister, settings, register.',
+  ],
+  [
+    migrateRequestSchema,
+    'MigrateRequest',
+    'On-Premises to Cloud API: backup on the On-Prem client, then register on Cloud with that backup.',
+  ],
+];
+
+export interface OpenApiOptions {
+  /** Whether the API requires a key (the document then applies the security schemes globally). */
+  authRequired: boolean;
+  /** Base path of the codec endpoint, when the server serves it. */
+  codecBasePath?: string;
+}
+
+const json = (schemaRef: string, extra: JsonObject = {}) => ({
+  'application/json': { schema: { $ref: `#/components/schemas/${schemaRef}` }, ...extra },
+});
+const errorResponse = (description: string) => ({ description, content: json('Error') });
+
+function errorResponses(...statuses: number[]): Record<string, unknown> {
+  const all: Record<number, string> = {
+    400: 'BadRequest',
+    401: 'Unauthorized',
+    404: 'NotFound',
+    409: 'OperationRejected',
+    413: 'PayloadTooLarge',
+    415: 'UnsupportedMediaType',
+    500: 'Internal',
+    503: 'TemporalUnavailable',
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [String(s), { $ref: `#/components/responses/${all[s] ?? 'Internal'}` }]),
+  );
+}
+
+/** The OpenAPI 3.1 document the server serves at /openapi.json. */
+export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
+  const requests = componentSchemas(
+    [
+      ...OPERATION_VARIANTS.map(([schema, id, description]): [z.ZodType, Meta] => [
+        schema,
+        { id, description },
+      ]),
+      [
+        operationRequestSchema,
+        {
+          id: 'OperationRequest',
+          description: `One operation on a phone number, chosen by \`operation\`: ${OPERATION_KINDS.join(', ')}.`,
+        },
+      ],
+      [
+        verificationCodeRequestSchema,
+        {
+          id: 'VerificationCodeRequest',
+          description: 'The code a person received, as shown (123-830) or as digits (123830).',
+        },
+      ],
+    ],
+    'input',
+  );
+  const operationRequest = requests.OperationRequest;
+  if (operationRequest) {
+    operationRequest.discriminator = {
+      propertyName: 'operation',
+      mapping: Object.fromEntries(
+        OPERATION_KINDS.map((kind, i) => [kind, `#/components/schemas/${OPERATION_VARIANTS[i]![1]}`]),
+      ),
+    };
+  }
+  const code = requests.VerificationCodeRequest?.properties as Record<string, JsonObject> | undefined;
+  if (code?.code) {
+    code.code = { ...code.code, description: '4 to 8 digits; one hyphen allowed', examples: ['123-830'] };
+  }
+
+  const responses = componentSchemas(
+    [
+      [operationTicketSchema, { id: 'OperationTicket', description: 'The operation started or joined.' }],
+      [operationSummarySchema, { id: 'OperationSummary', description: 'An operation and how it went.' }],
+      [
+        lifecycleSnapshotSchema,
+        { id: 'LifecycleSnapshot', description: "The number's state, request ledger and operations." },
+      ],
+      [
+        codeSubmissionResultSchema,
+        { id: 'CodeSubmissionResult', description: 'Whether Meta accepted the code, and if not why.' },
+      ],
+      [errorResponseSchema, { id: 'Error', description: 'Every error: a stable code and a message.' }],
+    ],
+    'output',
+  );
+
+  const phoneNumberId = {
+    name: 'phoneNumberId',
+    in: 'path',
+    required: true,
+    description: "Graph's phone-number node ID (not the phone number itself).",
+    schema: stripMeta(z.toJSONSchema(phoneNumberIdSchema, { io: 'input' })),
+    example: '1234567890',
+  };
+  const operationId = {
+    name: 'operationId',
+    in: 'path',
+    required: true,
+    description: 'The operationId of a ticket (URL-encoded: it contains colons).',
+    schema: { type: 'string', minLength: 1, maxLength: 256 },
+  };
+  const wait = {
+    name: 'wait',
+    in: 'query',
+    required: false,
+    description: 'true: wait (up to a minute) for the operation to finish, then answer with its summary.',
+    schema: { type: 'string', enum: ['true', 'false'] },
+  };
+  const open = { security: [] as unknown[] };
+
+  const paths: JsonObject = {
+    '/v1/phone-numbers/{phoneNumberId}/operations': {
+      parameters: [phoneNumberId],
+      post: {
+        operationId: 'requestOperation',
+        summary: 'Start an operation on a number, or join an identical one already queued or running',
+        description:
+          "Starts the number's lifecycle if needed. The operation runs in the background; follow it at the URL in Location.",
+        requestBody: {
+          required: true,
+          content: json('OperationRequest', {
+            examples: {
+              register: { value: { operation: 'register', pin: '000000', region: 'DE' } },
+              deregister: { value: { operation: 'deregister' } },
+              verify: { value: { operation: 'verify', method: 'SMS', language: 'en_US' } },
+            },
+          }),
+        },
+        responses: {
+          '202': {
+            description: 'Accepted: the operation is queued or running',
+            headers: {
+              Location: {
+                description: 'Where to follow the operation: /v1/phone-numbers/{id}/operations/{operationId}',
+                schema: { type: 'string' },
+              },
+            },
+            content: json('OperationTicket'),
+          },
+          ...errorResponses(400, 401, 409, 413, 415, 500, 503),
+        },
+      },
+    },
+    '/v1/phone-numbers/{phoneNumberId}': {
+      parameters: [phoneNumberId],
+      get: {
+        operationId: 'getPhoneNumber',
+        summary: "The number's lifecycle state, request ledger and operations",
+        responses: {
+          '200': { description: 'The lifecycle snapshot', content: json('LifecycleSnapshot') },
+          ...errorResponses(400, 401, 404, 500, 503),
+        },
+      },
+    },
+    '/v1/phone-numbers/{phoneNumberId}/operations/{operationId}': {
+      parameters: [phoneNumberId, operationId],
+      get: {
+        operationId: 'getOperation',
+        summary: 'One operation: queued, running, or among the recent ones',
+        parameters: [wait],
+        responses: {
+          '200': {
+            description: 'The operation (with wait=true: finished, or as it is when the wait ran out)',
+            content: json('OperationSummary'),
+          },
+          ...errorResponses(400, 401, 404, 500, 503),
+        },
+      },
+    },
+    '/v1/phone-numbers/{phoneNumberId}/verification-code': {
+      parameters: [phoneNumberId],
+      post: {
+        operationId: 'submitVerificationCode',
+        summary: 'Hand the code a person received to the running verify or onboard operation',
+        requestBody: { required: true, content: json('VerificationCodeRequest') },
+        responses: {
+          '200': {
+            description: 'Accepted or not (a wrong code is still 200, with accepted false and why)',
+            content: json('CodeSubmissionResult'),
+          },
+          ...errorResponses(400, 401, 409, 413, 415, 500, 503),
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'getOpenApiDocument',
+        summary: 'This document',
+        ...open,
+        responses: {
+          '200': { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: {} } } },
+        },
+      },
+    },
+    '/healthz': {
+      get: {
+        operationId: 'health',
+        summary: 'Liveness of the API process (does not check Temporal)',
+        ...open,
+        responses: {
+          '200': {
+            description: 'Up',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { ok: { type: 'boolean', const: true } },
+                  required: ['ok'],
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+  if (options.codecBasePath) {
+    for (const action of ['decode', 'encode']) {
+      paths[`${options.codecBasePath}/${action}`] = {
+        post: {
+          operationId: `codec${action[0]!.toUpperCase()}${action.slice(1)}`,
+          summary: `Temporal UI codec endpoint: ${action} payloads`,
+          description:
+            'Its own rules: CORS for the configured UI origins; callers not on this machine need the codec bearer token.',
+          ...open,
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: {
+            '200': { description: 'The payloads', content: { 'application/json': { schema: {} } } },
+          },
+        },
+      };
+    }
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'WhatsApp number lifecycle API',
+      version: '1.0.0',
+      description:
+        'Start and follow operations on WhatsApp Business (Cloud API) phone numbers; each number is a durable ' +
+        'Temporal workflow. Every error is JSON: {"error": {"code", "message", "field"?}}.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    ...(options.authRequired ? { security: [{ bearerAuth: [] }, { ApiKey: [] }] } : {}),
+    paths,
+    components: {
+      schemas: { ...requests, ...responses },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
+        ApiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+      },
+      responses: {
+        BadRequest: errorResponse(
+          'BAD_REQUEST: invalid JSON, a missing, unknown or invalid field (see field)',
+        ),
+        Unauthorized: errorResponse('UNAUTHORIZED: no valid API key'),
+        NotFound: errorResponse('NOT_FOUND: no such number lifecycle, operation or route'),
+        OperationRejected: errorResponse(
+          "OPERATION_REJECTED: the number's lifecycle refused the request (e.g. deregister of an unregistered number, or no verification waiting for a code)",
+        ),
+        PayloadTooLarge: errorResponse('PAYLOAD_TOO_LARGE: the body is over the limit'),
+        UnsupportedMediaType: errorResponse('UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json'),
+        Internal: errorResponse('INTERNAL: an unexpected error (details only in the server log)'),
+        TemporalUnavailable: errorResponse('TEMPORAL_UNAVAILABLE: the Temporal server cannot be reached'),
+      },
+    },
+  };
+}
+
+function stripMeta(schema: JsonObject): JsonObject {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}

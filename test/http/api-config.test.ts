@@ -1,0 +1,73 @@
+// Settings of `npm run api` from the environment: where API keys come from, and the loopback-only rule
+// without them. No servers needed.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApiConfigError, loadApiSettings } from '../../client/http/api-config';
+import { isLoopbackHost } from '../../client/http/api-server';
+
+const KEY_A = 'key-aaaaaaaaaaaaaaaa';
+const KEY_B = 'key-bbbbbbbbbbbbbbbb';
+let dir: string;
+before(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'wa-api-config-'));
+});
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('defaults: no keys, 127.0.0.1:8781', () => {
+  assert.deepEqual(loadApiSettings({}), { apiKeys: [], keySources: [], host: '127.0.0.1', port: 8781 });
+});
+
+test('WA_API_KEYS is comma-separated; WA_API_KEYS_FILE one key a line (comments and blank lines skipped); both add up', () => {
+  const file = path.join(dir, 'keys');
+  writeFileSync(file, `# rotated 2025-01\n${KEY_B}\n\n  ${KEY_A}  \n`);
+  const settings = loadApiSettings({
+    WA_API_KEYS: ` ${KEY_A} , `,
+    WA_API_KEYS_FILE: file,
+    WA_API_HOST: '0.0.0.0',
+    WA_API_PORT: '9000',
+  });
+  assert.deepEqual(settings.apiKeys, [KEY_A, KEY_B]);
+  assert.deepEqual(settings.keySources, ['WA_API_KEYS', `WA_API_KEYS_FILE (${file})`]);
+  assert.equal(settings.host, '0.0.0.0');
+  assert.equal(settings.port, 9000);
+});
+
+test('without keys a non-loopback host is refused; loopback hosts are fine', () => {
+  assert.throws(() => loadApiSettings({ WA_API_HOST: '0.0.0.0' }), ApiConfigError);
+  assert.throws(() => loadApiSettings({ WA_API_HOST: '10.0.0.5' }), /refusing to listen/);
+  for (const host of ['127.0.0.1', '::1', 'localhost', '[::1]']) {
+    assert.equal(loadApiSettings({ WA_API_HOST: host }).host, host);
+  }
+  assert.equal(isLoopbackHost('127.0.0.2'), true);
+  assert.equal(isLoopbackHost('::'), false);
+  assert.equal(isLoopbackHost('localhost.example.com'), false);
+});
+
+test('a key source that holds no key, an unreadable file, a short key or a bad port is an error (auth never silently off)', () => {
+  assert.throws(() => loadApiSettings({ WA_API_KEYS: ' , ,' }), /WA_API_KEYS: holds no key/);
+  const empty = path.join(dir, 'empty');
+  writeFileSync(empty, '# nothing yet\n\n');
+  assert.throws(() => loadApiSettings({ WA_API_KEYS_FILE: empty }), /holds no key/);
+  assert.throws(
+    () => loadApiSettings({ WA_API_KEYS_FILE: path.join(dir, 'missing') }),
+    /cannot read .*ENOENT/,
+  );
+  const err = (() => {
+    try {
+      loadApiSettings({ WA_API_KEYS: 'short-secret' });
+    } catch (e) {
+      return e as Error;
+    }
+    return undefined;
+  })();
+  assert.ok(err instanceof ApiConfigError);
+  assert.match(err.message, /key #1 must be at least 16/);
+  assert.ok(!err.message.includes('short-secret'), 'the key is not echoed');
+  assert.throws(() => loadApiSettings({ WA_API_PORT: 'http' }), /WA_API_PORT/);
+  assert.throws(() => loadApiSettings({ WA_API_PORT: '70000' }), /WA_API_PORT/);
+});
