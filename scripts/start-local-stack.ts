@@ -4,7 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { startCodecServer } from '../client/http/codec-endpoint';
+import { NumberLifecycleClient } from '../client';
+import { createApiServer } from '../client/http/api-server';
 import { startSimulator } from '../simulator/server';
 import { createDataConverter, localKeyFile } from '../worker/security/data-converter';
 import { ensureKeyFile } from '../worker/security/encryption-keys';
@@ -34,15 +35,8 @@ async function main(): Promise<void> {
     console.log(`generated a payload encryption key in ${localKeyFile(base)}`);
   const { dataConverter, keyring } = createDataConverter(base);
   const codecPayloads = dataConverter.payloadCodecs?.[0];
-  const codec = codecPayloads
-    ? await startCodecServer({
-        host: '127.0.0.1',
-        port: local.codecPort,
-        codec: codecPayloads,
-        allowedOrigins: base.security.codecAllowedOrigins,
-        authToken: process.env[base.security.codecAuthTokenEnv],
-      })
-    : undefined;
+  const apiUrl = `http://127.0.0.1:${local.apiPort}`;
+  const codecUrl = codecPayloads ? `${apiUrl}/codec` : undefined;
 
   const devServer = await startDevServer({
     cliPath: cli.path,
@@ -50,7 +44,7 @@ async function main(): Promise<void> {
     uiPort: local.uiPort,
     dbFile: path.join(dataDir, 'temporal.sqlite'),
     namespace: base.temporal.namespace,
-    extraArgs: codec ? ['--ui-codec-endpoint', codec.url] : [],
+    extraArgs: codecUrl ? ['--ui-codec-endpoint', codecUrl] : [],
   });
   const simulator = await startSimulator({
     port: local.simulatorPort,
@@ -71,11 +65,29 @@ async function main(): Promise<void> {
     dataConverter,
   });
 
+  // The HTTP API for other services, with the UI's codec endpoint: loopback only, no API key (local use).
+  const lifecycle = await NumberLifecycleClient.connect({ config });
+  const api = await createApiServer({
+    lifecycle,
+    apiKeys: [],
+    host: '127.0.0.1',
+    port: local.apiPort,
+    log: () => undefined,
+    codec: codecPayloads
+      ? {
+          codec: codecPayloads,
+          allowedOrigins: base.security.codecAllowedOrigins,
+          authToken: process.env[base.security.codecAuthTokenEnv],
+        }
+      : undefined,
+  });
+
   console.log(`
   Temporal server   ${devServer.address} (namespace ${config.temporal.namespace}, data in ${path.relative(ROOT_DIR, dataDir)}/)
   Temporal Web UI   http://localhost:${local.uiPort}
   Graph simulator   ${simulator.url} (admin API under /_sim)
-  Codec endpoint    ${codec ? `${codec.url} (payloads encrypted with key "${keyring?.encryptWith}")` : 'none: payloads NOT encrypted'}
+  HTTP API          ${api.url}/v1 (OpenAPI at ${api.url}/openapi.json; loopback only, no API key)
+  Codec endpoint    ${codecUrl ? `${codecUrl} (payloads encrypted with key "${keyring?.encryptWith}")` : 'none: payloads NOT encrypted'}
   Worker            task queue ${config.temporal.taskQueue}
 
   Try: npx wa-number register 1234567890 --pin-env WA_PIN --wait   (with WA_PIN=123456)
@@ -99,7 +111,8 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await simulator.close();
-    await codec?.close();
+    await api.close();
+    await lifecycle.close();
     await devServer.stop();
     console.log('stopped');
   }

@@ -111,7 +111,7 @@ export const configSchema = z
         temporalPort: positiveInt,
         uiPort: positiveInt,
         simulatorPort: positiveInt,
-        codecPort: positiveInt,
+        apiPort: positiveInt,
         simulatorAccessToken: z.string().min(1),
       })
       .strict(),
