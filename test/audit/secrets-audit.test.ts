@@ -8,6 +8,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { AesGcmPayloadCodec } from '../../worker/security/payload-codec';
+import { until } from '../helpers/poll';
 import {
   capturedLogs,
   startTestStack,
@@ -90,9 +91,14 @@ test('no PIN, code, password, backup, token or key appears in raw histories, sea
 
   // Verification codes: a wrong one and the right one.
   const verify = await stack.client.requestOperation(unverified, { operation: 'verify' });
-  for (let i = 0; i < 200 && (await stack.client.getState(unverified))?.state !== 'waiting-for-code'; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    'waiting-for-code',
+    async () => {
+      const s = await stack.client.getState(unverified);
+      return s?.state === 'waiting-for-code' ? s : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
   const { code } = (await (await fetch(`${stack.simulator.url}/_sim/codes/${unverified}`)).json()) as {
     code: string;
   };
@@ -200,13 +206,15 @@ test('a payload encrypted with an unknown key fails its workflow task, naming th
     args: [{ phoneNumberId: id }],
   });
   const raw = new Client({ connection: stack.env.connection });
-  let message = '';
-  for (let i = 0; i < 100 && !message; i++) {
-    const history = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
-    const failed = history.events?.find((e) => e.workflowTaskFailedEventAttributes);
-    message = failed?.workflowTaskFailedEventAttributes?.failure?.message ?? '';
-    if (!message) await new Promise((r) => setTimeout(r, 100));
-  }
+  const message = await until(
+    'a failed workflow task',
+    async () => {
+      const history = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
+      const failed = history.events?.find((e) => e.workflowTaskFailedEventAttributes);
+      return failed?.workflowTaskFailedEventAttributes?.failure?.message || undefined;
+    },
+    { timeoutMs: 10_000 },
+  );
   assert.match(message, /unknown key id "k9"/);
   await handle.terminate('audit test done');
   // The same worker still serves everything else.

@@ -3,177 +3,40 @@
 // over HTTP, and asserts on the exit code, stdout and stderr.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { LifecycleSnapshot, OperationSummary, OperationTicket } from '../../client';
-import { startTestStack, TEST_ENCRYPTION_KEYS, TEST_TOKEN, type TestStack } from '../helpers/stack';
+import { seedVerified } from '../helpers/seed';
+import { TEST_TOKEN, type TestStack } from '../helpers/stack';
+import { assertExit, closedPort, createCliHarness, ROOT } from './cli-harness';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'bin', 'wa-number.js');
-/** Generous: a spawned CLI compiles TypeScript on the fly and may wait for an operation to finish. */
-const COMMAND_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT = { timeout: 240_000 };
+
+const harness = createCliHarness({
+  tmpPrefix: 'wa-number-cli-test-',
+  // Generous: a spawned CLI compiles TypeScript on the fly and may wait for an operation to finish.
+  commandTimeoutMs: 60_000,
+  pollTimeoutMs: 60_000,
+  // The only secrets this file handles are PINs.
+  secretLabel: 'PIN',
+});
+const { run, cli, statusJson, finishedOperation, assertNoSecret: assertNoPin, transcript } = harness;
 
 let stack: TestStack;
 let tmpDir: string;
 
 before(async () => {
-  stack = await startTestStack();
-  tmpDir = mkdtempSync(path.join(os.tmpdir(), 'wa-number-cli-test-'));
+  ({ stack, tmpDir } = await harness.start());
 });
-after(async () => {
-  await stack?.stop();
-  if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
-});
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  elapsedMs: number;
-  /** The command line, for assertion messages. */
-  command: string;
-}
-
-interface RunOptions {
-  /** Extra env vars (or undefined to remove one) on top of the stack's Temporal address and task queue. */
-  env?: Record<string, string | undefined>;
-  /** Written to standard input, which is then closed. Without it, stdin is /dev/null (not a TTY). */
-  input?: string;
-  timeoutMs?: number;
-}
-
-/** Every output of every command this file ran, with the PINs that must not appear in it. */
-const transcript: RunResult[] = [];
-const pinsUsed = new Set<string>();
-
-/** The environment of a spawned process: ours minus any WA_* settings, plus the stack's Temporal. */
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('WA_') && k !== 'TEMPORAL_API_KEY') env[k] = v;
-  }
-  env.WA_TEMPORAL_ADDRESS = stack.config.temporal.address;
-  env.WA_TEMPORAL_TASK_QUEUE = stack.config.temporal.taskQueue;
-  env.WA_ENCRYPTION_KEYS = TEST_ENCRYPTION_KEYS;
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
-function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: childEnv(options.env),
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    if (options.input !== undefined) child.stdin!.end(options.input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? COMMAND_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const result: RunResult = {
-        code,
-        signal,
-        stdout,
-        stderr,
-        elapsedMs: Date.now() - started,
-        command: args.map((a) => (a === CLI ? 'wa-number' : a)).join(' '),
-      };
-      transcript.push(result);
-      resolve(result);
-    });
-  });
-}
-
-function cli(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return run([CLI, ...args], options);
-}
-
-/** Asserts the exit code, showing the command and its outputs when it differs. */
-function assertExit(r: RunResult, code: number): void {
-  assert.equal(
-    r.code,
-    code,
-    `${r.command}: expected exit ${code}, got ${r.code ?? r.signal} after ${r.elapsedMs} ms\n` +
-      `stdout: ${r.stdout}\nstderr: ${r.stderr}`,
-  );
-}
-
-/** A PIN as a token of its own (not merely a run of digits inside, say, an epoch-ms timestamp). */
-function pinPattern(pin: string): RegExp {
-  return new RegExp(`(?<!\\d)${pin}(?!\\d)`);
-}
-
-function assertNoPin(r: RunResult, ...pins: string[]): void {
-  for (const pin of pins) {
-    pinsUsed.add(pin);
-    assert.doesNotMatch(r.stdout, pinPattern(pin), `${r.command}: PIN in stdout`);
-    assert.doesNotMatch(r.stderr, pinPattern(pin), `${r.command}: PIN in stderr`);
-  }
-}
+after(() => harness.stop());
 
 async function seed(id: string, extra: Record<string, unknown> = {}): Promise<void> {
-  await stack.sim.seed({ id, code_verification_status: 'VERIFIED', name_status: 'APPROVED', ...extra });
+  await seedVerified(stack.sim, id, extra);
 }
 
 async function graphRequests(id: string) {
   return stack.sim.requests({ phoneNumberId: id });
-}
-
-/** Calls `probe` until it returns a value, pausing between attempts; fails after `timeoutMs`. */
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 60_000, intervalMs = 250 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** `wa-number status <id> --json`, parsed. */
-async function statusJson(id: string): Promise<LifecycleSnapshot | { state: 'unknown'; operations: 0 }> {
-  const r = await cli(['status', id, '--json']);
-  assertExit(r, 0);
-  return JSON.parse(r.stdout) as LifecycleSnapshot | { state: 'unknown'; operations: 0 };
-}
-
-/** Polls `status --json` (a CLI process each time) until the operation shows up as finished. */
-async function finishedOperation(id: string, operationId: string): Promise<OperationSummary> {
-  return eventually(`${operationId} to finish (seen through wa-number status)`, async () => {
-    const s = await statusJson(id);
-    if (!('recentOperations' in s)) return undefined;
-    return s.recentOperations.find((o) => o.operationId === operationId);
-  });
-}
-
-/** A TCP port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 test(
@@ -535,15 +398,7 @@ test(
 
 test('no PIN appears in the stdout or stderr of any command this file ran', () => {
   assert.ok(transcript.length > 20, `ran ${transcript.length} commands`);
-  for (const r of transcript) {
-    for (const pin of pinsUsed) {
-      assert.doesNotMatch(
-        r.stdout + r.stderr,
-        pinPattern(pin),
-        `${r.command}: PIN ${'*'.repeat(pin.length)} in output`,
-      );
-    }
-  }
+  harness.assertNoSecretInTranscript();
 });
 
 test(

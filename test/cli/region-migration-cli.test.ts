@@ -5,17 +5,12 @@
 // code, stdout and stderr.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LifecycleSnapshot, OperationSummary } from '../../client';
-import { startTestStack, TEST_ENCRYPTION_KEYS, type TestStack } from '../helpers/stack';
+import { seedOnCloudApi, seedOnPremises } from '../helpers/seed';
+import type { TestStack } from '../helpers/stack';
+import { assertExit, createCliHarness, type RunOptions, type RunResult } from './cli-harness';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'bin', 'wa-number.js');
-/** Generous: a spawned CLI compiles TypeScript on the fly and may wait for an operation to finish. */
-const COMMAND_TIMEOUT_MS = 90_000;
 const TEST_TIMEOUT = { timeout: 300_000 };
 
 /** The On-Prem client's admin credentials as seeded, and the password that encrypts the backup. */
@@ -25,176 +20,40 @@ const BACKUP_PASSWORD = 'backup-pw-Xq7vR2';
 /** The PIN every seeded number has. */
 const SEEDED_PIN = '123456';
 
-let stack: TestStack;
-let tmpDir: string;
-/** Children still running, killed in `after` should a test fail while one waits. */
-const running = new Set<ChildProcess>();
-
-before(async () => {
+const harness = createCliHarness({
+  tmpPrefix: 'wa-number-region-migration-cli-test-',
   // Backup registers take 2 s in the simulator: a Graph timeout above that keeps a migration's register a
   // plain success or failure (not an unknown outcome read back afterwards).
-  stack = await startTestStack({ configEnv: { WA_GRAPH_REQUEST_TIMEOUT_MS: '5000' } });
-  tmpDir = mkdtempSync(path.join(os.tmpdir(), 'wa-number-region-migration-cli-test-'));
+  stack: { configEnv: { WA_GRAPH_REQUEST_TIMEOUT_MS: '5000' } },
+  // Generous: a spawned CLI compiles TypeScript on the fly and may wait for an operation to finish.
+  commandTimeoutMs: 90_000,
+  pollTimeoutMs: 120_000,
+  // A secret counts only as a token of its own: for the passwords, not inside a longer word or
+  // hyphenated token; for a PIN, not inside a longer run of digits.
+  secretBoundary: '[\\w-]',
+  // PINs, the On-Prem password and the backup password must never be echoed, not even by status.
+  alwaysSecret: [ONPREM_PASSWORD, BACKUP_PASSWORD],
 });
-after(async () => {
-  for (const child of running) child.kill('SIGKILL');
-  await stack?.stop();
-  if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+const {
+  cli,
+  statusJson,
+  statusUntil,
+  finishedOperation,
+  requestCount: count,
+  assertNoSecret,
+  transcript,
+  secretsUsed,
+} = harness;
+// Checked in every output at the end, though not every command is given it.
+secretsUsed.add(SEEDED_PIN);
+
+let stack: TestStack;
+let tmpDir: string;
+
+before(async () => {
+  ({ stack, tmpDir } = await harness.start());
 });
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  elapsedMs: number;
-  /** The command line, for assertion messages. */
-  command: string;
-}
-
-interface RunOptions {
-  /** Extra env vars (or undefined to remove one) on top of the stack's Temporal address and task queue. */
-  env?: Record<string, string | undefined>;
-  /** Written to standard input, which is then closed. Without it, stdin is /dev/null (not a TTY). */
-  input?: string;
-  timeoutMs?: number;
-}
-
-/** Every output of every command this file ran, and the secrets that must not appear in any of it. */
-const transcript: RunResult[] = [];
-const secretsUsed = new Set<string>([ONPREM_PASSWORD, BACKUP_PASSWORD, SEEDED_PIN]);
-
-/** The environment of a spawned process: ours minus any WA_* settings, plus the stack's Temporal. */
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('WA_') && k !== 'TEMPORAL_API_KEY') env[k] = v;
-  }
-  env.WA_TEMPORAL_ADDRESS = stack.config.temporal.address;
-  env.WA_TEMPORAL_TASK_QUEUE = stack.config.temporal.taskQueue;
-  env.WA_ENCRYPTION_KEYS = TEST_ENCRYPTION_KEYS;
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
-/** `wa-number …` as a child process; resolves when it has exited (killed after `timeoutMs`). */
-function cli(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: childEnv(options.env),
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    if (options.input !== undefined) child.stdin!.end(options.input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? COMMAND_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      running.delete(child);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      running.delete(child);
-      const result: RunResult = {
-        code,
-        signal,
-        stdout,
-        stderr,
-        elapsedMs: Date.now() - started,
-        command: `wa-number ${args.join(' ')}`,
-      };
-      transcript.push(result);
-      resolve(result);
-    });
-  });
-}
-
-/** Asserts the exit code, showing the command and its outputs when it differs. */
-function assertExit(r: RunResult, code: number): void {
-  assert.equal(
-    r.code,
-    code,
-    `${r.command}: expected exit ${code}, got ${r.code ?? r.signal} after ${r.elapsedMs} ms\n` +
-      `stdout: ${r.stdout}\nstderr: ${r.stderr}`,
-  );
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A secret as a token of its own (a PIN not merely a run of digits inside, say, an epoch-ms timestamp). */
-function secretPattern(secret: string): RegExp {
-  return new RegExp(`(?<![\\w-])${escapeRegExp(secret)}(?![\\w-])`);
-}
-
-/** PINs, the On-Prem password and the backup password must never be echoed. */
-function assertNoSecret(r: RunResult, ...secrets: string[]): void {
-  for (const secret of [ONPREM_PASSWORD, BACKUP_PASSWORD, ...secrets]) {
-    secretsUsed.add(secret);
-    assert.doesNotMatch(r.stdout, secretPattern(secret), `${r.command}: secret in stdout`);
-    assert.doesNotMatch(r.stderr, secretPattern(secret), `${r.command}: secret in stderr`);
-  }
-}
-
-/** Calls `probe` until it returns a value, pausing between attempts; fails after `timeoutMs`. */
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 120_000, intervalMs = 250 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-type StatusJson = LifecycleSnapshot | { phoneNumberId: string; state: 'unknown'; operations: 0 };
-
-/** `wa-number status <id> --json`, parsed. */
-async function statusJson(id: string): Promise<StatusJson> {
-  const r = await cli(['status', id, '--json']);
-  assertExit(r, 0);
-  assertNoSecret(r);
-  return JSON.parse(r.stdout) as StatusJson;
-}
-
-/** Polls `status --json` (a CLI process each time) until `accept` says yes; returns that snapshot. */
-async function statusUntil(
-  id: string,
-  what: string,
-  accept: (s: LifecycleSnapshot) => boolean,
-): Promise<LifecycleSnapshot> {
-  let last: StatusJson | undefined;
-  try {
-    return await eventually(`${id}: ${what} (seen through wa-number status --json)`, async () => {
-      last = await statusJson(id);
-      return 'recentOperations' in last && accept(last) ? last : undefined;
-    });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last)}`, { cause: err });
-  }
-}
-
-/** Polls `status --json` until the operation shows up as finished. */
-async function finishedOperation(id: string, operationId: string): Promise<OperationSummary> {
-  const s = await statusUntil(id, `${operationId} to finish`, (x) =>
-    x.recentOperations.some((o) => o.operationId === operationId),
-  );
-  return s.recentOperations.find((o) => o.operationId === operationId)!;
-}
+after(() => harness.stop());
 
 async function assertNoWorkflow(id: string): Promise<void> {
   assert.deepEqual(
@@ -202,10 +61,6 @@ async function assertNoWorkflow(id: string): Promise<void> {
     { phoneNumberId: id, state: 'unknown', operations: 0 },
     'no lifecycle workflow was started',
   );
-}
-
-async function count(id: string, endpoint: string): Promise<number> {
-  return (await stack.sim.requests({ phoneNumberId: id, endpoint })).length;
 }
 
 /** The endpoints of the POST requests Meta (and the On-Prem client) received for the number, in order. */
@@ -227,25 +82,11 @@ async function simNumber(id: string): Promise<SimNumber> {
 }
 
 async function seedCloud(id: string, pin: string): Promise<void> {
-  await stack.sim.seed({
-    id,
-    code_verification_status: 'VERIFIED',
-    name_status: 'APPROVED',
-    status: 'CONNECTED',
-    platform_type: 'CLOUD_API',
-    pin,
-  });
+  await seedOnCloudApi(stack.sim, id, pin);
 }
 
 async function seedOnPrem(id: string): Promise<void> {
-  await stack.sim.seed({
-    id,
-    code_verification_status: 'VERIFIED',
-    name_status: 'APPROVED',
-    platform_type: 'ON_PREMISE',
-    pin: SEEDED_PIN,
-    onprem: { username: ONPREM_USER, password: ONPREM_PASSWORD },
-  });
+  await seedOnPremises(stack.sim, id, SEEDED_PIN, { username: ONPREM_USER, password: ONPREM_PASSWORD });
 }
 
 function onPremUrl(id: string): string {
@@ -646,13 +487,5 @@ test(
 test('no PIN, On-Prem password or backup password appears in any output of any command this file ran', () => {
   assert.ok(transcript.length > 25, `ran ${transcript.length} commands`);
   assert.ok(secretsUsed.size >= 8, `checked ${secretsUsed.size} secrets`);
-  for (const r of transcript) {
-    for (const secret of secretsUsed) {
-      assert.doesNotMatch(
-        r.stdout + r.stderr,
-        secretPattern(secret),
-        `${r.command}: a secret (${'*'.repeat(secret.length)}) in the output`,
-      );
-    }
-  }
+  harness.assertNoSecretInTranscript();
 });

@@ -4,185 +4,43 @@
 // code, stdout and stderr. The "person" reads the code Meta "sent" from the simulator's /_sim/codes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type {
-  CodeSubmissionResult,
-  LifecycleSnapshot,
-  OperationSummary,
-  OperationTicket,
-} from '../../client';
-import { startTestStack, TEST_ENCRYPTION_KEYS, type TestStack } from '../helpers/stack';
+import type { CodeSubmissionResult, LifecycleSnapshot, OperationTicket } from '../../client';
+import type { TestStack } from '../helpers/stack';
+import { assertExit, createCliHarness, type RunResult } from './cli-harness';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'bin', 'wa-number.js');
-/** Generous: a spawned CLI compiles TypeScript on the fly and may wait for an operation to finish. */
-const COMMAND_TIMEOUT_MS = 60_000;
 /** A CLI left running in the background while the test acts as the person who receives the code. */
 const BACKGROUND_TIMEOUT_MS = 180_000;
 const TEST_TIMEOUT = { timeout: 240_000 };
 
+// The secrets here are PINs and codes (both forms): none may be echoed, even when the code was given as an
+// argument.
+const harness = createCliHarness({
+  tmpPrefix: 'wa-number-verification-cli-test-',
+  // Generous: a spawned CLI compiles TypeScript on the fly and may wait for an operation to finish.
+  commandTimeoutMs: 60_000,
+  pollTimeoutMs: 90_000,
+});
+const {
+  cli,
+  statusJson,
+  statusUntil,
+  finishedOperation,
+  requestCount: count,
+  secretPattern,
+  assertNoSecret,
+  transcript,
+  secretsUsed,
+} = harness;
+
 let stack: TestStack;
 let tmpDir: string;
-/** Children still running, killed in `after` should a test fail while one waits in the background. */
-const running = new Set<ChildProcess>();
 
 before(async () => {
-  stack = await startTestStack();
-  tmpDir = mkdtempSync(path.join(os.tmpdir(), 'wa-number-verification-cli-test-'));
+  ({ stack, tmpDir } = await harness.start());
 });
-after(async () => {
-  for (const child of running) child.kill('SIGKILL');
-  await stack?.stop();
-  if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
-});
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  elapsedMs: number;
-  /** The command line, for assertion messages. */
-  command: string;
-}
-
-interface RunOptions {
-  /** Extra env vars (or undefined to remove one) on top of the stack's Temporal address and task queue. */
-  env?: Record<string, string | undefined>;
-  /** Written to standard input, which is then closed. Without it, stdin is /dev/null (not a TTY). */
-  input?: string;
-  timeoutMs?: number;
-}
-
-/** Every output of every command this file ran, and the secrets that must not appear in any of it. */
-const transcript: RunResult[] = [];
-const secretsUsed = new Set<string>();
-
-/** The environment of a spawned process: ours minus any WA_* settings, plus the stack's Temporal. */
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('WA_') && k !== 'TEMPORAL_API_KEY') env[k] = v;
-  }
-  env.WA_TEMPORAL_ADDRESS = stack.config.temporal.address;
-  env.WA_TEMPORAL_TASK_QUEUE = stack.config.temporal.taskQueue;
-  env.WA_ENCRYPTION_KEYS = TEST_ENCRYPTION_KEYS;
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
-/** `wa-number …` as a child process; resolves when it has exited (killed after `timeoutMs`). */
-function cli(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: childEnv(options.env),
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    if (options.input !== undefined) child.stdin!.end(options.input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? COMMAND_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      running.delete(child);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      running.delete(child);
-      const result: RunResult = {
-        code,
-        signal,
-        stdout,
-        stderr,
-        elapsedMs: Date.now() - started,
-        command: `wa-number ${args.join(' ')}`,
-      };
-      transcript.push(result);
-      resolve(result);
-    });
-  });
-}
-
-/** Asserts the exit code, showing the command and its outputs when it differs. */
-function assertExit(r: RunResult, code: number): void {
-  assert.equal(
-    r.code,
-    code,
-    `${r.command}: expected exit ${code}, got ${r.code ?? r.signal} after ${r.elapsedMs} ms\n` +
-      `stdout: ${r.stdout}\nstderr: ${r.stderr}`,
-  );
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A secret as a token of its own (not merely a run of digits inside, say, an epoch-ms timestamp). */
-function secretPattern(secret: string): RegExp {
-  return new RegExp(`(?<!\\d)${escapeRegExp(secret)}(?!\\d)`);
-}
-
-/** PINs and codes (both forms) must not be echoed, even when the code was given as an argument. */
-function assertNoSecret(r: RunResult, ...secrets: string[]): void {
-  for (const secret of secrets) {
-    secretsUsed.add(secret);
-    assert.doesNotMatch(r.stdout, secretPattern(secret), `${r.command}: secret in stdout`);
-    assert.doesNotMatch(r.stderr, secretPattern(secret), `${r.command}: secret in stderr`);
-  }
-}
-
-/** Calls `probe` until it returns a value, pausing between attempts; fails after `timeoutMs`. */
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 90_000, intervalMs = 250 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-type StatusJson = LifecycleSnapshot | { phoneNumberId: string; state: 'unknown'; operations: 0 };
-
-/** `wa-number status <id> --json`, parsed. */
-async function statusJson(id: string): Promise<StatusJson> {
-  const r = await cli(['status', id, '--json']);
-  assertExit(r, 0);
-  return JSON.parse(r.stdout) as StatusJson;
-}
-
-/** Polls `status --json` (a CLI process each time) until `accept` says yes; returns that snapshot. */
-async function statusUntil(
-  id: string,
-  what: string,
-  accept: (s: LifecycleSnapshot) => boolean,
-): Promise<LifecycleSnapshot> {
-  let last: StatusJson | undefined;
-  try {
-    return await eventually(`${id}: ${what} (seen through wa-number status --json)`, async () => {
-      last = await statusJson(id);
-      return 'recentOperations' in last && accept(last) ? last : undefined;
-    });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last)}`, { cause: err });
-  }
-}
+after(() => harness.stop());
 
 function waitingForCode(id: string): Promise<LifecycleSnapshot> {
   return statusUntil(
@@ -190,14 +48,6 @@ function waitingForCode(id: string): Promise<LifecycleSnapshot> {
     'waiting-for-code',
     (s) => s.state === 'waiting-for-code' && s.currentOperation?.activeState === 'waiting-for-code',
   );
-}
-
-/** Polls `status --json` until the operation shows up as finished. */
-async function finishedOperation(id: string, operationId: string): Promise<OperationSummary> {
-  const s = await statusUntil(id, `${operationId} to finish`, (x) =>
-    x.recentOperations.some((o) => o.operationId === operationId),
-  );
-  return s.recentOperations.find((o) => o.operationId === operationId)!;
 }
 
 interface SentCode {
@@ -225,10 +75,6 @@ function wrongCodeFor(code: string): string {
 
 async function endpoints(id: string): Promise<string[]> {
   return (await stack.sim.requests({ phoneNumberId: id })).map((r) => r.endpoint);
-}
-
-async function count(id: string, endpoint: string): Promise<number> {
-  return (await stack.sim.requests({ phoneNumberId: id, endpoint })).length;
 }
 
 /** The operation id in a ticket line (`verify 123: started phone-number:123:verify:1`). */
@@ -713,13 +559,5 @@ test(
 test('no PIN or verification code appears in the stdout or stderr of any command this file ran', () => {
   assert.ok(transcript.length > 30, `ran ${transcript.length} commands`);
   assert.ok(secretsUsed.size > 8, `checked ${secretsUsed.size} secrets`);
-  for (const r of transcript) {
-    for (const secret of secretsUsed) {
-      assert.doesNotMatch(
-        r.stdout + r.stderr,
-        secretPattern(secret),
-        `${r.command}: a secret (${'*'.repeat(secret.length)}) in the output`,
-      );
-    }
-  }
+  harness.assertNoSecretInTranscript();
 });

@@ -3,6 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OperationRequestInput } from '../../client';
+import { until } from '../helpers/poll';
+import { seedOnPremises } from '../helpers/seed';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -15,14 +17,7 @@ after(async () => {
 });
 
 async function seedOnPrem(id: string) {
-  await stack.sim.seed({
-    id,
-    code_verification_status: 'VERIFIED',
-    name_status: 'APPROVED',
-    platform_type: 'ON_PREMISE',
-    pin: '123456',
-    onprem: { username: 'admin', password: 'onprem-secret' },
-  });
+  await seedOnPremises(stack.sim, id, '123456', { username: 'admin', password: 'onprem-secret' });
 }
 
 const migrate = (id: string, pin: string): OperationRequestInput => ({
@@ -31,15 +26,6 @@ const migrate = (id: string, pin: string): OperationRequestInput => ({
   onPrem: { url: `${stack.simulator.url}/onprem/${id}`, username: 'admin', password: 'onprem-secret' },
   backupPassword: 'backup-secret',
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('migrate: backup on the On-Prem client, register with it, post-check; On-Prem shut down', async () => {
   const id = '6662000001';

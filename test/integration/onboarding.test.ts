@@ -2,6 +2,7 @@
 // simulator, then register with the PIN and region; and set-pin.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { until } from '../helpers/poll';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -11,15 +12,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('onboard a new number: code by SMS, submitted by a person, then registered in DE with the PIN', async () => {
   const id = '6661000001';

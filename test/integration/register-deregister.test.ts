@@ -6,6 +6,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { InputError, OperationRejectedError } from '../../client';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { requestOperationUpdate } from '../../workflows/messages';
+import { seedVerified } from '../helpers/seed';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -20,10 +21,6 @@ after(async () => {
   await stack?.stop();
 });
 
-async function seed(id: string, extra: Record<string, unknown> = {}) {
-  await stack.sim.seed({ id, code_verification_status: 'VERIFIED', name_status: 'APPROVED', ...extra });
-}
-
 async function runToEnd(id: string, request: Parameters<TestStack['client']['requestOperation']>[1]) {
   const ticket = await stack.client.requestOperation(id, request);
   return stack.client.waitForOperation(id, ticket.operationId, { pollIntervalMs: 100 });
@@ -31,7 +28,7 @@ async function runToEnd(id: string, request: Parameters<TestStack['client']['req
 
 test('register then deregister: status transitions in Meta, ledger and state in the lifecycle', async () => {
   const id = '6660000001';
-  await seed(id);
+  await seedVerified(stack.sim, id);
   const registered = await runToEnd(id, { operation: 'register', pin: '123456', requestedBy: 'test' });
   assert.equal(registered.status, 'completed');
   assert.equal((await stack.sim.phoneNumber(id)).status, 'CONNECTED');
@@ -53,7 +50,7 @@ test('register then deregister: status transitions in Meta, ledger and state in 
 
 test('transient faults (throttling, a proxy 502) are retried within the budget and succeed', async () => {
   const id = '6660000002';
-  await seed(id);
+  await seedVerified(stack.sim, id);
   await stack.sim.faults([
     { endpoint: 'register', phoneNumberId: id, kind: 'throttle', code: 80007, count: 2 },
     { endpoint: 'register', phoneNumberId: id, kind: 'http-5xx', count: 1 },
@@ -74,7 +71,7 @@ test('transient faults (throttling, a proxy 502) are retried within the budget a
 
 test('a wrong PIN fails the operation with a clear reason, after exactly one request', async () => {
   const id = '6660000003';
-  await seed(id, { pin: '111111' });
+  await seedVerified(stack.sim, id, { pin: '111111' });
   const outcome = await runToEnd(id, { operation: 'register', pin: '222222' });
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.failure?.type, 'GraphPinMismatch');
@@ -87,7 +84,7 @@ test('a wrong PIN fails the operation with a clear reason, after exactly one req
 
 test('bad input is refused before any Graph request, by the client and by the workflow validator', async () => {
   const id = '6660000004';
-  await seed(id);
+  await seedVerified(stack.sim, id);
   await assert.rejects(stack.client.requestOperation(id, { operation: 'register', pin: '12345' }), (err) => {
     assert.ok(err instanceof InputError);
     assert.equal(err.field, 'pin');
@@ -119,7 +116,7 @@ test('bad input is refused before any Graph request, by the client and by the wo
 
 test('deregister of a number the lifecycle knows is not registered is refused, nothing sent', async () => {
   const id = '6660000005';
-  await seed(id);
+  await seedVerified(stack.sim, id);
   assert.equal((await runToEnd(id, { operation: 'deregister' })).outcome, 'already-done');
   const before = (await stack.sim.requests({ phoneNumberId: id })).length;
   await assert.rejects(
@@ -131,7 +128,7 @@ test('deregister of a number the lifecycle knows is not registered is refused, n
 
 test('the ledger survives continue-as-new, and runs are searchable by our search attributes', async () => {
   const id = '6660000006';
-  await seed(id);
+  await seedVerified(stack.sim, id);
   const handle = stack.env.client.workflow.getHandle(lifecycleWorkflowId(id));
   for (let i = 0; i < 3; i++) {
     await runToEnd(id, { operation: 'register', pin: '123456', wabaId: '102290129340398' });
@@ -168,7 +165,7 @@ test('the ledger survives continue-as-new, and runs are searchable by our search
 
 test('register with a region on v25: local storage set through /settings, then register without the field', async () => {
   const id = '6660000007';
-  await seed(id);
+  await seedVerified(stack.sim, id);
   const outcome = await runToEnd(id, { operation: 'register', pin: '123456', region: 'DE' });
   assert.equal(outcome.status, 'completed');
   const calls = (await stack.sim.requests({ phoneNumberId: id })).filter((r) => r.endpoint !== 'get');

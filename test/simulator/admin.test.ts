@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startSimulator } from '../../simulator/server';
 import {
   CONNECTED_ID,
   HOUR_MS,
@@ -14,19 +12,15 @@ import {
   advanceClock,
   deregister,
   graph,
+  launchSimulator,
   readFields,
   register,
   requestLog,
   simNow,
   simNumber,
   startTestSimulator,
+  tempDir,
 } from './helpers';
-
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'graph-sim-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 void test('request log and log lines redact PINs wherever they were sent', async (t) => {
   const lines: string[] = [];
@@ -196,8 +190,8 @@ void test('seed "none" starts without numbers', async (t) => {
 });
 
 void test('state file: numbers, PINs, budgets and clock offset survive a restart; the PIN is not stored in clear', async (t) => {
-  const stateFile = join(tempDir(t), 'nested', 'sim-state.json');
-  const first = await startSimulator({ port: 0, accessToken: TOKEN, stateFile });
+  const stateFile = join(tempDir(t, 'graph-sim-'), 'nested', 'sim-state.json');
+  const first = await launchSimulator({ stateFile });
   try {
     await register(first, PENDING_ID, '314159');
     await register(first, CONNECTED_ID, '000000'); // rejected, but counted
@@ -209,7 +203,7 @@ void test('state file: numbers, PINs, budgets and clock offset survive a restart
   const content = readFileSync(stateFile, 'utf8');
   assert.ok(!content.includes('314159'), 'state file stores the PIN in clear');
 
-  const second = await startSimulator({ port: 0, accessToken: TOKEN, stateFile });
+  const second = await launchSimulator({ stateFile });
   t.after(() => second.close());
   assert.equal((await readFields(second, PENDING_ID, ['status'])).status, 'CONNECTED');
   assert.equal((await simNumber(second, PENDING_ID)).rateLimits.register.callsInWindow, 1);
@@ -222,7 +216,7 @@ void test('state file: numbers, PINs, budgets and clock offset survive a restart
 });
 
 void test('state file: empty file seeds; invalid content refuses to start', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'graph-sim-');
   const emptyFile = join(dir, 'empty.json');
   writeFileSync(emptyFile, '');
   const sim = await startTestSimulator(t, { stateFile: emptyFile });
@@ -231,5 +225,5 @@ void test('state file: empty file seeds; invalid content refuses to start', asyn
 
   const badFile = join(dir, 'bad.json');
   writeFileSync(badFile, '{"not": "a state file"}');
-  await assert.rejects(startSimulator({ port: 0, accessToken: TOKEN, stateFile: badFile }), /state file/);
+  await assert.rejects(launchSimulator({ stateFile: badFile }), /state file/);
 });

@@ -1,5 +1,8 @@
 // Shared helpers for the simulator tests: start an in-process simulator on a random port and talk
 // to it over real HTTP with the global fetch.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/server';
 
@@ -14,13 +17,26 @@ export const NOT_VERIFIED_ID = '1234567892';
 export const NO_NAME_ID = '1234567893';
 export const ONPREM_ID = '1234567894'; // ON_PREMISE, PIN 123456, On-Prem admin / onprem-secret
 
+/** A simulator on a random port that takes TOKEN; the caller closes it (e.g. to restart on its state file). */
+export function launchSimulator(opts: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
+  return startSimulator({ port: 0, accessToken: TOKEN, ...opts });
+}
+
+/** A simulator as launchSimulator starts it, closed when the test ends. */
 export async function startTestSimulator(
   t: TestContext,
   opts: Partial<SimulatorOptions> = {},
 ): Promise<RunningSimulator> {
-  const sim = await startSimulator({ port: 0, accessToken: TOKEN, ...opts });
+  const sim = await launchSimulator(opts);
   t.after(() => sim.close());
   return sim;
+}
+
+/** A fresh temporary directory (for state files), removed when the test ends. */
+export function tempDir(t: TestContext, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export interface HttpResult {
@@ -46,6 +62,8 @@ export interface GraphCall {
   /** Defaults to the valid token; null sends none. */
   token?: string | null;
   json?: unknown;
+  /** A body sent as is with the JSON content type: for malformed JSON. */
+  rawJson?: string;
   form?: Record<string, string>;
   query?: Record<string, string>;
   signal?: AbortSignal;
@@ -62,6 +80,9 @@ export async function graph(sim: RunningSimulator, method: string, path: string,
   if (call.json !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(call.json);
+  } else if (call.rawJson !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = call.rawJson;
   } else if (call.form !== undefined) {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(call.form).toString();

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { startSimulator } from '../../simulator/server';
+import { test } from 'node:test';
 import {
   CONNECTED_ID,
   ONPREM_ID,
@@ -13,12 +11,14 @@ import {
   admin,
   deregister,
   graph,
+  launchSimulator,
   readFields,
   register,
   requestLog,
   simNow,
   simNumber,
   startTestSimulator,
+  tempDir,
 } from './helpers';
 
 type Sim = Awaited<ReturnType<typeof startTestSimulator>>;
@@ -28,12 +28,6 @@ const DEFAULT_USER = 'admin';
 const DEFAULT_PASSWORD = 'onprem-secret';
 const BACKUP_PASSWORD = 'backup-pass-7731';
 const DAY_MS = 24 * 3_600_000;
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sim-onprem-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -558,10 +552,7 @@ void test('backupRegisterDelayMs: the answer waits; the change is applied first 
   }
   await admin(sim, 'POST', '/_sim/reset');
   assert.equal((await admin(sim, 'GET', '/_sim/settings')).json.backupRegisterDelayMs, 300, 'reset restores');
-  await assert.rejects(
-    startSimulator({ port: 0, accessToken: TOKEN, backupRegisterDelayMs: -5 }),
-    /backupRegisterDelayMs/,
-  );
+  await assert.rejects(launchSimulator({ backupRegisterDelayMs: -5 }), /backupRegisterDelayMs/);
 });
 
 void test('the default backup-register delay is 2000 ms', async (t) => {
@@ -644,9 +635,9 @@ void test('request log and server log never contain passwords, Basic credentials
 });
 
 void test('state file: On-Prem credentials (hashed), tokens, backups and the running flag survive a restart', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'sim-onprem-');
   const stateFile = join(dir, 'sim-state.json');
-  const first = await startSimulator({ port: 0, accessToken: TOKEN, stateFile, backupRegisterDelayMs: 0 });
+  const first = await launchSimulator({ stateFile, backupRegisterDelayMs: 0 });
   let data: string;
   let liveToken: string;
   try {
@@ -674,7 +665,7 @@ void test('state file: On-Prem credentials (hashed), tokens, backups and the run
   const saved = JSON.parse(content) as { version: number; phoneNumbers: Array<Record<string, unknown>> };
   assert.equal(saved.version, 4);
 
-  const second = await startSimulator({ port: 0, accessToken: TOKEN, stateFile, backupRegisterDelayMs: 0 });
+  const second = await launchSimulator({ stateFile, backupRegisterDelayMs: 0 });
   t.after(() => second.close());
   const down = await simNumber(second, ONPREM_ID);
   assert.deepEqual(

@@ -150,13 +150,9 @@ void test('missing or invalid register parameters → code 100, and the PIN is n
     assert.match(res.json.error.message, message);
     assert.doesNotMatch(res.text, /98765/);
   }
-  const badJson = await fetch(new URL(path, sim.url), {
-    method: 'POST',
-    headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
-    body: '{"messaging_product":',
-  });
+  const badJson = await graph(sim, 'POST', path, { rawJson: '{"messaging_product":' });
   assert.equal(badJson.status, 400);
-  assert.equal(((await badJson.json()) as { error: { code: number } }).error.code, 100);
+  assert.equal(badJson.json.error.code, 100);
   assert.equal((await readFields(sim, PENDING_ID, ['status', 'is_pin_enabled'])).is_pin_enabled, false);
 });
 

@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import type { RunningSimulator } from '../../simulator/server';
 import {
   CONNECTED_ID,
   PENDING_ID,
-  TOKEN,
   VERSION,
   admin,
   deregister,
   graph,
+  launchSimulator,
   register,
   requestLog,
   simNumber,
   startTestSimulator,
+  tempDir,
   type GraphCall,
 } from './helpers';
 
@@ -41,12 +41,6 @@ function registerOn(sim: RunningSimulator, version: string, id: string, pin: str
   return graph(sim, 'POST', `/${version}/${id}/register`, {
     json: { messaging_product: 'whatsapp', pin, ...extra },
   });
-}
-
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'graph-sim-settings-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 void test('v25: settings while deregistered, then register keeps the region (GET settings and /_sim view)', async (t) => {
@@ -207,13 +201,9 @@ void test('settings parameters as a form body (JSON-encoded object) and as brack
   assert.equal(query.status, 200, query.text);
   assert.equal((await getStorage(sim, PENDING_ID)).data_localization_region, 'CA');
 
-  const broken = await fetch(new URL(`/${VERSION}/${PENDING_ID}/settings`, sim.url), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: '{"storage_configuration":',
-  });
+  const broken = await postSettingsRaw(sim, PENDING_ID, { rawJson: '{"storage_configuration":' });
   assert.equal(broken.status, 400);
-  assert.equal(((await broken.json()) as { error: { code: number } }).error.code, 100);
+  assert.equal(broken.json.error.code, 100);
 });
 
 void test('v20 register: data_localization_region sets the region; register without it turns local storage off', async (t) => {
@@ -379,9 +369,9 @@ void test('fault rules can target settings, and register/deregister rules leave 
 });
 
 void test('state file keeps the storage configuration across a restart; version-1 files are upgraded', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'graph-sim-settings-');
   const stateFile = join(dir, 'sim-state.json');
-  const first = await startSimulator({ port: 0, accessToken: TOKEN, stateFile });
+  const first = await launchSimulator({ stateFile });
   try {
     assert.equal((await postSettings(first, PENDING_ID, ENABLED_BR)).status, 200);
     await admin(first, 'POST', '/_sim/phone-numbers', { id: '5550200' });
@@ -396,7 +386,7 @@ void test('state file keeps the storage configuration across a restart; version-
   assert.equal(saved.version, 4);
   assert.deepEqual(saved.phoneNumbers.find((n) => n.id === PENDING_ID)?.storage_configuration, ENABLED_BR);
 
-  const second = await startSimulator({ port: 0, accessToken: TOKEN, stateFile });
+  const second = await launchSimulator({ stateFile });
   try {
     assert.deepEqual(await getStorage(second, PENDING_ID), ENABLED_BR);
     assert.deepEqual(await getStorage(second, '5550200'), {

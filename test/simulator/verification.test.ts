@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import type { RunningSimulator } from '../../simulator/server';
 import {
   CONNECTED_ID,
   HOUR_MS,
@@ -15,12 +14,14 @@ import {
   admin,
   advanceClock,
   graph,
+  launchSimulator,
   readFields,
   register,
   requestLog,
   simNow,
   simNumber,
   startTestSimulator,
+  tempDir,
   type GraphCall,
   type HttpResult,
 } from './helpers';
@@ -82,12 +83,6 @@ function assertGraphError(res: HttpResult, code: number, details?: RegExp) {
 /** The value as a whole token (a 6-digit code may also be a substring of a phone-number id). */
 function containsToken(haystack: string, value: string): boolean {
   return new RegExp(`(?<!\\d)${value}(?!\\d)`).test(haystack);
-}
-
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'graph-sim-verification-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 void test('request_code on a NOT_VERIFIED number "sends" a 6-digit code, readable at /_sim/codes', async (t) => {
@@ -190,10 +185,8 @@ void test('request_code: missing or invalid code_method / language → code 100 
       assert.match(res.json.error.message, message, `${style} ${JSON.stringify(params)}`);
     }
   }
-  const badJson = await fetch(new URL(`/${VERSION}/${NOT_VERIFIED_ID}/request_code`, sim.url), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: '{"code_method":',
+  const badJson = await graph(sim, 'POST', `/${VERSION}/${NOT_VERIFIED_ID}/request_code`, {
+    rawJson: '{"code_method":',
   });
   assert.equal(badJson.status, 400);
   assert.equal((await admin(sim, 'GET', `/_sim/codes/${NOT_VERIFIED_ID}`)).status, 404, 'no code sent');
@@ -321,11 +314,8 @@ void test('codeRequestsPerHour and codeTtlMinutes: startup options, /_sim/settin
     codeRequestsPerHour: 2,
     backupRegisterDelayMs: 2000,
   });
-  await assert.rejects(
-    startSimulator({ port: 0, accessToken: TOKEN, codeRequestsPerHour: 0 }),
-    /codeRequestsPerHour/,
-  );
-  await assert.rejects(startSimulator({ port: 0, accessToken: TOKEN, codeTtlMinutes: -1 }), /codeTtlMinutes/);
+  await assert.rejects(launchSimulator({ codeRequestsPerHour: 0 }), /codeRequestsPerHour/);
+  await assert.rejects(launchSimulator({ codeTtlMinutes: -1 }), /codeTtlMinutes/);
 });
 
 void test('verify_code: wrong → 136025, right → VERIFIED, reuse → 136025 "already used"', async (t) => {
@@ -634,8 +624,8 @@ void test('fault rules can target request_code, verify_code and set_pin', async 
 });
 
 void test('state file keeps a pending code and the code-request history across a restart', async (t) => {
-  const stateFile = join(tempDir(t), 'sim-state.json');
-  const first = await startSimulator({ port: 0, accessToken: TOKEN, stateFile, codeRequestsPerHour: 3 });
+  const stateFile = join(tempDir(t, 'graph-sim-verification-'), 'sim-state.json');
+  const first = await launchSimulator({ stateFile, codeRequestsPerHour: 3 });
   let code: string;
   let pinned: string;
   try {
@@ -656,7 +646,7 @@ void test('state file keeps a pending code and the code-request history across a
   assert.equal(persisted?.requests.length, 2);
   assert.ok(!containsToken(readFileSync(stateFile, 'utf8'), pinned), 'the PIN is stored hashed');
 
-  const second = await startSimulator({ port: 0, accessToken: TOKEN, stateFile, codeRequestsPerHour: 3 });
+  const second = await launchSimulator({ stateFile, codeRequestsPerHour: 3 });
   t.after(() => second.close());
   const shown = await latestCode(second, NOT_VERIFIED_ID);
   assert.deepEqual([shown.code, shown.method, shown.used], [code, 'VOICE', false]);

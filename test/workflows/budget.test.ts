@@ -6,6 +6,8 @@ import { operationPolicy } from '../../worker/config';
 import { getStateQuery } from '../../workflows/messages';
 import type { OperationReport } from '../../domain/operations';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
+import { until } from '../helpers/poll';
+import { seedVerified } from '../helpers/seed';
 import { startTestStack, TEST_TOKEN, type TestStack } from '../helpers/stack';
 
 const HOUR = 3_600_000;
@@ -18,16 +20,12 @@ after(async () => {
   await stack?.stop();
 });
 
-async function seedUnregistered(id: string, extra: Record<string, unknown> = {}) {
-  await stack.sim.seed({ id, code_verification_status: 'VERIFIED', name_status: 'APPROVED', ...extra });
-}
-
 // result() on the time-skipping client lets the server skip time while the operation sleeps.
 const operationResult = (workflowId: string) => stack.operationResult<OperationReport>(workflowId);
 
 test('133016 from Meta: the operation waits out the 72-hour block on a durable timer, then registers', async () => {
   const id = '5550000001';
-  await seedUnregistered(id, { pin: '123456' });
+  await seedVerified(stack.sim, id, { pin: '123456' });
   // Someone else spent the number's register budget: 10 requests just now, unknown to our ledger.
   await stack.sim.setClock(await stack.env.currentTimeMs());
   for (let i = 0; i < 10; i++) {
@@ -58,7 +56,7 @@ test('133016 from Meta: the operation waits out the 72-hour block on a durable t
 
 test('the 11th register inside 72 hours is not sent: the operation waits for the window', async () => {
   const id = '5550000002';
-  await seedUnregistered(id);
+  await seedVerified(stack.sim, id);
   const policy = operationPolicy(stack.config);
   const now = await stack.env.currentTimeMs();
   // Our own ledger: 10 register requests in the last 71..62 hours.
@@ -86,15 +84,17 @@ test('the 11th register inside 72 hours is not sent: the operation waits for the
   {
     const ticket = await stack.client.requestOperation(id, { operation: 'register', pin: '654321' });
     // Until time moves, the operation must be waiting, and must not have sent a register.
-    let state;
-    for (let i = 0; i < 100; i++) {
-      state = await stack.env.client.workflow.getHandle(lifecycleWorkflowId(id)).query(getStateQuery);
-      if (state.currentOperation?.status === 'waiting') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(state?.state, 'waiting-for-rate-limit');
+    const state = await until(
+      'the register to wait',
+      async () => {
+        const s = await stack.env.client.workflow.getHandle(lifecycleWorkflowId(id)).query(getStateQuery);
+        return s.currentOperation?.status === 'waiting' ? s : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
+    assert.equal(state.state, 'waiting-for-rate-limit');
     const expectedSlot = entries[0]!.at + policy.windowMs + policy.safetyMarginMs;
-    assert.equal(state?.currentOperation?.nextAttemptAt, new Date(expectedSlot).toISOString());
+    assert.equal(state.currentOperation?.nextAttemptAt, new Date(expectedSlot).toISOString());
     assert.deepEqual(await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' }), []);
 
     const report = await operationResult(ticket.workflowId);
@@ -109,7 +109,7 @@ test('the 11th register inside 72 hours is not sent: the operation waits for the
 
 test('unknown outcome (timeout after Meta applied it) + state shows registered: no second register', async () => {
   const id = '5550000003';
-  await seedUnregistered(id);
+  await seedVerified(stack.sim, id);
   await stack.sim.faults([
     { endpoint: 'register', phoneNumberId: id, kind: 'timeout-after-apply', hangMs: 4000, count: 1 },
   ]);
@@ -124,7 +124,7 @@ test('unknown outcome (timeout after Meta applied it) + state shows registered: 
 
 test('two commands on one number run one after the other', async () => {
   const id = '5550000004';
-  await seedUnregistered(id);
+  await seedVerified(stack.sim, id);
   {
     const first = await stack.client.requestOperation(id, { operation: 'register', pin: '123456' });
     const second = await stack.client.requestOperation(id, { operation: 'deregister' });

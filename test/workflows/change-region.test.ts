@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import type { OperationReport } from '../../domain/operations';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { operationPolicy } from '../../worker/config';
+import { until } from '../helpers/poll';
+import { seedOnCloudApi } from '../helpers/seed';
 import { startTestStack, TEST_TOKEN, type TestStack } from '../helpers/stack';
 
 const HOUR = 3_600_000;
@@ -19,34 +21,21 @@ after(async () => {
   await v20?.stop();
 });
 
-async function seedRegistered(stack: TestStack, id: string, extra: Record<string, unknown> = {}) {
-  await stack.sim.seed({
-    id,
-    code_verification_status: 'VERIFIED',
-    name_status: 'APPROVED',
-    status: 'CONNECTED',
-    platform_type: 'CLOUD_API',
-    pin: '123456',
-    ...extra,
-  });
-}
+type LifecycleState = Awaited<ReturnType<TestStack['client']['getState']>>;
 
-async function until<T>(
-  stack: TestStack,
-  id: string,
-  ok: (s: Awaited<ReturnType<TestStack['client']['getState']>>) => T | undefined,
-) {
-  for (let i = 0; i < 200; i++) {
-    const value = ok(await stack.client.getState(id));
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`state never matched: ${JSON.stringify(await stack.client.getState(id))}`);
+/** Polls the number's lifecycle state until `ok` maps it to a value. */
+async function stateMatching<T>(stack: TestStack, id: string, ok: (s: LifecycleState) => T | undefined) {
+  let last: LifecycleState;
+  return until(
+    () => `the state to match; last state: ${JSON.stringify(last)}`,
+    async () => ok((last = await stack.client.getState(id))),
+    { timeoutMs: 20_000 },
+  );
 }
 
 test('v25: the deregister waits (number online) until the register that must follow fits the budget', async () => {
   const id = '5552000001';
-  await seedRegistered(v25, id);
+  await seedOnCloudApi(v25.sim, id, '123456');
   const policy = operationPolicy(v25.config);
   const now = await v25.env.currentTimeMs();
   const entries = Array.from({ length: 10 }, (_, i) => ({
@@ -75,7 +64,9 @@ test('v25: the deregister waits (number online) until the register that must fol
     region: 'CH',
     pin: '123456',
   });
-  const waiting = await until(v25, id, (s) => (s?.state === 'waiting-for-rate-limit' ? s : undefined));
+  const waiting = await stateMatching(v25, id, (s) =>
+    s?.state === 'waiting-for-rate-limit' ? s : undefined,
+  );
   assert.match(waiting.currentOperation?.waitingFor ?? '', /stays online/);
   assert.equal(
     waiting.currentOperation?.nextAttemptAt,
@@ -101,7 +92,7 @@ test('v25: the deregister waits (number online) until the register that must fol
 
 test('v25: 133016 on the register after the deregister: the number is reported offline, waits, comes back', async () => {
   const id = '5552000002';
-  await seedRegistered(v25, id);
+  await seedOnCloudApi(v25.sim, id, '123456');
   // Someone else spent the register budget (wrong PINs, counted by Meta, unknown to our ledger).
   await v25.sim.setClock(await v25.env.currentTimeMs());
   for (let i = 0; i < 10; i++) {
@@ -116,7 +107,7 @@ test('v25: 133016 on the register after the deregister: the number is reported o
     region: 'DE',
     pin: '123456',
   });
-  const offline = await until(v25, id, (s) => (s?.state === 'offline' ? s : undefined));
+  const offline = await stateMatching(v25, id, (s) => (s?.state === 'offline' ? s : undefined));
   assert.match(offline.currentOperation?.waitingFor ?? '', /NUMBER IS OFFLINE/);
   assert.equal((await v25.sim.phoneNumber(id)).status, 'DISCONNECTED');
 
@@ -137,7 +128,7 @@ test('v25: 133016 on the register after the deregister: the number is reported o
 
 test('v25: already in the target region and registered: nothing is sent', async () => {
   const id = '5552000003';
-  await seedRegistered(v25, id, {
+  await seedOnCloudApi(v25.sim, id, '123456', {
     storage_configuration: { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: 'BR' },
   });
   const ticket = await v25.client.requestOperation(id, {
@@ -153,7 +144,7 @@ test('v25: already in the target region and registered: nothing is sent', async 
 
 test('v20: the region travels on register (no settings endpoint); --no-region turns local storage off', async () => {
   const id = '5552000004';
-  await seedRegistered(v20, id);
+  await seedOnCloudApi(v20.sim, id, '123456');
   const to = await v20.client.requestOperation(id, {
     operation: 'change-region',
     region: 'GB',

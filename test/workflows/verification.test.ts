@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { OperationReport } from '../../domain/operations';
+import { until } from '../helpers/poll';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -18,12 +19,15 @@ after(async () => {
 });
 
 async function waitForState(id: string, state: string) {
-  for (let i = 0; i < 200; i++) {
-    const s = await stack.client.getState(id);
-    if (s?.currentOperation?.activeState === state) return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${id} never reached ${state}: ${JSON.stringify(await stack.client.getState(id))}`);
+  let last: Awaited<ReturnType<TestStack['client']['getState']>>;
+  return until(
+    () => `${id} to reach ${state}; last state: ${JSON.stringify(last)}`,
+    async () => {
+      last = await stack.client.getState(id);
+      return last?.currentOperation?.activeState === state ? last : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
 }
 
 async function sentCode(id: string): Promise<{ code: string; method: string }> {
