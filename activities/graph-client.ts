@@ -208,14 +208,19 @@ export class GraphClient {
     });
     // Meta's details text is the actionable part (reference §8.1); it never echoes a PIN or the token.
     const detailsText = e.error_data?.details ? ` (${e.error_data.details})` : '';
-    throw new GraphCallError(`${describe(call)}: ${e.message ?? `(#${e.code})`}${detailsText}`, c.type, c.retryable, {
-      code: e.code,
-      subcode: e.error_subcode,
-      httpStatus: res.status,
-      fbtraceId: e.fbtrace_id,
-      details: e.error_data?.details,
-      retryAfterMs: c.retryAfterMs,
-    });
+    throw new GraphCallError(
+      `${describe(call)}: ${e.message ?? `(#${e.code})`}${detailsText}`,
+      c.type,
+      c.retryable,
+      {
+        code: e.code,
+        subcode: e.error_subcode,
+        httpStatus: res.status,
+        fbtraceId: e.fbtrace_id,
+        details: e.error_data?.details,
+        retryAfterMs: c.retryAfterMs,
+      },
+    );
   }
 
   private transportError(call: Call, err: unknown): GraphCallError {
