@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { verificationCodeSchema } from '../domain/verification';
 import { operationRequestSchema } from '../domain/operations';
+import { listFilterSchema, type ListFilter } from '../domain/number-listing';
 import { parseInput, InputError } from '../domain/validation';
 import { ConfigError, loadConfig, operationPolicy } from '../worker/config';
 import {
@@ -284,6 +285,44 @@ export function buildProgram(setExit: (code: number) => void): Command {
       };
       setExit(await runOperation(phoneNumberId, request as OperationRequestInput, o));
     });
+
+  program
+    .command('list')
+    .description('numbers by lifecycle state, current operation and WABA (from search attributes)')
+    .option('--state <state>', 'e.g. waiting-for-rate-limit, offline, failed, registered')
+    .option('--operation <operation>', 'the operation running now, e.g. migrate')
+    .option('--waba <id>', 'the WhatsApp Business Account ID')
+    .option('--limit <n>', 'at most this many numbers (default 1000)')
+    .option('--json', 'print one JSON object per line')
+    .action(
+      async (o: { state?: string; operation?: string; waba?: string; limit?: string; json?: boolean }) => {
+        const filter = {
+          ...(o.state ? { state: o.state } : {}),
+          ...(o.operation ? { operation: o.operation } : {}),
+          ...(o.waba ? { wabaId: o.waba } : {}),
+          ...(o.limit !== undefined ? { limit: Number(o.limit) } : {}),
+        } as ListFilter;
+        parseInput(listFilterSchema, filter); // bad input fails here, before any connection
+        const rows = await withClient((client) => client.listNumbers(filter));
+        for (const row of rows) {
+          console.log(
+            o.json
+              ? JSON.stringify(row)
+              : [
+                  row.phoneNumberId,
+                  row.state ?? '-',
+                  row.operation ?? '-',
+                  row.wabaId ?? '-',
+                  row.nextAttemptAt ?? '',
+                ]
+                  .join('\t')
+                  .trimEnd(),
+          );
+        }
+        if (!o.json) console.error(`${rows.length} number(s)`);
+        setExit(EXIT.ok);
+      },
+    );
 
   program
     .command('status')

@@ -15,7 +15,14 @@ import {
 } from '../domain/operations';
 import { verificationCodeSchema } from '../domain/verification';
 import { lifecycleWorkflowId, phoneNumberIdSchema } from '../domain/phone-number';
-import { WaPhoneNumberId } from '../domain/search-attributes';
+import { listFilterSchema, listQuery, type ListFilter, type NumberListing } from '../domain/number-listing';
+import {
+  WaLifecycleState,
+  WaNextAttemptAt,
+  WaOperation,
+  WaPhoneNumberId,
+  WaWabaId,
+} from '../domain/search-attributes';
 import { InputError, parseInput } from '../domain/validation';
 import { loadConfig, type AppConfig } from '../worker/config';
 import { temporalConnectionOptions } from '../worker/connection';
@@ -32,6 +39,8 @@ import {
 } from '../workflows/messages';
 
 export type {
+  ListFilter,
+  NumberListing,
   CodeSubmissionResult,
   LifecycleSnapshot,
   OperationSummary,
@@ -149,6 +158,30 @@ export class NumberLifecycleClient {
       }
       throw err;
     }
+  }
+
+  /**
+   * Numbers by lifecycle state, current operation and WABA, from the search attributes the lifecycle
+   * workflows publish (a visibility query: no workflow is woken up).
+   */
+  async listNumbers(filter: ListFilter = {}): Promise<NumberListing[]> {
+    const valid = parseInput(listFilterSchema, filter);
+    const rows: NumberListing[] = [];
+    for await (const wf of this.client.workflow.list({ query: listQuery(valid) })) {
+      const attrs = wf.typedSearchAttributes;
+      const phoneNumberId = attrs.get(WaPhoneNumberId);
+      if (!phoneNumberId) continue;
+      const nextAttemptAt = attrs.get(WaNextAttemptAt);
+      rows.push({
+        phoneNumberId,
+        state: attrs.get(WaLifecycleState),
+        operation: attrs.get(WaOperation),
+        wabaId: attrs.get(WaWabaId),
+        ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}),
+      });
+      if (rows.length >= valid.limit) break;
+    }
+    return rows.sort((a, b) => a.phoneNumberId.localeCompare(b.phoneNumberId));
   }
 
   /** The number's lifecycle state, ledger and operations; undefined when no operation ever ran. */

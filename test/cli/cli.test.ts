@@ -425,3 +425,49 @@ test(
     assert.deepEqual(await stack.sim.requests({ phoneNumberId: id }), [], 'nothing sent');
   },
 );
+
+test(
+  'list: numbers by lifecycle state and WABA, as lines or JSON lines; a bad filter is exit 2',
+  TEST_TIMEOUT,
+  async () => {
+    const [a, b, c] = ['7770000131', '7770000132', '7770000133'];
+    for (const id of [a, b]) await seed(id);
+    await seed(c, { pin: '111111' });
+    for (const id of [a, b]) {
+      assertExit(
+        await cli(['register', id, '--pin-env', 'WA_PIN', '--waba', '555000111', '--wait'], {
+          env: { WA_PIN: '246802' },
+        }),
+        0,
+      );
+    }
+    assertExit(
+      await cli(['register', c, '--pin-env', 'WA_PIN', '--waba', '555000111', '--wait'], {
+        env: { WA_PIN: '222222' },
+      }),
+      1,
+    );
+
+    const registered = await cli(['list', '--waba', '555000111', '--state', 'registered', '--json']);
+    assertExit(registered, 0);
+    const rows = registered.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { phoneNumberId: string; state: string });
+    assert.deepEqual(
+      rows.map((r) => [r.phoneNumberId, r.state]),
+      [
+        [a, 'registered'],
+        [b, 'registered'],
+      ],
+    );
+    const failed = await cli(['list', '--waba', '555000111', '--state', 'failed']);
+    assertExit(failed, 0);
+    assert.match(failed.stdout, new RegExp(`^${c}\\tfailed\\t-\\t555000111$`, 'm'));
+    assert.match(failed.stderr, /1 number\(s\)/);
+
+    const bad = await cli(['list', '--state', 'sleeping']);
+    assertExit(bad, 2);
+    assert.match(bad.stderr, /state: must be one of/);
+  },
+);
