@@ -5,7 +5,6 @@ import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { GraphErrorType } from '../domain/graph-errors';
 import {
   emptyLedger,
-  mergeLedgers,
   nextAllowedAt,
   recordBlock,
   recordRequests,
@@ -134,9 +133,4 @@ export async function runBudgetedRequest(
       await sleep(delay);
     }
   }
-}
-
-/** Folds a child's report (or the report inside its failure) into the lifecycle's ledger. */
-export function applyReport(ledger: RequestLedger, report: OperationReport): RequestLedger {
-  return mergeLedgers(ledger, report.ledger);
 }

@@ -48,6 +48,7 @@ import {
 import { changeRegionOperation } from './change-region-operation';
 import { migrateOperation } from './migrate-operation';
 import { onboardOperation } from './onboard-operation';
+import { reportOf } from './operation-report';
 import { registerOperation } from './register-operation';
 import { setPinOperation } from './set-pin-operation';
 import { verifyOperation } from './verify-operation';
@@ -319,10 +320,9 @@ async function runOperation(
 /** A failed child carries its report (requests sent, blocks learned) in the failure's details. */
 function reportFromFailure(operationId: string, err: unknown): OperationReport {
   const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
-  const detail =
-    cause instanceof ApplicationFailure ? (cause.details?.[0] as OperationReport | undefined) : undefined;
   const message = cause instanceof Error ? cause.message : String(cause);
   const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'OperationFailed';
-  if (detail?.ledger) return { ...detail, failure: detail.failure ?? { type, message } };
+  const detail = reportOf(cause);
+  if (detail) return { ...detail, failure: detail.failure ?? { type, message } };
   return { operationId, ledger: emptyLedger(), registration: 'unknown', failure: { type, message } };
 }

@@ -1,6 +1,6 @@
 // Reports and failures of operations that are not budgeted requests (verify, set-pin, onboard).
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { emptyLedger, mergeLedgers, type RequestLedger } from '../domain/ledger';
+import { mergeLedgers, type RequestLedger } from '../domain/ledger';
 import type { OperationReport } from '../domain/operations';
 
 /** The report a failed child carries in its failure details (see reportFromFailure in lifecycle.ts). */
@@ -32,5 +32,3 @@ export function failWith(thrown: unknown, partial: Omit<OperationReport, 'failur
     failure: { type, message, graphCode },
   } satisfies OperationReport);
 }
-
-export { emptyLedger };
