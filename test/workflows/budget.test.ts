@@ -8,6 +8,7 @@ import type { OperationReport } from '../../domain/operations';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { until } from '../helpers/poll';
 import { seedVerified } from '../helpers/seed';
+import { hourlyRegisters, startLifecycleWithLedger } from '../helpers/lifecycle';
 import { startTestStack, TEST_TOKEN, type TestStack } from '../helpers/stack';
 
 const HOUR = 3_600_000;
@@ -60,27 +61,8 @@ test('the 11th register inside 72 hours is not sent: the operation waits for the
   const policy = operationPolicy(stack.config);
   const now = await stack.env.currentTimeMs();
   // Our own ledger: 10 register requests in the last 71..62 hours.
-  const entries = Array.from({ length: 10 }, (_, i) => ({
-    endpoint: 'register' as const,
-    at: now - (71 - i) * HOUR,
-  }));
-  await stack.env.client.workflow.start('phoneNumberLifecycle', {
-    workflowId: lifecycleWorkflowId(id),
-    taskQueue: stack.config.temporal.taskQueue,
-    args: [
-      {
-        phoneNumberId: id,
-        carried: {
-          ledger: { entries, blockedUntil: {} },
-          registration: 'not-registered',
-          sequence: 0,
-          queue: [],
-          recent: [],
-          lastFailed: false,
-        },
-      },
-    ],
-  });
+  const entries = hourlyRegisters(now, 10, 71);
+  await startLifecycleWithLedger(stack, id, entries, 'not-registered');
   {
     const ticket = await stack.client.requestOperation(id, { operation: 'register', pin: '654321' });
     // Until time moves, the operation must be waiting, and must not have sent a register.

@@ -3,13 +3,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OperationReport } from '../../domain/operations';
-import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { operationPolicy } from '../../worker/config';
 import { until } from '../helpers/poll';
 import { seedOnCloudApi } from '../helpers/seed';
+import { hourlyRegisters, startLifecycleWithLedger } from '../helpers/lifecycle';
 import { startTestStack, TEST_TOKEN, type TestStack } from '../helpers/stack';
 
-const HOUR = 3_600_000;
 let v25: TestStack;
 let v20: TestStack;
 before(async () => {
@@ -38,27 +37,8 @@ test('v25: the deregister waits (number online) until the register that must fol
   await seedOnCloudApi(v25.sim, id, '123456');
   const policy = operationPolicy(v25.config);
   const now = await v25.env.currentTimeMs();
-  const entries = Array.from({ length: 10 }, (_, i) => ({
-    endpoint: 'register' as const,
-    at: now - (70 - i) * HOUR,
-  }));
-  await v25.env.client.workflow.start('phoneNumberLifecycle', {
-    workflowId: lifecycleWorkflowId(id),
-    taskQueue: v25.config.temporal.taskQueue,
-    args: [
-      {
-        phoneNumberId: id,
-        carried: {
-          ledger: { entries, blockedUntil: {} },
-          registration: 'registered',
-          sequence: 0,
-          queue: [],
-          recent: [],
-          lastFailed: false,
-        },
-      },
-    ],
-  });
+  const entries = hourlyRegisters(now, 10, 70);
+  await startLifecycleWithLedger(v25, id, entries, 'registered');
   const ticket = await v25.client.requestOperation(id, {
     operation: 'change-region',
     region: 'CH',
