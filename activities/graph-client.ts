@@ -65,6 +65,20 @@ export const phoneNumberNodeSchema = z.looseObject({
 });
 export type PhoneNumberNode = z.infer<typeof phoneNumberNodeSchema>;
 
+/** Graph's list envelope for GET /{waba-id}/phone_numbers; `paging` is absent when `data` is empty. */
+const phoneNumberPageSchema = z.looseObject({
+  data: z.array(phoneNumberNodeSchema),
+  paging: z
+    .looseObject({
+      cursors: z.looseObject({ before: z.string().optional(), after: z.string().optional() }).optional(),
+      next: z.string().optional(),
+    })
+    .optional(),
+});
+
+/** Numbers per page asked of GET /{waba-id}/phone_numbers (the most Graph's cursor paging gives here). */
+export const WABA_PHONE_NUMBERS_PAGE_LIMIT = 100;
+
 const storageSettingsSchema = z.looseObject({
   storage_configuration: z
     .looseObject({ status: z.string().optional(), data_localization_region: z.string().optional() })
@@ -98,6 +112,38 @@ export class GraphClient {
       mutation: false,
     });
     return this.parse(phoneNumberNodeSchema, res, 'phone-number node');
+  }
+
+  /**
+   * One page of a WABA's numbers (GET /{waba-id}/phone_numbers). `after` is the cursor the previous page
+   * returned; the result carries the next one only when Graph says there is a next page (`paging.next`).
+   */
+  async listWabaPhoneNumbers(
+    wabaId: string,
+    after?: string,
+  ): Promise<{ numbers: PhoneNumberNode[]; after?: string }> {
+    const res = await this.send({
+      method: 'GET',
+      path: `/${wabaId}/phone_numbers`,
+      params: {
+        fields: PHONE_NUMBER_FIELDS.join(','),
+        limit: WABA_PHONE_NUMBERS_PAGE_LIMIT,
+        ...(after !== undefined ? { after } : {}),
+      },
+      mutation: false,
+    });
+    const page = this.parse(phoneNumberPageSchema, res, 'phone_numbers page');
+    const next = page.paging?.next !== undefined ? page.paging.cursors?.after : undefined;
+    if (page.paging?.next !== undefined && next === undefined) {
+      // A next page without a cursor to reach it: following it would silently drop numbers.
+      throw new GraphCallError(
+        `unexpected phone_numbers page from Graph (HTTP ${res.status}): paging.next without paging.cursors.after`,
+        GraphErrorType.Unexpected,
+        false,
+        { httpStatus: res.status },
+      );
+    }
+    return next !== undefined ? { numbers: page.data, after: next } : { numbers: page.data };
   }
 
   async register(

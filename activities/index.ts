@@ -67,6 +67,25 @@ export function createActivities(deps: {
       };
     },
 
+    /** One page (up to 100) of a WABA's numbers; `after` is the previous page's cursor, absent on the last page. */
+    async listWabaPhoneNumbersPage(
+      wabaId: string,
+      after?: string,
+    ): Promise<{
+      phoneNumbers: { phoneNumberId: string; platformType?: string; status?: string }[];
+      after?: string;
+    }> {
+      const page = await graphCall(() => graph.listWabaPhoneNumbers(wabaId, after));
+      return {
+        phoneNumbers: page.numbers.map((n) => ({
+          phoneNumberId: n.id,
+          ...(n.platform_type !== undefined ? { platformType: n.platform_type } : {}),
+          ...(n.status !== undefined ? { status: n.status } : {}),
+        })),
+        ...(page.after !== undefined ? { after: page.after } : {}),
+      };
+    },
+
     /**
      * `region` is sent on register only with the register-field mechanism (Graph v20 and older);
      * `backup` only when migrating from On-Prem (the call may take 15 s or more).

@@ -1,6 +1,6 @@
-// The /_sim admin API: seed, patch and inspect numbers, read the verification codes "sent" to them, read the
-// request log, move the clock, set faults, switch simulator settings (strict version rules, code TTL and
-// budget), reset.
+// The /_sim admin API: seed (one or many), patch and inspect numbers, create and list WABAs, read the
+// verification codes "sent" to them, read the request log, move the clock, set faults, switch simulator
+// settings (strict version rules, code TTL and budget), reset.
 // No token: it stands for "what Meta's side looks like", which only tests and local tooling touch.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -57,8 +57,29 @@ const CodesQuery = z.object({ all: z.enum(['true', 'false']).optional() });
 
 const RequestsQuery = z.object({
   phone_number_id: z.string().optional(),
+  waba_id: z.string().optional(),
   endpoint: z.enum(GRAPH_ENDPOINTS).optional(),
 });
+
+/** Body of POST /_sim/phone-numbers as an array: many numbers at once, validated as a whole. */
+const SeedManyInput = z
+  .array(SeedPhoneNumberInput)
+  .min(1, 'give at least one number')
+  .superRefine((inputs, ctx) => {
+    const seen = new Map<string, number>();
+    inputs.forEach((input, i) => {
+      const first = seen.get(input.id);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'id'],
+          message: `duplicate id ${input.id} (also at ${first})`,
+        });
+      } else seen.set(input.id, i);
+    });
+  });
+
+const CreateWabaInput = z.strictObject({ id: z.string().regex(/^\d+$/, 'must be a string of digits') });
 
 function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value);
@@ -161,8 +182,26 @@ async function route(
   if (path === '/_sim/phone-numbers') {
     if (method === 'GET') return [200, { phone_numbers: state.list().map(view) }];
     if (method === 'POST') {
-      const input = parseWith(SeedPhoneNumberInput, await readJsonBody(req));
+      const body = await readJsonBody(req);
+      if (Array.isArray(body)) {
+        // Many at once (fleets, benchmarks): all or nothing, one state-file write. Errors name the index (`3.id`).
+        const inputs = parseWith(SeedManyInput, body);
+        return [201, { phone_numbers: state.upsertMany(inputs).map(view) }];
+      }
+      const input = parseWith(SeedPhoneNumberInput, body);
       return [201, view(state.upsert(input))];
+    }
+  }
+
+  if (path === '/_sim/wabas') {
+    const wabaView = (id: string) => ({ id, phone_numbers: state.numbersOfWaba(id).length });
+    if (method === 'GET') return [200, { wabas: state.listWabas().map(wabaView) }];
+    if (method === 'POST') {
+      // A WABA without numbers: GET /{waba-id}/phone_numbers answers {"data": []} instead of (#100) subcode 33.
+      const { id } = parseWith(CreateWabaInput, await readJsonBody(req));
+      if (state.get(id) !== undefined) throw new AdminError(409, `${id} is a phone number id`, 'id');
+      const created = state.addWaba(id);
+      return [created ? 201 : 200, wabaView(id)];
     }
   }
 
@@ -193,7 +232,13 @@ async function route(
     const query = parseWith(RequestsQuery, Object.fromEntries(url.searchParams));
     return [
       200,
-      { requests: requests.list({ phoneNumberId: query.phone_number_id, endpoint: query.endpoint }) },
+      {
+        requests: requests.list({
+          phoneNumberId: query.phone_number_id,
+          wabaId: query.waba_id,
+          endpoint: query.endpoint,
+        }),
+      },
     ];
   }
 

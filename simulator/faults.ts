@@ -19,6 +19,8 @@ export const FAULT_ENDPOINTS = [
   'request_code',
   'verify_code',
   'set_pin',
+  /** GET /{waba-id}/phone_numbers: a read, faulted like `get`. A rule with a phoneNumberId never matches it. */
+  'phone_numbers',
 ] as const;
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 

@@ -1,8 +1,8 @@
 // The Graph API surface: GET /{version}/{id}, POST /{version}/{id} (two-step PIN), POST /{version}/{id}/register,
 // POST /{version}/{id}/deregister, POST /{version}/{id}/request_code and /verify_code, GET and POST
-// /{version}/{id}/settings (reference doc §1–§4, §6–§9), and register with backup, the On-Premises → Cloud API
-// migration (§5). Decides an outcome, logs it, then sends it (possibly after the backup-register delay, possibly
-// held back by a fault).
+// /{version}/{id}/settings (reference doc §1–§4, §6–§9), register with backup, the On-Premises → Cloud API
+// migration (§5), and GET /{version}/{waba-id}/phone_numbers (a WABA's numbers, cursor-paged). Decides an
+// outcome, logs it, then sends it (possibly after the backup-register delay, possibly held back by a fault).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultSchedule, DEFAULT_HANG_MS, type FaultEndpoint, type FaultKind } from './faults';
 import { GraphError, graphErrors } from './graph-errors';
@@ -29,7 +29,7 @@ import { checkBackup, stopOnPrem } from './onprem';
 import { admitCall, recordCall, type RateLimitPolicy } from './rate-limit';
 import { redactSecrets, type GraphEndpoint, type RequestLog } from './request-log';
 import type { SimSettings } from './sim-settings';
-import type { SimState } from './state-store';
+import { compareIds, type SimState } from './state-store';
 import { sendCode, verifyCode } from './verification';
 
 export interface GraphApiDeps {
@@ -76,6 +76,7 @@ export function parseGraphRoute(method: string, pathname: string): GraphRoute {
     else if (method === 'POST' && edge === 'request_code') endpoint = 'request_code';
     else if (method === 'POST' && edge === 'verify_code') endpoint = 'verify_code';
     else if (method === 'POST' && edge === undefined) endpoint = 'set_pin';
+    else if (method === 'GET' && edge === 'phone_numbers') endpoint = 'phone_numbers';
   }
   return { endpoint, nodeId, version: versionMatch?.[1] === undefined ? null : Number(versionMatch[1]) };
 }
@@ -131,6 +132,8 @@ export async function handleGraphRequest(
   const bodyParams = method === 'GET' ? {} : parseBodyParams(req.headers['content-type'], rawBody);
   const params: Params = { ...searchParamsToObject(url.searchParams), ...(bodyParams ?? {}) };
 
+  // GET /{waba-id}/phone_numbers: the object is a WABA, not a number (faults and the log keep them apart).
+  const listing = route.endpoint === 'phone_numbers';
   let faultKind: FaultKind | undefined;
   let holdMs = 0;
   const outcome = await (async (): Promise<Outcome> => {
@@ -139,7 +142,7 @@ export async function handleGraphRequest(
       return errorOutcome(graphErrors.unsupportedRequest(method, route.nodeId ?? ''));
     }
 
-    const decision = deps.faults.decide(route.endpoint, route.nodeId);
+    const decision = deps.faults.decide(route.endpoint, listing ? null : route.nodeId);
     if (decision.latencyMs > 0) {
       faultKind = 'latency';
       await deps.delay(decision.latencyMs);
@@ -159,6 +162,8 @@ export async function handleGraphRequest(
       version: route.version ?? 0,
       bodyUnparseable: bodyParams === null,
       injectInternalError: fault?.kind === 'error-131000',
+      // Graph's paging links are absolute; the Host header is how this client reached us.
+      pageUrl: `http://${req.headers.host ?? '127.0.0.1'}${url.pathname}`,
     });
   })();
 
@@ -167,7 +172,8 @@ export async function handleGraphRequest(
     method,
     path: url.pathname,
     endpoint: route.endpoint,
-    phoneNumberId: route.nodeId,
+    phoneNumberId: listing ? null : route.nodeId,
+    ...(listing && route.nodeId !== null ? { wabaId: route.nodeId } : {}),
     status: outcome.status,
     ...(outcome.errorCode !== undefined ? { errorCode: outcome.errorCode } : {}),
     ...(outcome.errorSubcode !== undefined ? { errorSubcode: outcome.errorSubcode } : {}),
@@ -203,6 +209,8 @@ interface EndpointFlags {
   version: number;
   bodyUnparseable: boolean;
   injectInternalError: boolean;
+  /** Absolute URL of the request without its query: the base of the `next` / `previous` paging links. */
+  pageUrl: string;
 }
 
 function handleEndpoint(
@@ -213,6 +221,7 @@ function handleEndpoint(
   params: Params,
   flags: EndpointFlags,
 ): Outcome {
+  if (endpoint === 'phone_numbers') return guarded(() => listPhoneNumbers(deps, nodeId, params, flags));
   const record = deps.state.get(nodeId);
   if (record === undefined) return errorOutcome(graphErrors.unsupportedRequest(method, nodeId));
 
@@ -586,8 +595,8 @@ function handleLifecycleCall(
   }
 }
 
-/** `fields=a,b{c}` → requested fields in order, then `id` as Graph appends it. */
-function readNode(record: PhoneNumberRecord, fieldsParam: unknown): Record<string, unknown> {
+/** `fields=a,b{c}` → the requested fields in order (the default set when none); an unknown one is (#100). */
+function requestedFields(fieldsParam: unknown): readonly GraphField[] {
   const requested =
     typeof fieldsParam === 'string'
       ? fieldsParam
@@ -595,16 +604,122 @@ function readNode(record: PhoneNumberRecord, fieldsParam: unknown): Record<strin
           .map((f) => f.replace(/\{.*\}$/, '').trim())
           .filter((f) => f !== '')
       : [];
-  const fields: readonly string[] = requested.length > 0 ? requested : DEFAULT_GRAPH_FIELDS;
+  if (requested.length === 0) return DEFAULT_GRAPH_FIELDS;
+  for (const field of requested) if (!isGraphField(field)) throw graphErrors.nonexistingField(field);
+  return requested as GraphField[];
+}
+
+/** The node with the given fields in order, then `id` as Graph appends it. */
+function projectNode(record: PhoneNumberRecord, fields: readonly GraphField[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of fields) {
-    if (!isGraphField(field)) throw graphErrors.nonexistingField(field);
     if (field === 'id') continue;
-    const value = graphFieldValue(record, field as GraphField);
+    const value = graphFieldValue(record, field);
     if (value !== undefined) out[field] = value;
   }
   out.id = record.id;
   return out;
+}
+
+function readNode(record: PhoneNumberRecord, fieldsParam: unknown): Record<string, unknown> {
+  return projectNode(record, requestedFields(fieldsParam));
+}
+
+/** Page size of GET /{waba-id}/phone_numbers without `limit`, and the most one page holds (larger is clamped). */
+export const DEFAULT_PAGE_LIMIT = 25;
+export const MAX_PAGE_LIMIT = 100;
+
+function parseLimit(raw: unknown): number {
+  if (isBlank(raw)) return DEFAULT_PAGE_LIMIT;
+  const value =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw graphErrors.invalidParameter(
+      'Param limit must be a positive integer',
+      `Send limit as a number of results per page (at most ${MAX_PAGE_LIMIT}).`,
+    );
+  }
+  return Math.min(value, MAX_PAGE_LIMIT);
+}
+
+/**
+ * A paging cursor: base64url of `{waba-id}:{phone-number-id}`, the WABA and the number at the page's edge.
+ * Opaque to clients; it stays valid when that number is gone (the next page starts after its id).
+ */
+function encodeCursor(wabaId: string, phoneNumberId: string): string {
+  return Buffer.from(`${wabaId}:${phoneNumberId}`, 'utf8').toString('base64url');
+}
+
+/** The number id a cursor of this WABA points at; anything else (another WABA's cursor, garbage) is (#100). */
+function decodeCursor(wabaId: string, param: 'after' | 'before', raw: unknown): string {
+  const invalid = () =>
+    graphErrors.invalidParameter(
+      `Param ${param} is not a valid cursor`,
+      `Send the ${param} cursor exactly as paging.cursors.${param} of this WABA's phone_numbers returned it.`,
+    );
+  if (typeof raw !== 'string' || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalid();
+  const decoded = Buffer.from(raw, 'base64url').toString('utf8');
+  // Buffer skips what it cannot decode: re-encoding catches a cursor that was altered.
+  if (Buffer.from(decoded, 'utf8').toString('base64url') !== raw) throw invalid();
+  const match = /^(\d+):(\d+)$/.exec(decoded);
+  if (match?.[1] !== wabaId || match[2] === undefined) throw invalid();
+  return match[2];
+}
+
+/**
+ * GET /{waba-id}/phone_numbers: the WABA's numbers in id order, `limit` per page (default 25, at most 100:
+ * larger is clamped), in Graph's list envelope with cursor paging. `after` / `before` take the cursors of
+ * a previous page; `next` / `previous` are full URLs, present only when there is such a page; no `paging`
+ * when `data` is empty. Unlike Graph, the links never carry access_token: send the token as a header.
+ * An id that is not a known WABA (a phone number's id included) is (#100) subcode 33.
+ */
+function listPhoneNumbers(deps: GraphApiDeps, wabaId: string, params: Params, flags: EndpointFlags): Outcome {
+  if (!deps.state.isWaba(wabaId)) throw graphErrors.unsupportedRequest('GET', wabaId);
+  if (flags.injectInternalError) throw graphErrors.somethingWentWrong();
+  const fields = requestedFields(params.fields);
+  const limit = parseLimit(params.limit);
+  if (!isBlank(params.after) && !isBlank(params.before)) {
+    throw graphErrors.invalidParameter(
+      'Params after and before cannot be combined',
+      'Page forward with after or backward with before, not both.',
+    );
+  }
+  const all = deps.state.numbersOfWaba(wabaId);
+  let start = 0;
+  let end = Math.min(limit, all.length);
+  if (!isBlank(params.after)) {
+    const afterId = decodeCursor(wabaId, 'after', params.after);
+    start = all.findIndex((n) => compareIds(n.id, afterId) > 0);
+    if (start === -1) start = all.length;
+    end = Math.min(start + limit, all.length);
+  } else if (!isBlank(params.before)) {
+    const beforeId = decodeCursor(wabaId, 'before', params.before);
+    end = all.findIndex((n) => compareIds(n.id, beforeId) >= 0);
+    if (end === -1) end = all.length;
+    start = Math.max(0, end - limit);
+  }
+  const page = all.slice(start, end);
+  const first = page[0];
+  const last = page[page.length - 1];
+  if (first === undefined || last === undefined) {
+    return { status: 200, json: { data: [] }, counted: false, applied: false };
+  }
+  const link = (cursorParam: 'after' | 'before', cursor: string): string => {
+    const query = new URLSearchParams();
+    if (typeof params.fields === 'string' && params.fields !== '') query.set('fields', params.fields);
+    query.set('limit', String(limit));
+    query.set(cursorParam, cursor);
+    return `${flags.pageUrl}?${query.toString()}`;
+  };
+  const before = encodeCursor(wabaId, first.id);
+  const after = encodeCursor(wabaId, last.id);
+  const paging = {
+    cursors: { before, after },
+    ...(start > 0 ? { previous: link('before', before) } : {}),
+    ...(end < all.length ? { next: link('after', after) } : {}),
+  };
+  const data = page.map((record) => projectNode(record, fields));
+  return { status: 200, json: { data, paging }, counted: false, applied: false };
 }
 
 function isBlank(value: unknown): boolean {

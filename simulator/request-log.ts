@@ -3,7 +3,8 @@
 import { FAULT_ENDPOINTS, type FaultKind } from './faults';
 
 /**
- * Every routed Graph endpoint (`settings` covers GET and POST /{id}/settings, `set_pin` is POST /{id}),
+ * Every routed Graph endpoint (`settings` covers GET and POST /{id}/settings, `set_pin` is POST /{id},
+ * `phone_numbers` is GET /{waba-id}/phone_numbers),
  * `onprem` for any call to a number's On-Premises client under /onprem/{id}, plus `other`.
  */
 export const GRAPH_ENDPOINTS = [...FAULT_ENDPOINTS, 'onprem', 'other'] as const;
@@ -17,7 +18,10 @@ export interface RequestLogEntry {
   /** Path without the query string (it may carry the token or a PIN). */
   path: string;
   endpoint: GraphEndpoint;
+  /** null for GET /{waba-id}/phone_numbers, whose object is a WABA (see wabaId). */
   phoneNumberId: string | null;
+  /** Only for GET /{waba-id}/phone_numbers: the WABA id from the path. */
+  wabaId?: string;
   /** 0 when the connection was closed without an answer (an On-Prem client that is down). */
   status: number;
   errorCode?: number;
@@ -56,6 +60,7 @@ export function redactSecrets(value: unknown): unknown {
 
 export interface RequestLogFilter {
   phoneNumberId?: string;
+  wabaId?: string;
   endpoint?: string;
 }
 
@@ -75,6 +80,7 @@ export class RequestLog {
     return this.entries.filter(
       (e) =>
         (filter.phoneNumberId === undefined || e.phoneNumberId === filter.phoneNumberId) &&
+        (filter.wabaId === undefined || e.wabaId === filter.wabaId) &&
         (filter.endpoint === undefined || e.endpoint === filter.endpoint),
     );
   }

@@ -276,3 +276,35 @@ test("190 → GraphAuthError; the message keeps Graph's text and adds neither to
   assert.match(err.message, /POST \/123\/register: Error validating access token/);
   assert.equal(err.name, 'GraphCallError');
 });
+
+test('listWabaPhoneNumbers asks for 100 numbers with the lifecycle fields and the after cursor', async () => {
+  handler = json(200, {
+    data: [{ id: '1' }, { id: '2' }],
+    paging: { cursors: { before: 'b1', after: 'a2' }, next: 'https://graph.example/next' },
+  });
+  const page = await client().listWabaPhoneNumbers('987', 'cursor-1');
+  assert.deepEqual(page, { numbers: [{ id: '1' }, { id: '2' }], after: 'a2' });
+  const url = new URL(seen[0]?.url ?? '', baseUrl);
+  assert.equal(seen[0]?.method, 'GET');
+  assert.equal(url.pathname, '/v25.0/987/phone_numbers');
+  assert.equal(url.searchParams.get('limit'), '100');
+  assert.equal(url.searchParams.get('after'), 'cursor-1');
+  assert.ok(url.searchParams.get('fields')?.split(',').includes('platform_type'));
+
+  // The last page: a cursor but no next → no after.
+  handler = json(200, { data: [{ id: '3' }], paging: { cursors: { before: 'b3', after: 'a3' } } });
+  assert.deepEqual(await client().listWabaPhoneNumbers('987'), { numbers: [{ id: '3' }] });
+  assert.equal(new URL(seen[1]?.url ?? '', baseUrl).searchParams.has('after'), false);
+});
+
+test('listWabaPhoneNumbers: a next page without an after cursor, or no data array, is Unexpected', async () => {
+  for (const body of [
+    { data: [{ id: '1' }], paging: { next: 'https://graph.example/next' } },
+    { numbers: [] },
+  ]) {
+    handler = json(200, body);
+    const err = await callError(client().listWabaPhoneNumbers('987'));
+    assert.equal(err.type, GraphErrorType.Unexpected);
+    assert.equal(err.retryable, false);
+  }
+});
