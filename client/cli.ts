@@ -14,6 +14,7 @@ import {
   type OperationRequestInput,
 } from './index';
 import { renderOutcome, renderState, renderTicket } from './render';
+import { addFleetCommands } from './fleet-cli';
 import { readSecret } from './secret-input';
 import { EncryptionKeyError } from '../worker/security/encryption-keys';
 import { redactText } from '../worker/security/redact';
@@ -345,6 +346,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       });
       setExit(EXIT.ok);
     });
+
+  addFleetCommands(program, withClient, setExit);
   return program;
 }
 

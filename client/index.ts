@@ -25,6 +25,7 @@ import {
 } from '../domain/search-attributes';
 import { InputError, parseInput } from '../domain/validation';
 import { loadConfig, type AppConfig } from '../worker/config';
+import * as fleets from './fleets';
 import { temporalConnectionOptions } from '../worker/connection';
 import { createDataConverter } from '../worker/security/data-converter';
 import type { phoneNumberLifecycle } from '../workflows/lifecycle';
@@ -49,6 +50,13 @@ export type {
   OperationRequestInput,
 };
 export { InputError };
+export type {
+  FleetProgress,
+  FleetStatus,
+  StartFleetOptions,
+  CancelFleetResult,
+  ProgressDetail,
+} from './fleets';
 
 /** The Temporal server could not be reached within the connect timeout. */
 export class TemporalUnreachableError extends Error {
@@ -193,6 +201,33 @@ export class NumberLifecycleClient {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
+  }
+
+  /** Starts a fleet: one operation over many numbers, each through its own lifecycle. */
+  startFleet(options: fleets.StartFleetOptions): Promise<fleets.FleetStatus> {
+    return fleets.startFleet(this.client, this.config.temporal.taskQueue, options);
+  }
+
+  /** The fleet's run status and progress (counts by state, per-number outcomes as `detail` asks). */
+  describeFleet(fleetId: string, detail?: fleets.ProgressDetail): Promise<fleets.FleetStatus> {
+    return fleets.describeFleet(this.client, fleetId, detail);
+  }
+
+  /** Stops starting new numbers; numbers already started finish. */
+  cancelFleet(fleetId: string, requestedBy?: string): Promise<fleets.CancelFleetResult> {
+    return fleets.cancelFleet(this.client, fleetId, requestedBy);
+  }
+
+  /** A new fleet over a finished fleet's failed and never-started numbers, with their original requests. */
+  retryFleet(
+    fleetId: string,
+    options?: { fleetId?: string; concurrency?: number; requestedBy?: string },
+  ): Promise<fleets.FleetStatus> {
+    return fleets.retryFleet(this.client, this.config.temporal.taskQueue, fleetId, options);
+  }
+
+  waitForFleet(fleetId: string): Promise<fleets.FleetProgress> {
+    return fleets.waitForFleet(this.client, fleetId);
   }
 
   /** Waits until the operation has finished and returns its summary (status completed or failed). */

@@ -1,9 +1,12 @@
 // Builds a worker from config: the Graph client gets the access token here, from the worker's own
 // environment, and nowhere else.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { GraphClient } from '../activities/graph-client';
 import { createActivities } from '../activities';
+import { createFleetActivities } from '../activities/fleet-activities';
 import { operationPolicy, type AppConfig } from './config';
+import { temporalConnectionOptions } from './connection';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -36,14 +39,29 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({
-      graph,
-      policy: () => policy,
-      onPremTimeoutMs: config.graph.requestTimeoutMs,
-    }),
+    activities: {
+      ...createActivities({
+        graph,
+        policy: () => policy,
+        onPremTimeoutMs: config.graph.requestTimeoutMs,
+      }),
+      ...createFleetActivities({
+        client: lazyClient(config, options.dataConverter),
+        taskQueue: config.temporal.taskQueue,
+      }),
+    },
     dataConverter: options.dataConverter,
     // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.
     maxTaskQueueActivitiesPerSecond: config.graph.maxRequestsPerSecond,
     ...options.overrides,
   });
+}
+
+/** The fleet activities' client, connected on first use with the worker's data converter (payloads stay encrypted). */
+function lazyClient(config: AppConfig, dataConverter: WorkerOptions['dataConverter']): () => Promise<Client> {
+  let client: Promise<Client> | undefined;
+  return () =>
+    (client ??= Connection.connect(temporalConnectionOptions(config)).then(
+      (connection) => new Client({ connection, namespace: config.temporal.namespace, dataConverter }),
+    ));
 }

@@ -7,3 +7,4 @@ export { setPinOperation } from './set-pin-operation';
 export { onboardOperation } from './onboard-operation';
 export { changeRegionOperation } from './change-region-operation';
 export { migrateOperation } from './migrate-operation';
+export { numberFleet } from './fleet';

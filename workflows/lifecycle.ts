@@ -44,7 +44,9 @@ import {
   type LifecycleSnapshot,
   type OperationSummary,
   type OperationTicket,
+  type RequestOrigin,
 } from './messages';
+import { fleetOperationFinishedSignal } from './fleet-messages';
 import { changeRegionOperation } from './change-region-operation';
 import { migrateOperation } from './migrate-operation';
 import { onboardOperation } from './onboard-operation';
@@ -56,6 +58,8 @@ import { verifyOperation } from './verify-operation';
 interface QueuedOperation {
   summary: OperationSummary;
   request: OperationRequest;
+  /** Fleets (workflow IDs) to tell when the operation ends. */
+  notify?: string[];
 }
 
 /** What continue-as-new carries to the next run. */
@@ -199,9 +203,14 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
 
   setHandler(
     requestOperationUpdate,
-    async (raw) => {
+    async (raw, origin?: RequestOrigin) => {
       const request = parseInput(operationRequestSchema, raw);
       wabaId = request.wabaId ?? wabaId;
+      const subscribe = (op: QueuedOperation): QueuedOperation => {
+        const fleet = origin?.fleetWorkflowId;
+        if (fleet && !op.notify?.includes(fleet)) op.notify = [...(op.notify ?? []), fleet];
+        return op;
+      };
       // The same command again, with a corrected PIN, for an operation that waits for one: hand it over.
       if (
         current?.summary.activeState === 'waiting-for-pin' &&
@@ -210,10 +219,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
         if ('pin' in request) {
           await getExternalWorkflowHandle(current.summary.workflowId).signal(providePinSignal, request.pin);
         }
-        return ticket(current, true);
+        return ticket(subscribe(current), true);
       }
       const last = tail();
-      if (last && sameRequest(last.request, request)) return ticket(last, true);
+      if (last && sameRequest(last.request, request)) return ticket(subscribe(last), true);
       sequence += 1;
       const workflowId = operationWorkflowId(phoneNumberId, request.operation, sequence);
       const op: QueuedOperation = {
@@ -227,13 +236,13 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
           enqueuedAt: new Date(workflowNow()).toISOString(),
         },
       };
-      queue.push(op);
+      queue.push(subscribe(op));
       publish();
       return ticket(op, false);
     },
     {
       // Runs before anything is written to history: bad input and forbidden commands leave no trace.
-      validator: (raw) => checkAllowed(parseInput(operationRequestSchema, raw)),
+      validator: (raw, _origin?: RequestOrigin) => checkAllowed(parseInput(operationRequestSchema, raw)),
     },
   );
 
@@ -266,8 +275,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     lastFailed = !!outcome.report.failure;
     recent.unshift(current.summary);
     recent.splice(RECENT_LIMIT);
+    const finished = current;
     current = undefined;
     publish();
+    await notifyFleets(phoneNumberId, finished);
   }
 
   // Idle and the history is long: start afresh with the same state (updates must not be mid-flight).
@@ -315,6 +326,25 @@ async function runOperation(
   } catch (err) {
     return { report: reportFromFailure(op.summary.operationId, err) };
   }
+}
+
+/** Tells each fleet that asked for the operation how it ended. A fleet that is gone no longer cares. */
+async function notifyFleets(phoneNumberId: string, op: QueuedOperation): Promise<void> {
+  const { summary } = op;
+  const status = summary.status === 'failed' ? 'failed' : 'completed';
+  await Promise.all(
+    (op.notify ?? []).map((fleetWorkflowId) =>
+      getExternalWorkflowHandle(fleetWorkflowId)
+        .signal(fleetOperationFinishedSignal, {
+          phoneNumberId,
+          operationId: summary.operationId,
+          status,
+          outcome: summary.outcome,
+          failure: summary.failure,
+        })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** A failed child carries its report (requests sent, blocks learned) in the failure's details. */

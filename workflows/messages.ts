@@ -56,7 +56,14 @@ export interface OperationProgress {
   nextAttemptAt?: number;
 }
 
-export const requestOperationUpdate = defineUpdate<OperationTicket, [OperationRequest]>('requestOperation');
+/** Who else must hear when the operation ends: a fleet that asked for it is told by signal, not polled. */
+export interface RequestOrigin {
+  fleetWorkflowId?: string;
+}
+
+export const requestOperationUpdate = defineUpdate<OperationTicket, [OperationRequest, RequestOrigin?]>(
+  'requestOperation',
+);
 export const getStateQuery = defineQuery<LifecycleSnapshot>('getState');
 export const operationProgressSignal = defineSignal<[OperationProgress]>('operationProgress');
 

@@ -1,0 +1,73 @@
+// The fleet's one way of starting work: it asks each number's lifecycle workflow for the operation, exactly
+// as any client does (update-with-start), so the number's queue and request ledger decide what happens.
+// Workflows cannot send updates themselves, hence an activity that holds a Temporal client.
+import { heartbeat } from '@temporalio/activity';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { FleetMember } from '../domain/fleet';
+import { lifecycleWorkflowId } from '../domain/phone-number';
+import { WaPhoneNumberId } from '../domain/search-attributes';
+import type { phoneNumberLifecycle } from '../workflows/lifecycle';
+import { requestOperationUpdate, type OperationTicket } from '../workflows/messages';
+
+export interface FleetStartResult {
+  phoneNumberId: string;
+  ticket?: OperationTicket;
+  /** The lifecycle refused the request (its validator), in its words. */
+  rejected?: string;
+}
+
+/** Update-with-start calls in flight at once per activity: enough to keep up, few enough to be gentle. */
+const PARALLEL_STARTS = 16;
+
+export function createFleetActivities(deps: { client: () => Promise<Client>; taskQueue: string }) {
+  return {
+    /**
+     * Starts (or joins) each member's operation on its lifecycle and subscribes the fleet to its end.
+     * Safe to retry: the update ID is the fleet's and the number's, so the server answers a repeat with
+     * the first result instead of queueing the operation twice.
+     */
+    async startFleetOperations(fleetWorkflowId: string, members: FleetMember[]): Promise<FleetStartResult[]> {
+      const client = await deps.client();
+      const results: FleetStartResult[] = new Array(members.length);
+      let next = 0;
+      const startOne = async (member: FleetMember): Promise<FleetStartResult> => {
+        const { phoneNumberId } = member;
+        const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneNumberLifecycle>(
+          'phoneNumberLifecycle',
+          {
+            workflowId: lifecycleWorkflowId(phoneNumberId),
+            taskQueue: deps.taskQueue,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            args: [{ phoneNumberId }],
+            typedSearchAttributes: [{ key: WaPhoneNumberId, value: phoneNumberId }],
+            staticSummary: `lifecycle of phone number ${phoneNumberId}`,
+          },
+        );
+        try {
+          const ticket = await client.workflow.executeUpdateWithStart(requestOperationUpdate, {
+            args: [member.request, { fleetWorkflowId }],
+            startWorkflowOperation,
+            updateId: `${fleetWorkflowId}/${phoneNumberId}`,
+          });
+          return { phoneNumberId, ticket };
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError) {
+            return { phoneNumberId, rejected: err.cause?.message ?? err.message };
+          }
+          throw err; // the server or network: the activity is retried, the update ID keeps it idempotent
+        }
+      };
+      const lane = async (): Promise<void> => {
+        while (next < members.length) {
+          const i = next++;
+          results[i] = await startOne(members[i]!);
+          heartbeat(i);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_STARTS, members.length) }, lane));
+      return results;
+    },
+  };
+}
+
+export type FleetActivities = ReturnType<typeof createFleetActivities>;

@@ -1,0 +1,283 @@
+// A fleet (ID fleet:{id}) runs one kind of operation over many numbers, at most `concurrency` at a time.
+// Each number's operation goes through that number's lifecycle workflow, which keeps its queue and request
+// ledger and signals the fleet when the operation ends: the fleet never polls a number.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { FleetActivities, FleetStartResult } from '../activities/fleet-activities';
+import {
+  FINAL_FLEET_STATUSES,
+  emptyCounts,
+  type FleetMember,
+  type FleetNumberOutcome,
+  type FleetPhase,
+  type FleetProgress,
+  type FleetSpec,
+} from '../domain/fleet';
+import { FleetInputError, buildFleetRequestsForIds } from '../domain/fleet-input';
+import { WaOperation, WaWabaId } from '../domain/search-attributes';
+import { workflowNow } from './clock';
+import {
+  cancelFleetUpdate,
+  fleetOperationFinishedSignal,
+  getProgressQuery,
+  type ProgressDetail,
+} from './fleet-messages';
+
+/** What continue-as-new carries: the numbers still to start or finish, and every outcome so far. */
+export interface CarriedFleetState {
+  pending: FleetMember[];
+  /** Requests of numbers started but not finished, and of failed ones (a retry fleet needs them). */
+  open: FleetMember[];
+  outcomes: FleetNumberOutcome[];
+  phase: FleetPhase;
+  cancelledBy?: string;
+  startedAt: string;
+}
+
+export interface FleetInput {
+  spec: FleetSpec;
+  carried?: CarriedFleetState;
+}
+
+/** The fleet's end: its final progress, and the requests of the numbers worth retrying (encrypted payload). */
+export interface FleetResult {
+  progress: FleetProgress;
+  retry: FleetMember[];
+}
+
+/** Numbers handed to one start activity. */
+const START_BATCH = 100;
+/** Continue-as-new well inside Temporal's limits: about 5 events per number, so 5,000 numbers take several runs. */
+const MAX_HISTORY_EVENTS = 10_000;
+
+const starts = proxyActivities<FleetActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const listing = proxyActivities<Pick<Activities, 'listWabaPhoneNumbersPage'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+  },
+});
+
+export async function numberFleet(input: FleetInput): Promise<FleetResult> {
+  const { spec } = input;
+  const fleetWorkflowId = workflowInfo().workflowId;
+  const carried = input.carried;
+  const startedAt = carried?.startedAt ?? new Date(workflowNow()).toISOString();
+  let phase: FleetPhase = carried?.phase ?? 'listing';
+  let cancelledBy = carried?.cancelledBy;
+  let pending: FleetMember[] = carried ? [...carried.pending] : [];
+  /** Requests we may still need: started-not-finished and failed numbers. */
+  const open = new Map((carried?.open ?? []).map((m) => [m.phoneNumberId, m]));
+  const outcomes: FleetNumberOutcome[] = carried ? [...carried.outcomes] : [];
+  const index = new Map(outcomes.map((o, i) => [o.phoneNumberId, i]));
+  let inFlight = outcomes.filter((o) => o.status === 'starting' || o.status === 'running').length;
+
+  const outcomeOf = (id: string): FleetNumberOutcome | undefined => {
+    const i = index.get(id);
+    return i === undefined ? undefined : outcomes[i];
+  };
+
+  const progress = (detail: ProgressDetail = 'all'): FleetProgress => {
+    const counts = emptyCounts();
+    for (const o of outcomes) counts[o.status] += 1;
+    const numbers =
+      detail === 'all'
+        ? outcomes
+        : detail === 'problems'
+          ? outcomes.filter((o) => o.status === 'failed' || o.status === 'not-started')
+          : [];
+    return {
+      fleetId: spec.fleetId,
+      operation: spec.operation,
+      phase,
+      concurrency: spec.concurrency,
+      total: outcomes.length,
+      counts,
+      numbers,
+      requestedBy: spec.requestedBy,
+      retryOf: spec.retryOf,
+      wabaId: spec.source.kind === 'waba' ? spec.source.wabaId : undefined,
+      startedAt,
+      finishedAt:
+        phase === 'finished' || phase === 'cancelled' ? new Date(workflowNow()).toISOString() : undefined,
+    };
+  };
+
+  const publish = (): void => {
+    const p = progress('none');
+    const c = p.counts;
+    const done = c.completed + c['already-done'];
+    setCurrentDetails(
+      [
+        `**${spec.operation} fleet ${spec.fleetId}: ${phase}**`,
+        `${done} done, ${c.failed} failed, ${c.running + c.starting} running, ${c.pending} pending, ` +
+          `${c['not-started']} not started, of ${p.total} (concurrency ${spec.concurrency})`,
+        ...(cancelledBy !== undefined ? [`cancelled by ${cancelledBy || 'an operator'}`] : []),
+      ].join('\n\n'),
+    );
+  };
+
+  const finish = (id: string, update: Partial<FleetNumberOutcome>): void => {
+    const o = outcomeOf(id);
+    if (!o || FINAL_FLEET_STATUSES.has(o.status)) return;
+    if (o.status === 'starting' || o.status === 'running') inFlight -= 1;
+    Object.assign(o, update);
+    if (o.status !== 'failed' && o.status !== 'not-started') open.delete(id); // its secrets are no longer needed
+  };
+
+  /** Cancelled: what was not started never will be (its request is kept for a retry fleet). */
+  const stopStarting = (): void => {
+    for (const m of pending) {
+      open.set(m.phoneNumberId, m);
+      finish(m.phoneNumberId, {
+        status: 'not-started',
+        reason: `fleet cancelled by ${cancelledBy || 'an operator'}`,
+      });
+    }
+    pending = [];
+  };
+
+  setHandler(getProgressQuery, (detail) => progress(detail ?? 'all'));
+
+  setHandler(fleetOperationFinishedSignal, (finished) => {
+    const o = outcomeOf(finished.phoneNumberId);
+    // A signal about another operation on the number (not ours) is ignored.
+    if (!o || (o.operationId && o.operationId !== finished.operationId)) return;
+    finish(finished.phoneNumberId, {
+      operationId: finished.operationId,
+      status:
+        finished.status === 'failed'
+          ? 'failed'
+          : finished.outcome === 'already-done'
+            ? 'already-done'
+            : 'completed',
+      reason: finished.failure?.message,
+      failureType: finished.failure?.type,
+    });
+    publish();
+  });
+
+  setHandler(cancelFleetUpdate, (request) => {
+    cancelledBy = request.requestedBy ?? '';
+    const notStarted = pending.length;
+    stopStarting();
+    if (phase === 'running' || phase === 'listing') phase = 'cancelling';
+    publish();
+    return { notStarted, stillRunning: inFlight };
+  });
+
+  upsertSearchAttributes([
+    { key: WaOperation, value: spec.operation },
+    ...(spec.source.kind === 'waba' ? [{ key: WaWabaId, value: spec.source.wabaId }] : []),
+  ]);
+
+  if (!carried) {
+    pending = spec.source.kind === 'list' ? spec.source.numbers : await listWabaMembers(spec);
+    for (const m of pending) {
+      index.set(m.phoneNumberId, outcomes.length);
+      outcomes.push({ phoneNumberId: m.phoneNumberId, status: 'pending' });
+    }
+    if (cancelledBy !== undefined) stopStarting(); // cancelled while listing the WABA
+    if (phase === 'listing') phase = 'running';
+  }
+  publish();
+
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+
+  for (;;) {
+    await condition(
+      () =>
+        (pending.length > 0 && inFlight < spec.concurrency) ||
+        (pending.length === 0 && inFlight === 0) ||
+        shouldContinueAsNew(),
+    );
+    if (pending.length === 0 && inFlight === 0) break;
+    if (shouldContinueAsNew()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof numberFleet>({
+        spec,
+        carried: { pending, open: [...open.values()], outcomes, phase, cancelledBy, startedAt },
+      });
+    }
+    const batch = pending.slice(0, Math.min(spec.concurrency - inFlight, START_BATCH));
+    pending = pending.slice(batch.length);
+    for (const m of batch) {
+      outcomeOf(m.phoneNumberId)!.status = 'starting';
+      open.set(m.phoneNumberId, m);
+    }
+    inFlight += batch.length;
+    publish();
+    const results = await starts.startFleetOperations(fleetWorkflowId, batch);
+    results.forEach(applyStart);
+    publish();
+  }
+
+  function applyStart(result: FleetStartResult): void {
+    const o = outcomeOf(result.phoneNumberId);
+    if (!o) return;
+    if (result.rejected !== undefined) {
+      finish(result.phoneNumberId, { status: 'failed', reason: result.rejected, failureType: 'Rejected' });
+      return;
+    }
+    // The lifecycle may already have signalled the end (a fast operation): keep that outcome.
+    o.operationId ??= result.ticket?.operationId;
+    if (o.status === 'starting') o.status = 'running';
+  }
+
+  phase = cancelledBy !== undefined ? 'cancelled' : 'finished';
+  publish();
+  await condition(allHandlersFinished);
+  return { progress: progress('all'), retry: [...open.values()] };
+}
+
+/** Every number of the WABA (Graph pages), each with its request; bad or missing parameters start nothing. */
+async function listWabaMembers(spec: FleetSpec): Promise<FleetMember[]> {
+  if (spec.source.kind !== 'waba') return [];
+  const { wabaId, defaults, pins } = spec.source;
+  const ids: string[] = [];
+  let after: string | undefined;
+  do {
+    const page = await listing.listWabaPhoneNumbersPage(wabaId, after);
+    ids.push(...page.phoneNumbers.map((n) => n.phoneNumberId));
+    after = page.after;
+  } while (after);
+  if (ids.length === 0) {
+    throw ApplicationFailure.nonRetryable(
+      `WABA ${wabaId} has no phone numbers: nothing to do`,
+      'FleetHasNoNumbers',
+    );
+  }
+  try {
+    return buildFleetRequestsForIds({
+      operation: spec.operation,
+      phoneNumberIds: ids,
+      defaults: { ...defaults, wabaId, ...(spec.requestedBy ? { requestedBy: spec.requestedBy } : {}) },
+      pins: new Map(Object.entries(pins)),
+      pinsSource: 'pins file',
+    });
+  } catch (err) {
+    if (err instanceof FleetInputError) {
+      throw ApplicationFailure.nonRetryable(err.message, 'FleetInputInvalid', err.errors);
+    }
+    throw err;
+  }
+}
