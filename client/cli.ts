@@ -12,6 +12,7 @@ import {
   OperationRejectedError,
   TemporalUnreachableError,
   type OperationRequestInput,
+  type OperationTicket,
 } from './index';
 import { renderOutcome, renderState, renderTicket } from './render';
 import { addFleetCommands } from './fleet-cli';
@@ -39,6 +40,25 @@ async function withClient<T>(fn: (client: NumberLifecycleClient) => Promise<T>):
   }
 }
 
+/** Prints the ticket, or with --wait the operation's outcome; the exit code follows the outcome. */
+async function reportTicket(
+  client: NumberLifecycleClient,
+  id: string,
+  ticket: OperationTicket,
+  opts: OutputOptions,
+  hint = '',
+): Promise<number> {
+  if (!opts.wait) {
+    print(opts.json, ticket, renderTicket(id, ticket) + hint);
+    return EXIT.ok;
+  }
+  if (!opts.json) console.error(renderTicket(id, ticket) + hint + '; waiting for it to finish');
+  const outcome = await client.waitForOperation(id, ticket.operationId);
+  print(opts.json, outcome, renderOutcome(outcome));
+  if (outcome.status === 'completed') return EXIT.ok;
+  return BAD_INPUT_FAILURES.has(outcome.failure?.type ?? '') ? EXIT.badInput : EXIT.failed;
+}
+
 async function runOperation(
   phoneNumberId: string,
   request: OperationRequestInput,
@@ -47,18 +67,9 @@ async function runOperation(
 ): Promise<number> {
   const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
   parseInput(operationRequestSchema, request); // bad input fails here, before any connection
-  return withClient(async (client) => {
-    const ticket = await client.requestOperation(id, request);
-    if (!opts.wait) {
-      print(opts.json, ticket, renderTicket(id, ticket) + hint);
-      return EXIT.ok;
-    }
-    if (!opts.json) console.error(renderTicket(id, ticket) + hint + '; waiting for it to finish');
-    const outcome = await client.waitForOperation(id, ticket.operationId);
-    print(opts.json, outcome, renderOutcome(outcome));
-    if (outcome.status === 'completed') return EXIT.ok;
-    return BAD_INPUT_FAILURES.has(outcome.failure?.type ?? '') ? EXIT.badInput : EXIT.failed;
-  });
+  return withClient(async (client) =>
+    reportTicket(client, id, await client.requestOperation(id, request), opts, hint),
+  );
 }
 
 interface OperationOptions extends OutputOptions {
@@ -346,6 +357,64 @@ export function buildProgram(setExit: (code: number) => void): Command {
       });
       setExit(EXIT.ok);
     });
+
+  program
+    .command('retry')
+    .description(
+      "queue the number's last failed (or cancelled) operation again, with its original parameters",
+    )
+    .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
+    .option(
+      '--pin-env <var>',
+      'a corrected PIN from this environment variable (else the original PIN is used)',
+    )
+    .option('--pin-file <file>', 'a corrected PIN from this file')
+    .option('--requested-by <name>', 'who asks, shown in the Temporal UI')
+    .option('--wait', 'wait until the operation has finished and print its outcome')
+    .option('--json', 'print JSON')
+    .action(async (phoneNumberId: string, o: OutputOptions & PinOptions & { requestedBy?: string }) => {
+      const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      const pin = o.pinEnv || o.pinFile ? await pinFrom(o) : undefined;
+      setExit(
+        await withClient(async (client) => {
+          const ticket = await client.retryOperation(id, {
+            ...(pin ? { pin } : {}),
+            ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}),
+          });
+          return reportTicket(client, id, ticket, o);
+        }),
+      );
+    });
+
+  program
+    .command('cancel')
+    .description('cancel the queued operation, or stop the running one at its next safe point')
+    .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
+    .option('--operation-id <id>', 'the operation to cancel (default: the running one, else the last queued)')
+    .option('--requested-by <name>', 'who cancels, shown in the Temporal UI')
+    .option('--wait', 'wait until the operation has stopped and print its outcome')
+    .option('--json', 'print JSON')
+    .action(
+      async (phoneNumberId: string, o: OutputOptions & { operationId?: string; requestedBy?: string }) => {
+        const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+        setExit(
+          await withClient(async (client) => {
+            const result = await client.cancelOperation(id, {
+              ...(o.operationId ? { operationId: o.operationId } : {}),
+              ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}),
+            });
+            if (!o.wait || result.status === 'cancelled') {
+              print(o.json, result, `${result.operationId}: ${result.status} (${result.note})`);
+              return EXIT.ok;
+            }
+            if (!o.json) console.error(`${result.operationId}: cancel requested; waiting for it to stop`);
+            const outcome = await client.waitForOperation(id, result.operationId);
+            print(o.json, outcome, renderOutcome(outcome));
+            return EXIT.ok;
+          }),
+        );
+      },
+    );
 
   addFleetCommands(program, withClient, setExit);
   return program;

@@ -14,7 +14,7 @@ import {
   type OperationRequestInput,
 } from '../domain/operations';
 import { verificationCodeSchema } from '../domain/verification';
-import { lifecycleWorkflowId, phoneNumberIdSchema } from '../domain/phone-number';
+import { lifecycleWorkflowId, phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { listFilterSchema, listQuery, type ListFilter, type NumberListing } from '../domain/number-listing';
 import {
   WaLifecycleState,
@@ -30,8 +30,13 @@ import { temporalConnectionOptions } from '../worker/connection';
 import { createDataConverter } from '../worker/security/data-converter';
 import type { phoneNumberLifecycle } from '../workflows/lifecycle';
 import {
+  cancelOperationUpdate,
   getStateQuery,
   requestOperationUpdate,
+  retryOperationUpdate,
+  type CancelOperationRequest,
+  type CancelOperationResult,
+  type RetryOperationRequest,
   submitVerificationCodeUpdate,
   type CodeSubmissionResult,
   type LifecycleSnapshot,
@@ -40,6 +45,9 @@ import {
 } from '../workflows/messages';
 
 export type {
+  CancelOperationRequest,
+  CancelOperationResult,
+  RetryOperationRequest,
   ListFilter,
   NumberListing,
   CodeSubmissionResult,
@@ -135,6 +143,51 @@ export class NumberLifecycleClient {
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         throw new OperationRejectedError(err.cause?.message ?? err.message);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Cancels the number's queued operation at once, or asks the running one to stop at its next safe point
+   * (never between a deregister and the register that must follow). Refused when nothing is queued or running.
+   */
+  async cancelOperation(
+    phoneNumberId: string,
+    request: CancelOperationRequest = {},
+  ): Promise<CancelOperationResult> {
+    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    return this.lifecycleUpdate(id, () =>
+      this.client.workflow
+        .getHandle(lifecycleWorkflowId(id))
+        .executeUpdate(cancelOperationUpdate, { args: [request] }),
+    );
+  }
+
+  /**
+   * Queues the number's last failed (or cancelled) operation again with its original parameters, kept only
+   * in encrypted workflow payloads; `pin` replaces a PIN that Meta refused.
+   */
+  async retryOperation(phoneNumberId: string, request: RetryOperationRequest = {}): Promise<OperationTicket> {
+    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    if (request.pin !== undefined) parseInput(pinSchema, request.pin, 'pin');
+    return this.lifecycleUpdate(id, () =>
+      this.client.workflow
+        .getHandle(lifecycleWorkflowId(id))
+        .executeUpdate(retryOperationUpdate, { args: [request] }),
+    );
+  }
+
+  private async lifecycleUpdate<T>(id: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new OperationRejectedError(err.cause?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) {
+        throw new OperationRejectedError(
+          `phone number ${id} has no lifecycle yet: no operation ever ran on it`,
+        );
       }
       throw err;
     }

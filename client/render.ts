@@ -25,9 +25,10 @@ export function renderState(s: LifecycleSnapshot, policy: OperationPolicy, now: 
   for (const endpoint of BUDGETED_ENDPOINTS) {
     const left = remainingBudget(s.ledger, endpoint, now, policy);
     const used = policy.requestsPerWindow - left;
-    let line = `  ${endpoint}: ${used} of ${policy.requestsPerWindow} requests used in the last ${hours} h`;
-    if (left === 0)
-      line += `, next free slot at ${new Date(nextAllowedAt(s.ledger, endpoint, now, policy)).toISOString()}`;
+    const free = nextAllowedAt(s.ledger, endpoint, now, policy);
+    let line =
+      `  ${endpoint}: ${used} of ${policy.requestsPerWindow} ${endpoint} requests used in the last ${hours} h, ` +
+      `next free slot ${free > now ? `at ${new Date(free).toISOString()}` : 'now'}`;
     const blocked = s.ledger.blockedUntil[endpoint];
     if (blocked && blocked > now) line += ` (blocked by Meta until ${new Date(blocked).toISOString()})`;
     lines.push(line);

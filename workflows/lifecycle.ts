@@ -3,8 +3,10 @@
 // request ledger, which survives crashes, restarts and continue-as-new.
 import {
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowFailure,
   allHandlersFinished,
+  isCancellation,
   condition,
   continueAsNew,
   executeChild,
@@ -24,7 +26,8 @@ import {
   type OperationReport,
   type OperationRequest,
 } from '../domain/operations';
-import { operationWorkflowId } from '../domain/phone-number';
+import { operationWorkflowId, pinSchema } from '../domain/phone-number';
+import { z } from 'zod';
 import {
   WaLifecycleState,
   WaNextAttemptAt,
@@ -37,14 +40,17 @@ import { settings } from './activity-proxies';
 import { workflowNow } from './clock';
 import { deregisterOperation } from './deregister-operation';
 import {
+  cancelOperationUpdate,
   getStateQuery,
   operationProgressSignal,
+  retryOperationUpdate,
   providePinSignal,
   requestOperationUpdate,
   type LifecycleSnapshot,
   type OperationSummary,
   type OperationTicket,
   type RequestOrigin,
+  type RetryOperationRequest,
 } from './messages';
 import { fleetOperationFinishedSignal } from './fleet-messages';
 import { changeRegionOperation } from './change-region-operation';
@@ -70,6 +76,8 @@ export interface CarriedLifecycleState {
   queue: QueuedOperation[];
   recent: OperationSummary[];
   lastFailed: boolean;
+  /** The last failed or cancelled operation's request, for retryOperation (an encrypted payload). */
+  lastFailedOp?: { operationId: string; request: OperationRequest };
   wabaId?: string;
   verification?: Verification;
   pinSet?: boolean;
@@ -106,6 +114,13 @@ const ACTIVE_STATE: Record<OperationKind, LifecycleState> = {
 const REGISTERS: ReadonlySet<OperationKind> = new Set(['register', 'onboard', 'change-region', 'migrate']);
 
 const RECENT_LIMIT = 20;
+
+const cancelRequestSchema = z
+  .object({ operationId: z.string().max(200).optional(), requestedBy: z.string().max(100).optional() })
+  .strict();
+const retryRequestSchema = z
+  .object({ pin: pinSchema.optional(), requestedBy: z.string().max(100).optional() })
+  .strict();
 /** Continue-as-new well before Temporal's history limits, even if the server does not suggest it. */
 const MAX_HISTORY_EVENTS = 2_000;
 
@@ -118,6 +133,9 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   const queue: QueuedOperation[] = [...(carried?.queue ?? [])];
   const recent: OperationSummary[] = [...(carried?.recent ?? [])];
   let lastFailed = carried?.lastFailed ?? false;
+  let lastFailedOp = carried?.lastFailedOp;
+  /** Cancels the running operation's child run (it stops at its next safe point). */
+  let currentScope: CancellationScope | undefined;
   let wabaId = carried?.wabaId;
   let verification: Verification = carried?.verification ?? 'unknown';
   let pinSet = carried?.pinSet ?? false;
@@ -203,47 +221,134 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
 
   setHandler(
     requestOperationUpdate,
-    async (raw, origin?: RequestOrigin) => {
-      const request = parseInput(operationRequestSchema, raw);
-      wabaId = request.wabaId ?? wabaId;
-      const subscribe = (op: QueuedOperation): QueuedOperation => {
-        const fleet = origin?.fleetWorkflowId;
-        if (fleet && !op.notify?.includes(fleet)) op.notify = [...(op.notify ?? []), fleet];
-        return op;
-      };
-      // The same command again, with a corrected PIN, for an operation that waits for one: hand it over.
-      if (
-        current?.summary.activeState === 'waiting-for-pin' &&
-        current.request.operation === request.operation
-      ) {
-        if ('pin' in request) {
-          await getExternalWorkflowHandle(current.summary.workflowId).signal(providePinSignal, request.pin);
-        }
-        return ticket(subscribe(current), true);
-      }
-      const last = tail();
-      if (last && sameRequest(last.request, request)) return ticket(subscribe(last), true);
-      sequence += 1;
-      const workflowId = operationWorkflowId(phoneNumberId, request.operation, sequence);
-      const op: QueuedOperation = {
-        request,
-        summary: {
-          operationId: workflowId,
-          workflowId,
-          operation: request.operation,
-          requestedBy: request.requestedBy,
-          status: 'queued',
-          enqueuedAt: new Date(workflowNow()).toISOString(),
-        },
-      };
-      queue.push(subscribe(op));
-      publish();
-      return ticket(op, false);
-    },
+    async (raw, origin?: RequestOrigin) => enqueue(parseInput(operationRequestSchema, raw), origin),
     {
       // Runs before anything is written to history: bad input and forbidden commands leave no trace.
       validator: (raw, _origin?: RequestOrigin) => checkAllowed(parseInput(operationRequestSchema, raw)),
     },
+  );
+
+  /** Queues the request, or joins an identical one; a corrected PIN goes to an operation waiting for one. */
+  async function enqueue(
+    request: OperationRequest,
+    origin?: RequestOrigin,
+    retryOf?: string,
+  ): Promise<OperationTicket> {
+    wabaId = request.wabaId ?? wabaId;
+    const subscribe = (op: QueuedOperation): QueuedOperation => {
+      const fleet = origin?.fleetWorkflowId;
+      if (fleet && !op.notify?.includes(fleet)) op.notify = [...(op.notify ?? []), fleet];
+      return op;
+    };
+    // The same command again, with a corrected PIN, for an operation that waits for one: hand it over.
+    if (
+      current?.summary.activeState === 'waiting-for-pin' &&
+      current.request.operation === request.operation
+    ) {
+      if ('pin' in request) {
+        await getExternalWorkflowHandle(current.summary.workflowId).signal(providePinSignal, request.pin);
+      }
+      return ticket(subscribe(current), true);
+    }
+    const last = tail();
+    if (last && sameRequest(last.request, request)) return ticket(subscribe(last), true);
+    sequence += 1;
+    const workflowId = operationWorkflowId(phoneNumberId, request.operation, sequence);
+    const op: QueuedOperation = {
+      request,
+      summary: {
+        operationId: workflowId,
+        workflowId,
+        operation: request.operation,
+        requestedBy: request.requestedBy,
+        status: 'queued',
+        enqueuedAt: new Date(workflowNow()).toISOString(),
+        ...(retryOf ? { retryOf } : {}),
+      },
+    };
+    queue.push(subscribe(op));
+    publish();
+    return ticket(op, false);
+  }
+
+  /** The operation a cancel refers to: the named one, else the running one, else the last queued. */
+  const cancelTarget = (operationId?: string): QueuedOperation | undefined =>
+    operationId
+      ? [current, ...queue].find((op) => op?.summary.operationId === operationId)
+      : (current ?? queue[queue.length - 1]);
+
+  setHandler(
+    cancelOperationUpdate,
+    async (raw) => {
+      const { operationId, requestedBy } = parseInput(cancelRequestSchema, raw);
+      const op = cancelTarget(operationId)!;
+      const who = requestedBy ?? 'an operator';
+      if (op !== current) {
+        queue.splice(queue.indexOf(op), 1);
+        const failure = { type: 'Cancelled', message: `cancelled by ${who} before it started` };
+        Object.assign(op.summary, {
+          status: 'failed',
+          failure,
+          finishedAt: new Date(workflowNow()).toISOString(),
+        });
+        lastFailedOp = { operationId: op.summary.operationId, request: op.request };
+        recent.unshift(op.summary);
+        recent.splice(RECENT_LIMIT);
+        publish();
+        await notifyFleets(phoneNumberId, op);
+        return { operationId: op.summary.operationId, status: 'cancelled', note: failure.message };
+      }
+      op.summary.cancelRequestedBy = who;
+      currentScope?.cancel();
+      publish();
+      return {
+        operationId: op.summary.operationId,
+        status: 'cancel-requested',
+        note:
+          'the operation stops at its next safe point: a request in flight gets its answer first, and a ' +
+          'deregistered (or migrating) number is registered again before it stops',
+      };
+    },
+    {
+      validator: (raw) => {
+        const { operationId } = parseInput(cancelRequestSchema, raw);
+        const op = cancelTarget(operationId);
+        if (!op) {
+          throw new InputError(
+            'operationId',
+            operationId
+              ? `${operationId} is not queued or running on this number`
+              : 'nothing to cancel: no operation is queued or running on this number',
+          );
+        }
+        if (op === current && op.summary.cancelRequestedBy) {
+          throw new InputError('operationId', `${op.summary.operationId} is already being cancelled`);
+        }
+      },
+    },
+  );
+
+  /** The last failed operation again, with its original parameters (and a corrected PIN when given). */
+  const retryRequest = (raw: RetryOperationRequest): OperationRequest => {
+    const { pin, requestedBy } = parseInput(retryRequestSchema, raw);
+    if (!lastFailedOp) {
+      throw new InputError('operation', 'nothing to retry: no failed or cancelled operation on this number');
+    }
+    const original = lastFailedOp.request;
+    if (pin !== undefined && !('pin' in original)) {
+      throw new InputError('pin', `the ${original.operation} operation takes no PIN`);
+    }
+    return {
+      ...original,
+      ...(pin !== undefined ? { pin } : {}),
+      ...(requestedBy !== undefined ? { requestedBy } : {}),
+    } as OperationRequest;
+  };
+
+  setHandler(
+    retryOperationUpdate,
+    async (raw) => enqueue(retryRequest(raw), undefined, lastFailedOp?.operationId),
+    { validator: (raw) => checkAllowed(retryRequest(raw)) },
   );
 
   publish();
@@ -256,7 +361,9 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     current = queue.shift()!;
     current.summary.status = 'running';
     publish();
-    const outcome = await runOperation(phoneNumberId, current, ledger);
+    currentScope = new CancellationScope();
+    const outcome = await runOperation(phoneNumberId, current, ledger, currentScope);
+    currentScope = undefined;
     ledger = mergeLedgers(ledger, outcome.report.ledger);
     if (outcome.report.registration !== 'unknown') registration = outcome.report.registration;
     if (outcome.report.verification && outcome.report.verification !== 'unknown') {
@@ -272,7 +379,11 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       nextAttemptAt: undefined,
       finishedAt: new Date(workflowNow()).toISOString(),
     } satisfies Partial<OperationSummary>);
-    lastFailed = !!outcome.report.failure;
+    const cancelled = outcome.report.failure?.type === 'Cancelled';
+    lastFailed = !!outcome.report.failure && !cancelled; // a cancel leaves the number as it was
+    if (outcome.report.failure)
+      lastFailedOp = { operationId: current.summary.operationId, request: current.request };
+    else if (lastFailedOp?.request.operation === current.request.operation) lastFailedOp = undefined;
     recent.unshift(current.summary);
     recent.splice(RECENT_LIMIT);
     const finished = current;
@@ -293,6 +404,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       queue,
       recent,
       lastFailed,
+      lastFailedOp,
       wabaId,
       verification,
       pinSet,
@@ -304,6 +416,7 @@ async function runOperation(
   phoneNumberId: string,
   op: QueuedOperation,
   ledger: RequestLedger,
+  scope: CancellationScope,
 ): Promise<{ report: OperationReport }> {
   const policy = await settings.loadPolicy();
   const input: OperationInput = {
@@ -321,7 +434,8 @@ async function runOperation(
     const child = OPERATION_WORKFLOWS[op.request.operation] as (
       i: OperationInput,
     ) => Promise<OperationReport>;
-    const report = await executeChild(child, { ...options, args: [input] });
+    // Cancelling the scope asks the child to stop; the child decides where (its safe points) and reports.
+    const report = await scope.run(() => executeChild(child, { ...options, args: [input] }));
     return { report };
   } catch (err) {
     return { report: reportFromFailure(op.summary.operationId, err) };
@@ -351,7 +465,12 @@ async function notifyFleets(phoneNumberId: string, op: QueuedOperation): Promise
 function reportFromFailure(operationId: string, err: unknown): OperationReport {
   const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
   const message = cause instanceof Error ? cause.message : String(cause);
-  const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'OperationFailed';
+  const type =
+    cause instanceof ApplicationFailure && cause.type
+      ? cause.type
+      : isCancellation(cause)
+        ? 'Cancelled'
+        : 'OperationFailed';
   const detail = reportOf(cause);
   if (detail) return { ...detail, failure: detail.failure ?? { type, message } };
   return { operationId, ledger: emptyLedger(), registration: 'unknown', failure: { type, message } };

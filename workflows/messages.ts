@@ -32,6 +32,10 @@ export interface OperationSummary {
   nextAttemptAt?: string;
   enqueuedAt: string;
   finishedAt?: string;
+  /** Who asked to cancel it while it ran (it stops at its next safe point). */
+  cancelRequestedBy?: string;
+  /** The failed operation this one re-runs (wa-number retry). */
+  retryOf?: string;
 }
 
 export interface LifecycleSnapshot {
@@ -65,6 +69,33 @@ export const requestOperationUpdate = defineUpdate<OperationTicket, [OperationRe
   'requestOperation',
 );
 export const getStateQuery = defineQuery<LifecycleSnapshot>('getState');
+
+export interface CancelOperationRequest {
+  /** The operation to cancel; default: the running one, else the last queued. */
+  operationId?: string;
+  requestedBy?: string;
+}
+export interface CancelOperationResult {
+  operationId: string;
+  /** cancelled: it was queued and never started. cancel-requested: it stops at its next safe point. */
+  status: 'cancelled' | 'cancel-requested';
+  note: string;
+}
+/**
+ * Cancels a queued operation at once, or asks the running one to stop at its next safe point. Requests in
+ * flight always get their answer, and a deregistered number is always registered again first.
+ */
+export const cancelOperationUpdate = defineUpdate<CancelOperationResult, [CancelOperationRequest]>(
+  'cancelOperation',
+);
+
+export interface RetryOperationRequest {
+  requestedBy?: string;
+  /** A corrected two-step PIN, for operations that take one; otherwise the original request's is used. */
+  pin?: string;
+}
+/** Queues the number's last failed (or cancelled) operation again, with its original parameters. */
+export const retryOperationUpdate = defineUpdate<OperationTicket, [RetryOperationRequest]>('retryOperation');
 export const operationProgressSignal = defineSignal<[OperationProgress]>('operationProgress');
 
 /** The answer a person gets when submitting a verification code: at once, accepted or not and why. */

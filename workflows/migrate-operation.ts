@@ -2,7 +2,7 @@
 // with that backup, check the result. The backup data lives only in this run (an encrypted payload),
 // never in the lifecycle or a result. A wrong PIN takes the On-Prem client down anyway: the run then
 // says the number is on neither API and waits for a corrected PIN, reusing the same backup.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
 import { GraphErrorType } from '../domain/graph-errors';
 import { emptyLedger, mergeLedgers, type RequestLedger } from '../domain/ledger';
 import type { MigrateRequest, OperationInput, OperationReport } from '../domain/operations';
@@ -52,50 +52,53 @@ export async function migrateOperation(input: OperationInput<MigrateRequest>): P
       password: request.backupPassword,
     };
 
-    try {
-      const report = await registerNumber(
-        { ...input, ledger: mergeLedgers(input.ledger, spent) },
-        { pin: request.pin, backup },
-        progress,
-      );
-      spent = mergeLedgers(spent, report.ledger);
-    } catch (err) {
-      const inner = reportOf(err);
-      if (inner) spent = mergeLedgers(spent, inner.ledger);
-      if (inner?.failure?.type !== GraphErrorType.PinMismatch) throw err;
-      // Meta documents it: a wrong PIN takes the On-Prem deployment down anyway.
-      const why = 'the wrong PIN shut the On-Prem client down; the number is on neither API';
-      const pin = await pins.waitForPin(
-        progress,
-        `NUMBER IS ON NEITHER API: Meta refused the two-step PIN and the On-Prem client has shut down anyway. ` +
-          'Reset the PIN (WhatsApp Manager: turn two-step verification off, then set a new PIN), then run ' +
-          'the same migrate command again with the new PIN; the backup is kept for it.',
-        policy.maxPinWaitMs,
-      );
-      const report = await registerBack(
-        { ...input, ledger: mergeLedgers(input.ledger, spent) },
-        { pin, backup, why },
-        progress,
-        pins,
-      );
-      spent = mergeLedgers(spent, report.ledger);
-    }
+    // From the first register on, a cancel waits: the outcome decides which API the number is on.
+    return await CancellationScope.nonCancellable(async () => {
+      try {
+        const report = await registerNumber(
+          { ...input, ledger: mergeLedgers(input.ledger, spent) },
+          { pin: request.pin, backup },
+          progress,
+        );
+        spent = mergeLedgers(spent, report.ledger);
+      } catch (err) {
+        const inner = reportOf(err);
+        if (inner) spent = mergeLedgers(spent, inner.ledger);
+        if (inner?.failure?.type !== GraphErrorType.PinMismatch) throw err;
+        // Meta documents it: a wrong PIN takes the On-Prem deployment down anyway.
+        const why = 'the wrong PIN shut the On-Prem client down; the number is on neither API';
+        const pin = await pins.waitForPin(
+          progress,
+          `NUMBER IS ON NEITHER API: Meta refused the two-step PIN and the On-Prem client has shut down anyway. ` +
+            'Reset the PIN (WhatsApp Manager: turn two-step verification off, then set a new PIN), then run ' +
+            'the same migrate command again with the new PIN; the backup is kept for it.',
+          policy.maxPinWaitMs,
+        );
+        const report = await registerBack(
+          { ...input, ledger: mergeLedgers(input.ledger, spent) },
+          { pin, backup, why },
+          progress,
+          pins,
+        );
+        spent = mergeLedgers(spent, report.ledger);
+      }
 
-    await progress.active('post-check: reading the number on Cloud API');
-    const after = await reads.readPhoneNumber(phoneNumberId);
-    if (after.platformType !== 'CLOUD_API' || after.status !== 'CONNECTED') {
-      throw ApplicationFailure.nonRetryable(
-        `post-check failed: Meta reports platform_type ${after.platformType}, status ${after.status}; expected CLOUD_API, CONNECTED`,
-        'MigrationPostCheckFailed',
-      );
-    }
-    return {
-      ...soFar(),
-      registration: 'registered',
-      outcome: 'completed',
-      verification: 'verified',
-      pinSet: true,
-    };
+      await progress.active('post-check: reading the number on Cloud API');
+      const after = await reads.readPhoneNumber(phoneNumberId);
+      if (after.platformType !== 'CLOUD_API' || after.status !== 'CONNECTED') {
+        throw ApplicationFailure.nonRetryable(
+          `post-check failed: Meta reports platform_type ${after.platformType}, status ${after.status}; expected CLOUD_API, CONNECTED`,
+          'MigrationPostCheckFailed',
+        );
+      }
+      return {
+        ...soFar(),
+        registration: 'registered',
+        outcome: 'completed',
+        verification: 'verified',
+        pinSet: true,
+      };
+    });
   } catch (err) {
     throw failWith(err, soFar());
   }

@@ -1,5 +1,5 @@
 // Reports and failures of operations that are not budgeted requests (verify, set-pin, onboard).
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { mergeLedgers, type RequestLedger } from '../domain/ledger';
 import type { OperationReport } from '../domain/operations';
 
@@ -21,8 +21,11 @@ export function failWith(thrown: unknown, partial: Omit<OperationReport, 'failur
   const inner = reportOf(err);
   const ledger: RequestLedger = inner ? mergeLedgers(partial.ledger, inner.ledger) : partial.ledger;
   const failure = err instanceof ApplicationFailure ? err : undefined;
-  const type = failure?.type ?? 'OperationFailed';
-  const message = inner?.failure?.message ?? (err instanceof Error ? err.message : String(err));
+  const cancelled = !failure && isCancellation(err);
+  const type = failure?.type ?? (cancelled ? 'Cancelled' : 'OperationFailed');
+  const message =
+    inner?.failure?.message ??
+    (cancelled ? 'cancelled at a safe point' : err instanceof Error ? err.message : String(err));
   const graphCode =
     inner?.failure?.graphCode ?? (failure?.details?.[0] as { code?: number } | undefined)?.code;
   return ApplicationFailure.nonRetryable(message, type, {

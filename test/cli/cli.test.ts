@@ -196,8 +196,14 @@ test(
         'm',
       ),
     );
-    assert.match(human.stdout, /^ {2}register: 1 of 10 requests used in the last 72 h$/m);
-    assert.match(human.stdout, /^ {2}deregister: 0 of 10 requests used in the last 72 h$/m);
+    assert.match(
+      human.stdout,
+      /^ {2}register: 1 of 10 register requests used in the last 72 h, next free slot now$/m,
+    );
+    assert.match(
+      human.stdout,
+      /^ {2}deregister: 0 of 10 deregister requests used in the last 72 h, next free slot now$/m,
+    );
     assert.match(human.stdout, new RegExp(`last: ${operationId}: completed`));
   },
 );
