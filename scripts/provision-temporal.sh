@@ -23,13 +23,14 @@ provision_cli() {
   if command -v temporal >/dev/null 2>&1; then echo "temporal cli: $(command -v temporal) (PATH)"; return; fi
   if ! command -v go >/dev/null 2>&1; then echo "temporal cli: no Go here; the SDK will try its own download"; return; fi
   echo "temporal cli: building github.com/temporalio/cli $CLI_VERSION with go install (several minutes on a cold cache)"
-  local start=$SECONDS
-  mkdir -p "$cli_dir.tmp"
+  local start=$SECONDS tmp
+  # A private build folder: two provisioning runs at once (parallel test commands) must not collide.
+  tmp=$(mktemp -d "$cli_dir.tmp.XXXXXX") && chmod 755 "$tmp"
   # Pure-Go build (SQLite is modernc.org/sqlite); the Web UI assets are compiled into the binary.
-  (cd "$tools" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOBIN="$cli_dir.tmp" go install -trimpath \
+  (cd "$tools" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOBIN="$tmp" go install -trimpath \
     -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=${CLI_VERSION#v}" \
     "github.com/temporalio/cli/cmd/temporal@$CLI_VERSION")
-  rm -rf "$cli_dir" && mv "$cli_dir.tmp" "$cli_dir"
+  if [ -x "$cli_dir/temporal" ]; then rm -rf "$tmp"; else rm -rf "$cli_dir" && mv "$tmp" "$cli_dir"; fi
   echo "temporal cli: built in $((SECONDS - start)) s: $("$cli_dir/temporal" --version)"
 }
 
@@ -40,8 +41,8 @@ provision_test_server() {
     echo "test server: no Java/Maven here; the SDK will try its own download"; return
   fi
   echo "test server: fetching io.temporal:temporal-test-server:$TEST_SERVER_VERSION with Maven"
-  local tmp="$ts_dir.tmp"
-  rm -rf "$tmp" && mkdir -p "$tmp"
+  local tmp
+  tmp=$(mktemp -d "$ts_dir.tmp.XXXXXX") && chmod 755 "$tmp"
   cat > "$tmp/pom.xml" <<POM
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -65,6 +66,7 @@ exec java $cds_flag -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss51
   -cp "$dir/lib/*" io.temporal.testserver.TestServer "$@"
 LAUNCHER
   chmod +x "$tmp/temporal-test-server"
+  if [ -x "$ts_dir/temporal-test-server" ]; then rm -rf "$tmp"; echo "test server: $ts_dir (provisioned meanwhile)"; return; fi
   rm -rf "$ts_dir" && mv "$tmp" "$ts_dir"
   build_class_archive "$ts_dir" # after the move: the archive is valid only for the class path it saw
   echo "test server: ready at $ts_dir/temporal-test-server"
