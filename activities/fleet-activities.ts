@@ -7,7 +7,7 @@ import type { FleetMember } from '../domain/fleet';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { WaPhoneNumberId } from '../domain/search-attributes';
 import type { phoneNumberLifecycle } from '../workflows/lifecycle';
-import { requestOperationUpdate, type OperationTicket } from '../workflows/messages';
+import { cancelOperationUpdate, requestOperationUpdate, type OperationTicket } from '../workflows/messages';
 
 export interface FleetStartResult {
   phoneNumberId: string;
@@ -66,6 +66,30 @@ export function createFleetActivities(deps: { client: () => Promise<Client>; tas
       };
       await Promise.all(Array.from({ length: Math.min(PARALLEL_STARTS, members.length) }, lane));
       return results;
+    },
+
+    /**
+     * Asks each operation to stop at its next safe point (cancelOperation on its lifecycle). Returns how many
+     * accepted; one that has finished meanwhile refuses, which is fine.
+     */
+    async cancelFleetOperations(
+      operations: { phoneNumberId: string; operationId: string }[],
+      requestedBy: string,
+    ): Promise<number> {
+      const client = await deps.client();
+      let accepted = 0;
+      for (const { phoneNumberId, operationId } of operations) {
+        try {
+          await client.workflow
+            .getHandle(lifecycleWorkflowId(phoneNumberId))
+            .executeUpdate(cancelOperationUpdate, { args: [{ operationId, requestedBy }] });
+          accepted += 1;
+        } catch (err) {
+          if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+        }
+        heartbeat(accepted);
+      }
+      return accepted;
     },
   };
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { FleetProgress } from '../domain/fleet';
 import {
+  FleetInputError,
   buildFleetRequests,
   parseCsv,
   parseJsonNumbers,
@@ -43,6 +44,22 @@ interface StartOptions extends WatchOptions {
   onpremUserFile?: string;
   onpremPasswordEnv?: string;
   onpremPasswordFile?: string;
+}
+
+/** Bad rows in a numbers or pins file are bad input (exit 2), every problem listed with its line. */
+class FleetFileError extends InputError {
+  constructor(err: FleetInputError) {
+    super('input', err.message);
+    this.message = err.message;
+  }
+}
+
+function checked<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw err instanceof FleetInputError ? new FleetFileError(err) : err;
+  }
 }
 
 function readRows(file: string): FleetFileRow[] {
@@ -93,6 +110,8 @@ function operationOf(value: string): OperationKind {
 /** Follows the fleet until it finishes: a bar redrawn in place on a TTY, otherwise a JSON line per change. */
 async function watch(client: NumberLifecycleClient, fleetId: string, o: WatchOptions): Promise<number> {
   const tty = !o.json && process.stdout.isTTY;
+  // Not a terminal: JSON lines throughout, the final report included, so a program can read every line.
+  const json = !tty;
   const intervalMs = Math.max(200, Number(o.interval ?? 1000));
   let last = '';
   for (;;) {
@@ -108,7 +127,7 @@ async function watch(client: NumberLifecycleClient, fleetId: string, o: WatchOpt
     }
     if (status.status !== 'RUNNING') {
       if (tty) process.stdout.write('\n');
-      return finalReport(client, fleetId, o);
+      return finalReport(client, fleetId, json);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -118,12 +137,12 @@ function compact(fleetId: string, p: FleetProgress) {
   return { fleetId, phase: p.phase, total: p.total, counts: p.counts };
 }
 
-async function finalReport(client: NumberLifecycleClient, fleetId: string, o: WatchOptions): Promise<number> {
+async function finalReport(client: NumberLifecycleClient, fleetId: string, json: boolean): Promise<number> {
   const status = await client.describeFleet(fleetId, 'problems');
   if (status.failure) throw new InputError('fleet', `fleet ${fleetId} failed: ${status.failure.message}`);
   const p = status.progress;
   if (!p) return EXIT_FAILED;
-  console.log(o.json ? JSON.stringify({ status: status.status, ...p }) : renderFleet(p, status.status));
+  console.log(json ? JSON.stringify({ status: status.status, ...p }) : renderFleet(p, status.status));
   return p.counts.failed + p.counts['not-started'] > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -191,18 +210,21 @@ export function addFleetCommands(
         throw new InputError('waba', 'must be all digits (the WABA ID)');
       if (o.pinFile && o.pinEnv) throw new InputError('pin', 'give either --pin-file or --pin-env, not both');
       const pinsSource = o.pinFile ? (o.pinFile.split('/').pop() ?? o.pinFile) : undefined;
-      const pins = o.pinFile ? parsePinFile(readRows(o.pinFile), pinsSource!) : undefined;
+      const pins = o.pinFile ? checked(() => parsePinFile(readRows(o.pinFile!), pinsSource!)) : undefined;
       const defaults = await defaultsFrom(operation, o);
       // Every row is checked before anything is sent: one bad row anywhere starts nothing.
-      const members = o.file
-        ? buildFleetRequests({
-            operation,
-            rows: readRows(o.file),
-            source: o.file.split('/').pop() ?? o.file,
-            defaults,
-            pins,
-            pinsSource,
-          })
+      const file = o.file;
+      const members = file
+        ? checked(() =>
+            buildFleetRequests({
+              operation,
+              rows: readRows(file),
+              source: file.split('/').pop() ?? file,
+              defaults,
+              pins,
+              pinsSource,
+            }),
+          )
         : undefined;
       setExit(
         await withClient(async (client) => {
@@ -267,13 +289,19 @@ export function addFleetCommands(
     .description('stop starting new numbers; numbers already started finish')
     .argument('<fleet-id>')
     .option('--requested-by <name>', 'who cancels, shown in the fleet')
+    .option('--running', "also ask started numbers' operations to stop at their next safe point")
     .option('--json', 'print JSON')
-    .action(async (fleetId: string, o: { requestedBy?: string; json?: boolean }) => {
-      const result = await withClient((client) => client.cancelFleet(fleetId, o.requestedBy));
+    .action(async (fleetId: string, o: { requestedBy?: string; running?: boolean; json?: boolean }) => {
+      const result = await withClient((client) =>
+        client.cancelFleet(fleetId, o.requestedBy, { cancelRunning: o.running }),
+      );
       console.log(
         o.json
           ? JSON.stringify(result)
-          : `fleet ${fleetId} cancelled: ${result.notStarted} number(s) will not be started, ${result.stillRunning} still running will finish`,
+          : `fleet ${fleetId} cancelled: ${result.notStarted} number(s) will not be started, ` +
+              (result.cancelRequested
+                ? `${result.cancelRequested} of ${result.stillRunning} running asked to stop at a safe point`
+                : `${result.stillRunning} still running will finish`),
       );
       setExit(EXIT_OK);
     });

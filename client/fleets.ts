@@ -197,14 +197,17 @@ export async function cancelFleet(
   client: Client,
   fleetId: string,
   requestedBy?: string,
+  options: { cancelRunning?: boolean } = {},
 ): Promise<CancelFleetResult> {
   const id = parseInput(fleetIdSchema, fleetId, 'fleetId');
   const status = await describeFleet(client, id, 'none');
   if (status.status !== 'RUNNING')
     throw new InputError('fleetId', `fleet ${id} is not running (${status.status})`);
-  return client.workflow
-    .getHandle(fleetWorkflowId(id))
-    .executeUpdate(cancelFleetUpdate, { args: [requestedBy ? { requestedBy } : {}] });
+  return client.workflow.getHandle(fleetWorkflowId(id)).executeUpdate(cancelFleetUpdate, {
+    args: [
+      { ...(requestedBy ? { requestedBy } : {}), ...(options.cancelRunning ? { cancelRunning: true } : {}) },
+    ],
+  });
 }
 
 /** A new fleet over the failed (and never started) numbers of a finished fleet, with their original requests. */

@@ -266,9 +266,13 @@ export class NumberLifecycleClient {
     return fleets.describeFleet(this.client, fleetId, detail);
   }
 
-  /** Stops starting new numbers; numbers already started finish. */
-  cancelFleet(fleetId: string, requestedBy?: string): Promise<fleets.CancelFleetResult> {
-    return fleets.cancelFleet(this.client, fleetId, requestedBy);
+  /** Stops starting new numbers; started ones finish, or with cancelRunning stop at their safe points. */
+  cancelFleet(
+    fleetId: string,
+    requestedBy?: string,
+    options?: { cancelRunning?: boolean },
+  ): Promise<fleets.CancelFleetResult> {
+    return fleets.cancelFleet(this.client, fleetId, requestedBy, options);
   }
 
   /** A new fleet over a finished fleet's failed and never-started numbers, with their original requests. */

@@ -20,12 +20,16 @@ export const fleetOperationFinishedSignal = defineSignal<[FleetOperationFinished
 
 export interface CancelFleetRequest {
   requestedBy?: string;
+  /** Also ask each started number's operation to stop at its own next safe point. */
+  cancelRunning?: boolean;
 }
 export interface CancelFleetResult {
   /** Numbers that will not be started. */
   notStarted: number;
-  /** Numbers already started: their operations finish (they stop only at their own safe points). */
+  /** Numbers already started: their operations finish, or stop at their own safe points when asked. */
   stillRunning: number;
+  /** Started operations asked to stop (cancelRunning). */
+  cancelRequested: number;
 }
-/** Stops starting new numbers; started operations finish. */
+/** Stops starting new numbers; started operations finish, or are asked to stop at a safe point. */
 export const cancelFleetUpdate = defineUpdate<CancelFleetResult, [CancelFleetRequest]>('cancelFleet');

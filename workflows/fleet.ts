@@ -175,13 +175,21 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
     publish();
   });
 
-  setHandler(cancelFleetUpdate, (request) => {
+  setHandler(cancelFleetUpdate, async (request) => {
     cancelledBy = request.requestedBy ?? '';
     const notStarted = pending.length;
     stopStarting();
     if (phase === 'running' || phase === 'listing') phase = 'cancelling';
     publish();
-    return { notStarted, stillRunning: inFlight };
+    const running = outcomes.filter((o) => o.status === 'running' && o.operationId);
+    const cancelRequested =
+      request.cancelRunning && running.length
+        ? await starts.cancelFleetOperations(
+            running.map((o) => ({ phoneNumberId: o.phoneNumberId, operationId: o.operationId! })),
+            `fleet ${spec.fleetId} (cancelled by ${cancelledBy || 'an operator'})`,
+          )
+        : 0;
+    return { notStarted, stillRunning: inFlight, cancelRequested };
   });
 
   upsertSearchAttributes([

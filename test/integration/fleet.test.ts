@@ -6,6 +6,8 @@ import { InputError } from '../../client';
 import { fleetWorkflowId, type FleetMember, type FleetProgress } from '../../domain/fleet';
 import { getStateQuery } from '../../workflows/messages';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
+import { hourlyRegisters, startLifecycleWithLedger } from '../helpers/lifecycle';
+import { until } from '../helpers/poll';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -141,6 +143,38 @@ test('cancelling a fleet stops new starts; started numbers finish; the never-sta
   const retried = await stack.client.waitForFleet(retry.fleetId);
   assert.equal(retried.counts.completed, retried.total);
   assert.ok(retried.total > 0);
+});
+
+test('cancel with cancelRunning: operations waiting for Meta budget stop at that safe point, nothing sent', async () => {
+  const numbers = ids('75000', 4);
+  await seedVerifiedMany(numbers);
+  for (const id of numbers) {
+    await startLifecycleWithLedger(stack, id, hourlyRegisters(Date.now(), 10, 10), 'not-registered');
+  }
+  await stack.client.startFleet({
+    fleetId: 'cancel-running',
+    operation: 'register',
+    concurrency: 4,
+    members: registerMembers(numbers),
+  });
+  for (const id of numbers) {
+    await until(`${id} waiting for budget`, async () =>
+      (await stack.client.getState(id))?.currentOperation?.activeState === 'waiting-for-rate-limit'
+        ? true
+        : undefined,
+    );
+  }
+  await waitFor('cancel-running', (p) => p.counts.running === 4);
+  const result = await stack.client.cancelFleet('cancel-running', 'ops', { cancelRunning: true });
+  assert.deepEqual(result, { notStarted: 0, stillRunning: 4, cancelRequested: 4 });
+  const progress = await stack.client.waitForFleet('cancel-running');
+  assert.equal(progress.phase, 'cancelled');
+  assert.equal(progress.counts.failed, 4);
+  for (const n of progress.numbers) assert.equal(n.failureType, 'Cancelled');
+  const sent = (await stack.sim.requests({ endpoint: 'register' })).filter((r) =>
+    r.phoneNumberId?.startsWith('75000'),
+  );
+  assert.equal(sent.length, 0);
 });
 
 test('a fleet over a WABA lists its numbers page by page and runs each with its PIN', async () => {
