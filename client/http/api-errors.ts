@@ -11,6 +11,7 @@ export const API_ERROR_STATUS = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   OPERATION_REJECTED: 409,
+  CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
@@ -19,8 +20,14 @@ export const API_ERROR_STATUS = {
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
 export const API_ERROR_CODES = Object.keys(API_ERROR_STATUS) as ApiErrorCode[];
 
+/** One problem of a body with several (a fleet's numbers): the field's path and the rule it broke. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 export interface ApiErrorBody {
-  error: { code: ApiErrorCode; message: string; field?: string };
+  error: { code: ApiErrorCode; message: string; field?: string; errors?: FieldError[] };
 }
 
 export class ApiError extends Error {
@@ -30,6 +37,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly headers: Record<string, string> = {},
+    /** Every problem, when the body had several; `field` is the first one's. */
+    readonly errors?: FieldError[],
   ) {
     super(message);
   }
@@ -40,7 +49,12 @@ export class ApiError extends Error {
 
   toBody(): ApiErrorBody {
     return {
-      error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) },
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.field ? { field: this.field } : {}),
+        ...(this.errors ? { errors: this.errors } : {}),
+      },
     };
   }
 }

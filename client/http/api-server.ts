@@ -5,18 +5,34 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { fleetIdSchema } from '../../domain/fleet';
 import { operationRequestSchema } from '../../domain/operations';
 import { phoneNumberIdSchema } from '../../domain/phone-number';
-import { parseInput } from '../../domain/validation';
-import type { NumberLifecycleClient, OperationSummary } from '../index';
+import { InputError, parseInput } from '../../domain/validation';
+import type { FleetStatus, NumberLifecycleClient, OperationSummary } from '../index';
 import { ApiError, parseBody, toApiError } from './api-errors';
 import { createCodecHandler, type CodecEndpointOptions } from './codec-endpoint';
+import {
+  fleetCancelRequestSchema,
+  fleetInputError,
+  fleetMembers,
+  fleetRetryRequestSchema,
+  fleetStartBodySchema,
+  operationTakesPin,
+} from './fleet-requests';
 import { buildOpenApiDocument, verificationCodeRequestSchema } from './openapi';
 
 /** What the API needs of the client library (a NumberLifecycleClient; tests may pass a stand-in). */
 export type LifecycleApi = Pick<
   NumberLifecycleClient,
-  'requestOperation' | 'getState' | 'waitForOperation' | 'submitVerificationCode'
+  | 'requestOperation'
+  | 'getState'
+  | 'waitForOperation'
+  | 'submitVerificationCode'
+  | 'startFleet'
+  | 'describeFleet'
+  | 'cancelFleet'
+  | 'retryFleet'
 > & {
   /** When present, a ?wait=true request's Temporal calls get a deadline, so nothing outlives the wait cap. */
   readonly client?: {
@@ -51,6 +67,7 @@ export interface ApiServer {
 const DEFAULT_MAX_WAIT_MS = 60_000;
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const WAIT_POLL_MS = 250;
+const FLEET_DETAILS = ['all', 'problems', 'none'] as const;
 
 /** Hosts that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -158,8 +175,41 @@ export function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
     }
   };
 
+  /** A body that may be left out (no Content-Length, or 0): undefined then. */
+  const readOptionalJsonBody = async (req: IncomingMessage): Promise<unknown> => {
+    const length = req.headers['content-length'];
+    if (length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined)) {
+      return undefined;
+    }
+    return readJsonBody(req);
+  };
+
   const phoneNumberId = (ctx: Context): string =>
     parseInput(phoneNumberIdSchema, ctx.params.phoneNumberId, 'phoneNumberId');
+
+  const fleetId = (ctx: Context): string => parseInput(fleetIdSchema, ctx.params.fleetId, 'fleetId');
+
+  /**
+   * Runs a fleet call whose fleet IDs were already checked: the library's InputError on fleetId then
+   * means the fleet does not exist (404), or is in the wrong state for the request, or its ID is taken (409).
+   */
+  const fleetCall = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof InputError && err.field === 'fleetId') {
+        const code = /^no fleet with ID /.test(err.rule) ? 'NOT_FOUND' : 'CONFLICT';
+        throw new ApiError(code, err.message, 'fleetId');
+      }
+      throw err;
+    }
+  };
+
+  const fleetAccepted = (status: FleetStatus): Reply => ({
+    status: 202,
+    body: { fleetId: status.fleetId, workflowId: status.workflowId, status: status.status },
+    headers: { location: `/v1/fleets/${encodeURIComponent(status.fleetId)}` },
+  });
 
   const findOperation = async (id: string, operationId: string): Promise<OperationSummary | undefined> => {
     const snapshot = await lifecycle.getState(id);
@@ -267,6 +317,81 @@ export function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
           const id = phoneNumberId(ctx);
           const { code } = parseBody(verificationCodeRequestSchema, await readJsonBody(ctx.req));
           return { status: 200, body: await lifecycle.submitVerificationCode(id, code) };
+        },
+      },
+    },
+    {
+      segments: ['v1', 'fleets'],
+      handlers: {
+        POST: async (ctx) => {
+          const body = parseBody(fleetStartBodySchema, await readJsonBody(ctx.req));
+          if (body.numbers && body.wabaId !== undefined) {
+            throw new ApiError('BAD_REQUEST', 'wabaId: give either numbers or wabaId, not both', 'wabaId');
+          }
+          if (!body.numbers && body.wabaId === undefined) {
+            throw new ApiError(
+              'BAD_REQUEST',
+              'numbers: is required: give the numbers (a list), or wabaId (every number of a WABA)',
+              'numbers',
+            );
+          }
+          if (body.pins && Object.keys(body.pins).length > 0 && !operationTakesPin(body.operation)) {
+            throw fleetInputError([
+              { field: 'pins', message: `${body.operation} takes no PIN: leave pins out` },
+            ]);
+          }
+          const common = {
+            operation: body.operation,
+            concurrency: body.concurrency,
+            ...(body.fleetId !== undefined ? { fleetId: body.fleetId } : {}),
+            ...(body.requestedBy ? { requestedBy: body.requestedBy } : {}),
+          };
+          const source = body.numbers
+            ? { members: fleetMembers({ ...body, numbers: body.numbers }) }
+            : { wabaId: body.wabaId, defaults: body.defaults ?? {}, pins: body.pins ?? {} };
+          const started = await fleetCall(() => lifecycle.startFleet({ ...common, ...source }));
+          return fleetAccepted(started);
+        },
+      },
+    },
+    {
+      segments: ['v1', 'fleets', ':fleetId'],
+      handlers: {
+        GET: async (ctx) => {
+          const id = fleetId(ctx);
+          const detail = ctx.url.searchParams.get('numbers') ?? 'problems';
+          if (!(FLEET_DETAILS as readonly string[]).includes(detail)) {
+            throw new ApiError(
+              'BAD_REQUEST',
+              `numbers: must be one of ${FLEET_DETAILS.join(', ')}`,
+              'numbers',
+            );
+          }
+          const status = await fleetCall(() =>
+            lifecycle.describeFleet(id, detail as (typeof FLEET_DETAILS)[number]),
+          );
+          return { status: 200, body: status };
+        },
+      },
+    },
+    {
+      segments: ['v1', 'fleets', ':fleetId', 'cancel'],
+      handlers: {
+        POST: async (ctx) => {
+          const id = fleetId(ctx);
+          const body = parseBody(fleetCancelRequestSchema, (await readOptionalJsonBody(ctx.req)) ?? {});
+          return { status: 200, body: await fleetCall(() => lifecycle.cancelFleet(id, body.requestedBy)) };
+        },
+      },
+    },
+    {
+      segments: ['v1', 'fleets', ':fleetId', 'retry'],
+      handlers: {
+        POST: async (ctx) => {
+          const id = fleetId(ctx);
+          const body = parseBody(fleetRetryRequestSchema, (await readOptionalJsonBody(ctx.req)) ?? {});
+          const options = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+          return fleetAccepted(await fleetCall(() => lifecycle.retryFleet(id, options)));
         },
       },
     },

@@ -2,7 +2,15 @@
 // requests with, so the document cannot drift from what the server accepts. Responses are the
 // workflow's message types (TypeScript interfaces); their schemas below are checked against those
 // interfaces at compile time.
+import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { z } from 'zod';
+import {
+  FLEET_NUMBER_STATUSES,
+  fleetIdSchema,
+  type FleetNumberOutcome,
+  type FleetPhase,
+  type FleetProgress,
+} from '../../domain/fleet';
 import { requestLedgerSchema } from '../../domain/ledger';
 import { LIFECYCLE_STATES } from '../../domain/lifecycle-state';
 import {
@@ -24,7 +32,16 @@ import type {
   OperationSummary,
   OperationTicket,
 } from '../../workflows/messages';
+import type { CancelFleetResult } from '../../workflows/fleet-messages';
+import type { FleetStatus } from '../fleets';
 import { API_ERROR_CODES, type ApiErrorCode } from './api-errors';
+import {
+  fleetCancelRequestSchema,
+  fleetDefaultsSchema,
+  fleetNumberSchema,
+  fleetRetryRequestSchema,
+  fleetStartRequestSchema,
+} from './fleet-requests';
 
 /** The body of POST /v1/phone-numbers/{id}/verification-code. */
 export const verificationCodeRequestSchema = z.object({ code: verificationCodeSchema }).strict();
@@ -73,11 +90,73 @@ export const codeSubmissionResultSchema = z.object({
   attemptsLeft: z.number().int(),
 });
 
+const WORKFLOW_STATUSES = [
+  'UNSPECIFIED',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'CONTINUED_AS_NEW',
+  'TIMED_OUT',
+  'PAUSED',
+  'UNKNOWN',
+] as const satisfies readonly WorkflowExecutionStatusName[];
+const FLEET_PHASES = [
+  'listing',
+  'running',
+  'cancelling',
+  'finished',
+  'cancelled',
+] as const satisfies readonly FleetPhase[];
+
+export const fleetNumberOutcomeSchema = z.object({
+  phoneNumberId: z.string(),
+  status: z.enum(FLEET_NUMBER_STATUSES),
+  operationId: z.string().optional(),
+  reason: z.string().optional(),
+  failureType: z.string().optional(),
+});
+
+export const fleetProgressSchema = z.object({
+  fleetId: z.string(),
+  operation: operationKindSchema,
+  phase: z.enum(FLEET_PHASES),
+  concurrency: z.number().int(),
+  total: z.number().int(),
+  counts: z.record(z.enum(FLEET_NUMBER_STATUSES), z.number().int()),
+  numbers: z.array(fleetNumberOutcomeSchema),
+  requestedBy: z.string().optional(),
+  retryOf: z.string().optional(),
+  wabaId: z.string().optional(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+});
+
+export const fleetStatusSchema = z.object({
+  fleetId: z.string(),
+  workflowId: z.string(),
+  status: z.enum(WORKFLOW_STATUSES),
+  failure: z.object({ type: z.string().optional(), message: z.string() }).optional(),
+  progress: fleetProgressSchema.optional(),
+});
+
+/** The answer to a fleet's start or retry: where it runs and its Temporal status. */
+export const fleetStartedSchema = fleetStatusSchema.pick({ fleetId: true, workflowId: true, status: true });
+
+export const cancelFleetResultSchema = z.object({
+  notStarted: z.number().int(),
+  stillRunning: z.number().int(),
+  cancelRequested: z.number().int(),
+});
+
 export const errorResponseSchema = z.object({
   error: z.object({
     code: z.enum(API_ERROR_CODES as [ApiErrorCode, ...ApiErrorCode[]]),
     message: z.string(),
     field: z.string().optional(),
+    /** Every problem, when the body had several (a fleet's numbers); `field` is the first one's. */
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   }),
 });
 
@@ -89,6 +168,12 @@ export type ResponseSchemasMatchMessages = [
   Expect<Same<z.output<typeof operationSummarySchema>, OperationSummary>>,
   Expect<Same<z.output<typeof lifecycleSnapshotSchema>, LifecycleSnapshot>>,
   Expect<Same<z.output<typeof codeSubmissionResultSchema>, CodeSubmissionResult>>,
+  Expect<Same<z.output<typeof fleetNumberOutcomeSchema>, FleetNumberOutcome>>,
+  Expect<Same<z.output<typeof fleetProgressSchema>, FleetProgress>>,
+  Expect<Same<z.output<typeof fleetStatusSchema>, FleetStatus>>,
+  Expect<Same<z.output<typeof cancelFleetResultSchema>, CancelFleetResult>>,
+  Expect<Same<z.output<typeof fleetStatusSchema>['status'], WorkflowExecutionStatusName>>,
+  Expect<Same<z.output<typeof fleetProgressSchema>['phase'], FleetPhase>>,
 ];
 
 type Meta = { id: string; title?: string; description?: string };
@@ -198,9 +283,54 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
           description: 'The code a person received, as shown (123-830) or as digits (123830).',
         },
       ],
+      [
+        fleetStartRequestSchema,
+        {
+          id: 'FleetStartRequest',
+          description:
+            'One operation over many numbers, each through its own lifecycle, at most `concurrency` at a time. ' +
+            "Give `numbers` (each request is {operation, ...defaults, ...the number's own parameters}, onPrem merged; " +
+            'a PIN from `pins` when the number gives none) or `wabaId` (every number of that WABA, with `defaults` and `pins`), not both. ' +
+            'Every bad number is reported, each at its path (numbers[3].pin), and nothing starts.',
+        },
+      ],
+      [
+        fleetNumberSchema,
+        {
+          id: 'FleetNumber',
+          description:
+            'One number of a fleet and its own parameters, named as in the single-number operation bodies; ' +
+            'which ones the operation takes is checked against its request schema.',
+        },
+      ],
+      [
+        fleetDefaultsSchema,
+        {
+          id: 'FleetDefaults',
+          description:
+            "Parameters for every number of the fleet (a number's own ones win; onPrem is merged).",
+        },
+      ],
+      [
+        fleetCancelRequestSchema,
+        {
+          id: 'FleetCancelRequest',
+          description: 'Who cancels (shown in the reason of each number not started).',
+        },
+      ],
+      [
+        fleetRetryRequestSchema,
+        {
+          id: 'FleetRetryRequest',
+          description:
+            "The new fleet's ID (default: {fleetId}-retry-xxxx), concurrency and requester (default: the old fleet's).",
+        },
+      ],
     ],
     'input',
   );
+  const fleetStart = requests.FleetStartRequest;
+  if (fleetStart) fleetStart.oneOf = [{ required: ['numbers'] }, { required: ['wabaId'] }];
   const operationRequest = requests.OperationRequest;
   if (operationRequest) {
     operationRequest.discriminator = {
@@ -226,6 +356,38 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
       [
         codeSubmissionResultSchema,
         { id: 'CodeSubmissionResult', description: 'Whether Meta accepted the code, and if not why.' },
+      ],
+      [
+        fleetStartedSchema,
+        { id: 'FleetStarted', description: 'The fleet started: its ID, workflow ID and Temporal status.' },
+      ],
+      [
+        fleetStatusSchema,
+        {
+          id: 'FleetStatus',
+          description:
+            "The fleet's Temporal status (RUNNING, COMPLETED, FAILED...), why it failed when it did, and its progress.",
+        },
+      ],
+      [
+        fleetProgressSchema,
+        {
+          id: 'FleetProgress',
+          description:
+            'Counts by state, and the numbers the `numbers` query parameter asks for, in fleet order.',
+        },
+      ],
+      [
+        fleetNumberOutcomeSchema,
+        { id: 'FleetNumberOutcome', description: 'Where one number stands, and why.' },
+      ],
+      [
+        cancelFleetResultSchema,
+        {
+          id: 'CancelFleetResult',
+          description:
+            'Numbers that will not be started, those already started (they finish), and started operations asked to stop.',
+        },
       ],
       [errorResponseSchema, { id: 'Error', description: 'Every error: a stable code and a message.' }],
     ],
@@ -255,6 +417,28 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
     schema: { type: 'string', enum: ['true', 'false'] },
   };
   const open = { security: [] as unknown[] };
+  const fleetIdParam = {
+    name: 'fleetId',
+    in: 'path',
+    required: true,
+    description: 'The fleet ID (chosen at start, or generated; its workflow ID is fleet:{fleetId}).',
+    schema: stripMeta(z.toJSONSchema(fleetIdSchema, { io: 'input' })),
+    example: 'register-eu-batch-1',
+  };
+  const numbersDetail = {
+    name: 'numbers',
+    in: 'query',
+    required: false,
+    description:
+      'Which numbers progress.numbers lists: all, problems (failed and not started; the default) or none.',
+    schema: { type: 'string', enum: ['all', 'problems', 'none'], default: 'problems' },
+  };
+  const fleetLocation = {
+    Location: { description: 'Where to follow the fleet: /v1/fleets/{fleetId}', schema: { type: 'string' } },
+  };
+  const conflict = (description: string) => ({
+    '409': { $ref: '#/components/responses/Conflict', description },
+  });
 
   const paths: JsonObject = {
     '/v1/phone-numbers/{phoneNumberId}/operations': {
@@ -330,6 +514,100 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
         },
       },
     },
+    '/v1/fleets': {
+      post: {
+        operationId: 'startFleet',
+        summary: 'Start a fleet: one operation over a list of numbers, or over every number of a WABA',
+        description:
+          'Each number runs through its own lifecycle (serialized with its other operations, under its request ledger). ' +
+          'A WABA fleet answers once the WABA is listed: an empty WABA, or a number without the parameters it needs, is a 400 (field wabaId) and nothing starts.',
+        requestBody: {
+          required: true,
+          content: json('FleetStartRequest', {
+            examples: {
+              numbers: {
+                value: {
+                  operation: 'register',
+                  concurrency: 20,
+                  fleetId: 'register-eu-batch-1',
+                  defaults: { region: 'DE' },
+                  numbers: [
+                    { phoneNumberId: '1234567890', pin: '000000' },
+                    { phoneNumberId: '1234567891', pin: '000000' },
+                  ],
+                },
+              },
+              waba: {
+                value: {
+                  operation: 'migrate',
+                  concurrency: 10,
+                  wabaId: '102290129340398',
+                  defaults: {
+                    backupPassword: '...',
+                    onPrem: { url: 'https://onprem.example', username: 'admin', password: '...' },
+                  },
+                  pins: { '1234567890': '000000' },
+                },
+              },
+            },
+          }),
+        },
+        responses: {
+          '202': {
+            description: 'Accepted: the fleet runs',
+            headers: fleetLocation,
+            content: json('FleetStarted'),
+          },
+          ...errorResponses(400, 401, 413, 415, 500, 503),
+          ...conflict('CONFLICT: a fleet with this fleetId exists already (field fleetId)'),
+        },
+      },
+    },
+    '/v1/fleets/{fleetId}': {
+      parameters: [fleetIdParam],
+      get: {
+        operationId: 'getFleet',
+        summary: "The fleet's status and progress",
+        parameters: [numbersDetail],
+        responses: {
+          '200': { description: 'The fleet', content: json('FleetStatus') },
+          ...errorResponses(400, 401, 404, 500, 503),
+        },
+      },
+    },
+    '/v1/fleets/{fleetId}/cancel': {
+      parameters: [fleetIdParam],
+      post: {
+        operationId: 'cancelFleet',
+        summary: 'Stop starting new numbers; the started ones finish',
+        requestBody: { required: false, content: json('FleetCancelRequest') },
+        responses: {
+          '200': { description: 'What was stopped and what still runs', content: json('CancelFleetResult') },
+          ...errorResponses(400, 401, 404, 413, 415, 500, 503),
+          ...conflict('CONFLICT: the fleet is not running'),
+        },
+      },
+    },
+    '/v1/fleets/{fleetId}/retry': {
+      parameters: [fleetIdParam],
+      post: {
+        operationId: 'retryFleet',
+        summary:
+          "A new fleet over a finished fleet's failed and never-started numbers, with their original requests",
+        requestBody: { required: false, content: json('FleetRetryRequest') },
+        responses: {
+          '202': {
+            description: 'Accepted: the new fleet runs',
+            headers: fleetLocation,
+            content: json('FleetStarted'),
+          },
+          ...errorResponses(400, 401, 404, 413, 415, 500, 503),
+          ...conflict(
+            'CONFLICT: the fleet is still running, did not run its numbers, has nothing to retry, or the new fleetId is taken',
+          ),
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         operationId: 'getOpenApiDocument',
@@ -400,15 +678,18 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
       },
       responses: {
         BadRequest: errorResponse(
-          'BAD_REQUEST: invalid JSON, a missing, unknown or invalid field (see field)',
+          'BAD_REQUEST: invalid JSON, a missing, unknown or invalid field (see field; a fleet lists every bad number in errors)',
         ),
         Unauthorized: errorResponse('UNAUTHORIZED: no valid API key'),
-        NotFound: errorResponse('NOT_FOUND: no such number lifecycle, operation or route'),
+        NotFound: errorResponse('NOT_FOUND: no such number lifecycle, operation, fleet or route'),
         OperationRejected: errorResponse(
           "OPERATION_REJECTED: the number's lifecycle refused the request (e.g. deregister of an unregistered number, or no verification waiting for a code)",
         ),
         PayloadTooLarge: errorResponse('PAYLOAD_TOO_LARGE: the body is over the limit'),
         UnsupportedMediaType: errorResponse('UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json'),
+        Conflict: errorResponse(
+          'CONFLICT: the fleet is in the wrong state for the request, or the fleet ID is taken (field fleetId)',
+        ),
         Internal: errorResponse('INTERNAL: an unexpected error (details only in the server log)'),
         TemporalUnavailable: errorResponse('TEMPORAL_UNAVAILABLE: the Temporal server cannot be reached'),
       },

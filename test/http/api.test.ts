@@ -495,6 +495,10 @@ test('Temporal unreachable → 503 TEMPORAL_UNAVAILABLE; an unexpected error →
     requestOperation: () => Promise.reject(new TypeError('cannot read properties of undefined')),
     waitForOperation: () => Promise.reject(new Error('unused')),
     submitVerificationCode: () => Promise.reject(new Error('unused')),
+    startFleet: () => Promise.reject(new Error('unused')),
+    describeFleet: () => Promise.reject(new Error('unused')),
+    cancelFleet: () => Promise.reject(new Error('unused')),
+    retryFleet: () => Promise.reject(new Error('unused')),
   };
   const lines: string[] = [];
   const down = await createApiServer({
