@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
 import { runBudgetEfficiency } from './budget-efficiency';
+import { runFleet } from './fleet';
 import { runHistoryEvents } from './history-events';
 import {
   formatDuration,
@@ -106,6 +107,7 @@ async function main(): Promise<number> {
 
   await runTimeSkippingSections(args, run);
   if (args.only.includes('throughput')) await run('throughput', () => runThroughput(args));
+  if (args.only.includes('fleet')) await run('fleet', () => runFleet(args));
 
   const wallMs = write(true);
   console.log(`Total wall time of the run: ${formatDuration(wallMs)}`);

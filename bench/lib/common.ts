@@ -13,8 +13,10 @@ import {
   type ServerExecutable,
 } from '../../scripts/temporal-binaries';
 
-export type Section = 'history' | 'budget' | 'throughput';
-export const SECTIONS: readonly Section[] = ['history', 'budget', 'throughput'];
+export type Section = 'history' | 'budget' | 'throughput' | 'fleet';
+export const SECTIONS: readonly Section[] = ['history', 'budget', 'throughput', 'fleet'];
+/** What a plain `npm run bench` runs: the fleet section takes long at its defaults, so only on request. */
+export const DEFAULT_SECTIONS: readonly Section[] = ['history', 'budget', 'throughput'];
 
 /** A finished benchmark section: its Markdown (printed and written) and its raw figures (raw.json). */
 export interface SectionResult {
@@ -45,10 +47,15 @@ export interface BenchArgs {
   rounds: number;
   /** throughput: also run with the task-queue activity cap lifted. */
   uncapped: boolean;
+  /** fleet: numbers per concurrency level, the levels, and a second pass with this activity cap (0: none). */
+  fleetNumbers: number;
+  fleetLevels: number[];
+  fleetRaisedCap: number;
 }
 
-export const USAGE = `usage: npm run bench -- [options]
-  --only history|budget|throughput   run one section (comma-separated list allowed); default: all
+export const USAGE = `usage: npm run bench -- [section...] [options]
+  --only history|budget|throughput|fleet   sections to run (comma-separated list allowed); a bare section
+                         name does the same (npm run bench -- fleet); default: history,budget,throughput
   --numbers M            budget: numbers (default 20)
   --cycles K             budget: register→deregister cycles per number (default 6)
   --timeout-rate R       budget: share of register/deregister calls hit by timeout-after-apply (default 0.2)
@@ -61,11 +68,25 @@ export const USAGE = `usage: npm run bench -- [options]
   --ops N                throughput: register operations on N numbers (default 50)
   --rounds R             throughput: timed rounds per variant (default 3)
   --no-uncapped          throughput: skip the variants with the task-queue activity cap lifted
+  --fleet-numbers N      fleet: numbers migrated per concurrency level (default 1000; env BENCH_FLEET_NUMBERS)
+  --fleet-levels L       fleet: concurrency levels, comma-separated (default 10,50,200; env BENCH_FLEET_LEVELS)
+  --fleet-raised-cap C   fleet: a second pass with the task-queue activity cap at C/s (default 0: no second
+                         pass; env BENCH_FLEET_RAISED_CAP)
   --verbose              print the worker's warnings for expected Graph activity failures`;
 
-export function parseArgs(argv: string[]): BenchArgs {
+/** Comma-separated whole numbers ≥ 1, e.g. fleet levels "10,50,200". */
+function parseLevels(flag: string, raw: string): number[] {
+  const levels = raw.split(',').map((s) => Number(s.trim()));
+  if (levels.length === 0 || levels.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`${flag} must be comma-separated whole numbers ≥ 1, got "${raw}"`);
+  }
+  return levels;
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchArgs {
+  let only: Section[] | undefined;
   const args: BenchArgs = {
-    only: [...SECTIONS],
+    only: [...DEFAULT_SECTIONS],
     graphTimeoutMs: 500,
     hangMs: 1000,
     numbers: 20,
@@ -78,6 +99,9 @@ export function parseArgs(argv: string[]): BenchArgs {
     ops: 50,
     rounds: 3,
     uncapped: true,
+    fleetNumbers: Number(env.BENCH_FLEET_NUMBERS || 1000),
+    fleetLevels: parseLevels('BENCH_FLEET_LEVELS', env.BENCH_FLEET_LEVELS || '10,50,200'),
+    fleetRaisedCap: Number(env.BENCH_FLEET_RAISED_CAP || 0),
   };
   const numeric: Record<string, keyof BenchArgs> = {
     '--numbers': 'numbers',
@@ -91,6 +115,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     '--hang-ms': 'hangMs',
     '--ops': 'ops',
     '--rounds': 'rounds',
+    '--fleet-numbers': 'fleetNumbers',
+    '--fleet-raised-cap': 'fleetRaisedCap',
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -113,7 +139,11 @@ export function parseArgs(argv: string[]): BenchArgs {
         if (!(SECTIONS as readonly string[]).includes(w))
           throw new Error(`--only: unknown section ${w}\n${USAGE}`);
       }
-      args.only = wanted as Section[];
+      only = [...(only ?? []), ...(wanted as Section[])];
+    } else if ((SECTIONS as readonly string[]).includes(raw)) {
+      only = [...(only ?? []), raw as Section];
+    } else if (flag === '--fleet-levels') {
+      args.fleetLevels = parseLevels(flag, value());
     } else if (flag === '--no-uncapped') {
       args.uncapped = false;
     } else if (flag in numeric) {
@@ -124,8 +154,22 @@ export function parseArgs(argv: string[]): BenchArgs {
       throw new Error(`unknown option ${raw}\n${USAGE}`);
     }
   }
-  for (const key of ['numbers', 'cycles', 'ops', 'rounds', 'naiveMaxAttempts', 'graphTimeoutMs'] as const) {
+  if (only) args.only = [...new Set(only)];
+  const positive = [
+    'numbers',
+    'cycles',
+    'ops',
+    'rounds',
+    'naiveMaxAttempts',
+    'graphTimeoutMs',
+    'fleetNumbers',
+  ] as const;
+  for (const key of positive) {
     if (!Number.isInteger(args[key]) || args[key] < 1) throw new Error(`--${key} must be a positive integer`);
+  }
+  if (args.fleetNumbers > 99_999) throw new Error('--fleet-numbers must be at most 99999');
+  if (!Number.isFinite(args.fleetRaisedCap) || args.fleetRaisedCap < 0) {
+    throw new Error('--fleet-raised-cap must be a non-negative number');
   }
   if (args.timeoutRate + args.http5xxRate + args.error131000Rate > 1) {
     throw new Error('the three fault rates must add up to at most 1');
@@ -204,7 +248,10 @@ export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 120_000) return `${fixed(ms / 1000, 1)} s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  if (ms < 3_600_000) {
+    const s = Math.round(ms / 1000); // rounded first, so 179.6 s reads 3 min 0 s, not 2 min 60 s
+    return `${Math.floor(s / 60)} min ${s % 60} s`;
+  }
   const h = Math.floor(ms / 3_600_000);
   const m = Math.round((ms % 3_600_000) / 60_000);
   return `${h} h ${m} min`;
@@ -327,10 +374,18 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** CPU ticks (user + system) of this process and all its descendants (the Temporal server), from /proc. */
-export function cpuSample(): CpuTicks | undefined {
+interface ProcessInfo {
+  ppid: number;
+  name: string;
+  /** user + system CPU ticks */
+  ticks: number;
+  rssPages: number;
+}
+
+/** This process (named "node") and all its descendants (the Temporal server), from /proc; undefined off Linux. */
+function processTree(): Map<number, ProcessInfo> | undefined {
   if (!existsSync('/proc/self/stat')) return undefined;
-  const all = new Map<number, { ppid: number; name: string; ticks: number }>();
+  const all = new Map<number, ProcessInfo>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -342,20 +397,69 @@ export function cpuSample(): CpuTicks | undefined {
         ppid: Number(fields[1]),
         name,
         ticks: Number(fields[11]) + Number(fields[12]),
+        rssPages: Number(fields[21]),
       });
     } catch {
       // the process exited meanwhile
     }
   }
-  const mine: CpuTicks = new Map();
+  const mine = new Map<number, ProcessInfo>();
   const visit = (pid: number) => {
     const p = all.get(pid);
     if (!p || mine.has(pid)) return;
-    mine.set(pid, { name: pid === process.pid ? 'node' : p.name, ticks: p.ticks });
+    mine.set(pid, { ...p, name: pid === process.pid ? 'node' : p.name });
     for (const [child, q] of all) if (q.ppid === pid) visit(child);
   };
   visit(process.pid);
   return mine;
+}
+
+/** CPU ticks (user + system) of this process and all its descendants (the Temporal server), from /proc. */
+export function cpuSample(): CpuTicks | undefined {
+  const tree = processTree();
+  if (!tree) return undefined;
+  return new Map([...tree].map(([pid, p]) => [pid, { name: p.name, ticks: p.ticks }]));
+}
+
+let pageSize: number | undefined;
+function bytesPerPage(): number {
+  if (pageSize === undefined) {
+    try {
+      pageSize = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096;
+    } catch {
+      pageSize = 4096;
+    }
+  }
+  return pageSize;
+}
+
+/** Resident memory in bytes of this process ("node") and its descendants, summed by process name. */
+export function rssSample(): Record<string, number> | undefined {
+  const tree = processTree();
+  if (!tree) return undefined;
+  const out: Record<string, number> = {};
+  for (const p of tree.values()) out[p.name] = (out[p.name] ?? 0) + p.rssPages * bytesPerPage();
+  return out;
+}
+
+/** Samples rssSample every intervalMs until stopped; stop() returns the peak seen per process name. */
+export function rssPeakSampler(intervalMs = 250): { stop(): Record<string, number> | undefined } {
+  let peak: Record<string, number> | undefined;
+  const take = () => {
+    const sample = rssSample();
+    if (!sample) return;
+    peak ??= {};
+    for (const [name, bytes] of Object.entries(sample)) peak[name] = Math.max(peak[name] ?? 0, bytes);
+  };
+  take();
+  const timer = setInterval(take, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return peak;
+    },
+  };
 }
 
 /** CPU seconds spent between two samples, by process name (this process is "node"). */
