@@ -13,6 +13,8 @@ import {
   type FleetMember,
   type FleetProgress,
   type FleetSpec,
+  packMembers,
+  unpackMembers,
 } from '../domain/fleet';
 import { validateConcurrency } from '../domain/fleet-input';
 import { OPERATION_KINDS, type OperationKind } from '../domain/operations';
@@ -69,7 +71,7 @@ export async function startFleet(
   const spec = fleetSpecOf(options);
   const count =
     spec.source.kind === 'list'
-      ? `${spec.source.numbers.length} numbers`
+      ? `${spec.source.members.numbers.length} numbers`
       : `WABA ${spec.source.kind === 'waba' ? spec.source.wabaId : ''}`;
   const workflowId = fleetWorkflowId(spec.fleetId);
   try {
@@ -125,7 +127,7 @@ function fleetSpecOf(options: StartFleetOptions): FleetSpec {
     };
   }
   if (!options.members?.length) throw new InputError('numbers', 'give at least one number (or a WABA)');
-  return { ...common, source: { kind: 'list', numbers: options.members } };
+  return { ...common, source: { kind: 'list', members: packMembers(options.members) } };
 }
 
 /** Waits until a WABA fleet has listed its numbers: an empty WABA or bad parameters fail here, nothing started. */
@@ -232,14 +234,14 @@ export async function retryFleet(
     );
   }
   const result = (await client.workflow.getHandle(fleetWorkflowId(id)).result()) as FleetResult;
-  if (result.retry.length === 0)
+  if (result.retry.numbers.length === 0)
     throw new InputError('fleetId', `fleet ${id} has no failed numbers to retry`);
   return startFleet(client, taskQueue, {
     fleetId: options.fleetId ?? `${id}-retry-${Math.random().toString(36).slice(2, 6)}`.slice(-100),
     operation: result.progress.operation,
     concurrency: options.concurrency ?? result.progress.concurrency,
     requestedBy: options.requestedBy ?? result.progress.requestedBy,
-    members: result.retry,
+    members: unpackMembers(result.retry),
     retryOf: id,
   });
 }

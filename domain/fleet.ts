@@ -2,6 +2,7 @@
 // (so serialization and the request ledger hold), at most `concurrency` at a time.
 import { z } from 'zod';
 import type { OperationKind, OperationRequest } from './operations';
+import { operationWorkflowId } from './phone-number';
 
 /** Fleet IDs are chosen by callers (or generated): they appear in the workflow ID fleet:{id}. */
 export const fleetIdSchema = z
@@ -20,7 +21,7 @@ export interface FleetMember {
 
 /** Where the fleet's numbers come from: a list given by the caller, or every number of a WABA. */
 export type FleetSource =
-  | { kind: 'list'; numbers: FleetMember[] }
+  | { kind: 'list'; members: PackedMembers }
   | {
       kind: 'waba';
       wabaId: string;
@@ -96,4 +97,88 @@ export function retryableNumbers(progress: FleetProgress): string[] {
   return progress.numbers
     .filter((n) => n.status === 'failed' || n.status === 'not-started')
     .map((n) => n.phoneNumberId);
+}
+
+/**
+ * A fleet's requests with what every number shares stored once: 5,000 migrate requests repeat the same
+ * credentials and backup password, and unpacked they would pass Temporal's 2 MB payload limit.
+ * Fields are flattened one level (`onPrem.url`); `numbers` holds each number's own fields.
+ */
+export interface PackedMembers {
+  shared: Record<string, unknown>;
+  numbers: PackedNumber[];
+}
+export type PackedNumber = [phoneNumberId: string, own: Record<string, unknown>];
+
+function flatten(request: object): Record<string, unknown> {
+  const flat: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(request)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [inner, v] of Object.entries(value)) flat[`${key}.${inner}`] = v;
+    } else if (value !== undefined) flat[key] = value;
+  }
+  return flat;
+}
+
+function unflatten(flat: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(flat)) {
+    const dot = path.indexOf('.');
+    if (dot < 0) out[path] = value;
+    else {
+      const key = path.slice(0, dot);
+      out[key] = { ...(out[key] as object | undefined), [path.slice(dot + 1)]: value };
+    }
+  }
+  return out;
+}
+
+export function packMembers(members: FleetMember[]): PackedMembers {
+  const flats = members.map((m) => flatten(m.request));
+  const shared: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(flats[0] ?? {})) {
+    const text = JSON.stringify(value);
+    if (flats.every((f) => path in f && JSON.stringify(f[path]) === text)) shared[path] = value;
+  }
+  return {
+    shared,
+    numbers: members.map((m, i) => {
+      const own = Object.fromEntries(Object.entries(flats[i]!).filter(([path]) => !(path in shared)));
+      return [m.phoneNumberId, own];
+    }),
+  };
+}
+
+export function unpackMember(
+  shared: Record<string, unknown>,
+  [phoneNumberId, own]: PackedNumber,
+): FleetMember {
+  return { phoneNumberId, request: unflatten({ ...shared, ...own }) as FleetMember['request'] };
+}
+
+export function unpackMembers(packed: PackedMembers): FleetMember[] {
+  return packed.numbers.map((n) => unpackMember(packed.shared, n));
+}
+
+/** An outcome as a fleet carries it across continue-as-new: [id, status, operation sequence, reason, type]. */
+export type CompactOutcome = [string, FleetNumberStatus, number?, string?, string?];
+
+export function compactOutcome(o: FleetNumberOutcome): CompactOutcome {
+  const seq = o.operationId ? Number(o.operationId.slice(o.operationId.lastIndexOf(':') + 1)) : undefined;
+  const tuple: CompactOutcome = [o.phoneNumberId, o.status, seq, o.reason, o.failureType];
+  while (tuple.length > 2 && tuple[tuple.length - 1] === undefined) tuple.pop();
+  return tuple;
+}
+
+export function expandOutcome(c: CompactOutcome, operation: string): FleetNumberOutcome {
+  const [phoneNumberId, status, seq, reason, failureType] = c;
+  return {
+    phoneNumberId,
+    status,
+    ...(seq !== undefined && seq !== null
+      ? { operationId: operationWorkflowId(phoneNumberId, operation, seq) }
+      : {}),
+    ...(reason ? { reason } : {}),
+    ...(failureType ? { failureType } : {}),
+  };
 }

@@ -16,8 +16,15 @@ import type { Activities } from '../activities';
 import type { FleetActivities, FleetStartResult } from '../activities/fleet-activities';
 import {
   FINAL_FLEET_STATUSES,
+  compactOutcome,
   emptyCounts,
+  expandOutcome,
+  packMembers,
+  unpackMember,
+  type CompactOutcome,
   type FleetMember,
+  type PackedMembers,
+  type PackedNumber,
   type FleetNumberOutcome,
   type FleetPhase,
   type FleetProgress,
@@ -35,10 +42,12 @@ import {
 
 /** What continue-as-new carries: the numbers still to start or finish, and every outcome so far. */
 export interface CarriedFleetState {
-  pending: FleetMember[];
+  /** What every number's request shares (see packMembers). */
+  shared: Record<string, unknown>;
+  pending: PackedNumber[];
   /** Requests of numbers started but not finished, and of failed ones (a retry fleet needs them). */
-  open: FleetMember[];
-  outcomes: FleetNumberOutcome[];
+  open: PackedNumber[];
+  outcomes: CompactOutcome[];
   phase: FleetPhase;
   cancelledBy?: string;
   startedAt: string;
@@ -52,7 +61,7 @@ export interface FleetInput {
 /** The fleet's end: its final progress, and the requests of the numbers worth retrying (encrypted payload). */
 export interface FleetResult {
   progress: FleetProgress;
-  retry: FleetMember[];
+  retry: PackedMembers;
 }
 
 /** Numbers handed to one start activity. */
@@ -83,10 +92,13 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
   const startedAt = carried?.startedAt ?? new Date(workflowNow()).toISOString();
   let phase: FleetPhase = carried?.phase ?? 'listing';
   let cancelledBy = carried?.cancelledBy;
-  let pending: FleetMember[] = carried ? [...carried.pending] : [];
-  /** Requests we may still need: started-not-finished and failed numbers. */
-  const open = new Map((carried?.open ?? []).map((m) => [m.phoneNumberId, m]));
-  const outcomes: FleetNumberOutcome[] = carried ? [...carried.outcomes] : [];
+  let shared = carried?.shared ?? {};
+  let pending: PackedNumber[] = carried ? [...carried.pending] : [];
+  /** Requests we may still need (each number's own fields): started-not-finished and failed numbers. */
+  const open = new Map<string, Record<string, unknown>>(carried?.open ?? []);
+  const outcomes: FleetNumberOutcome[] = (carried?.outcomes ?? []).map((c) =>
+    expandOutcome(c, spec.operation),
+  );
   const index = new Map(outcomes.map((o, i) => [o.phoneNumberId, i]));
   let inFlight = outcomes.filter((o) => o.status === 'starting' || o.status === 'running').length;
 
@@ -145,9 +157,9 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
 
   /** Cancelled: what was not started never will be (its request is kept for a retry fleet). */
   const stopStarting = (): void => {
-    for (const m of pending) {
-      open.set(m.phoneNumberId, m);
-      finish(m.phoneNumberId, {
+    for (const [id, own] of pending) {
+      open.set(id, own);
+      finish(id, {
         status: 'not-started',
         reason: `fleet cancelled by ${cancelledBy || 'an operator'}`,
       });
@@ -198,10 +210,13 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
   ]);
 
   if (!carried) {
-    pending = spec.source.kind === 'list' ? spec.source.numbers : await listWabaMembers(spec);
-    for (const m of pending) {
-      index.set(m.phoneNumberId, outcomes.length);
-      outcomes.push({ phoneNumberId: m.phoneNumberId, status: 'pending' });
+    const packed =
+      spec.source.kind === 'list' ? spec.source.members : packMembers(await listWabaMembers(spec));
+    shared = packed.shared;
+    pending = packed.numbers;
+    for (const [id] of pending) {
+      index.set(id, outcomes.length);
+      outcomes.push({ phoneNumberId: id, status: 'pending' });
     }
     if (cancelledBy !== undefined) stopStarting(); // cancelled while listing the WABA
     if (phase === 'listing') phase = 'running';
@@ -222,19 +237,35 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
     if (shouldContinueAsNew()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof numberFleet>({
-        spec,
-        carried: { pending, open: [...open.values()], outcomes, phase, cancelledBy, startedAt },
+        // The numbers travel in `carried` only: the spec's own list is not repeated.
+        spec: {
+          ...spec,
+          source:
+            spec.source.kind === 'list'
+              ? { kind: 'list', members: { shared: {}, numbers: [] } }
+              : spec.source,
+        },
+        carried: {
+          shared,
+          pending,
+          open: [...open.entries()],
+          outcomes: outcomes.map(compactOutcome),
+          phase,
+          cancelledBy,
+          startedAt,
+        },
       });
     }
     const batch = pending.slice(0, Math.min(spec.concurrency - inFlight, START_BATCH));
     pending = pending.slice(batch.length);
-    for (const m of batch) {
-      outcomeOf(m.phoneNumberId)!.status = 'starting';
-      open.set(m.phoneNumberId, m);
+    for (const [id, own] of batch) {
+      outcomeOf(id)!.status = 'starting';
+      open.set(id, own);
     }
     inFlight += batch.length;
     publish();
-    const results = await starts.startFleetOperations(fleetWorkflowId, batch);
+    const members: FleetMember[] = batch.map((n) => unpackMember(shared, n));
+    const results = await starts.startFleetOperations(fleetWorkflowId, members);
     results.forEach(applyStart);
     publish();
   }
@@ -254,7 +285,7 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
   phase = cancelledBy !== undefined ? 'cancelled' : 'finished';
   publish();
   await condition(allHandlersFinished);
-  return { progress: progress('all'), retry: [...open.values()] };
+  return { progress: progress('all'), retry: { shared, numbers: [...open.entries()] } };
 }
 
 /** Every number of the WABA (Graph pages), each with its request; bad or missing parameters start nothing. */

@@ -61,7 +61,8 @@ export interface StackOptions {
 }
 
 let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
-async function workflowBundle() {
+/** The workflows bundled once per test process (extra workers in a test reuse it). */
+export async function workflowBundle() {
   bundle ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   return bundle;
 }
