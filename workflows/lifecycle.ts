@@ -163,6 +163,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       lines.push(
         `current: ${current.summary.operation} ${current.summary.operationId} (${current.summary.status})`,
       );
+      if (current.summary.cancelRequestedBy)
+        lines.push(`cancel requested by ${current.summary.cancelRequestedBy}: stops at its next safe point`);
       if (current.summary.waitingFor)
         lines.push(`waiting for: ${current.summary.waitingFor} until ${nextAttemptAt}`);
     }
