@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { FleetProgress, FleetStatus } from '../../client';
 import { until } from '../helpers/poll';
 import type { TestStack } from '../helpers/stack';
-import { assertExit, closedPort, createCliHarness, type RunResult } from './cli-harness';
+import { assertExit, CLI, closedPort, createCliHarness, type RunResult } from './cli-harness';
 
 const TEST_TIMEOUT = { timeout: 120_000 };
 
@@ -530,6 +530,46 @@ test(
     for (let i = 1; i <= 6; i++) {
       await assert.rejects(stack.client.describeFleet(`fleet-cli-bad-${i}`), /no fleet with ID/, 'no fleet');
     }
+  },
+);
+
+test(
+  'on a terminal, fleet start draws one progress bar redrawn in place, then the text summary',
+  TEST_TIMEOUT,
+  async () => {
+    const numbers = ids('77860', 8);
+    await seed(numbers);
+    const command = [
+      process.execPath,
+      CLI,
+      'fleet',
+      'start',
+      '--operation',
+      'register',
+      '--file',
+      numbersCsv('tty-numbers.csv', numbers),
+      '--pin-file',
+      pinsCsv('tty-pins.csv', numbers),
+      '--concurrency',
+      '2',
+      '--fleet-id',
+      'tty-fleet',
+      '--interval',
+      '200',
+    ].join(' ');
+    // `script` runs the command on a pseudo-terminal, so the CLI sees a TTY as it would for a person.
+    const r = await harness.run([
+      '-e',
+      `const r = require('node:child_process').spawnSync('script', ['-qec', ${JSON.stringify(command)}, '/dev/null'], { stdio: 'inherit' }); process.exit(r.status ?? 1);`,
+    ]);
+    assertExit(r, 0);
+    const redraws = r.stdout.split('\r\x1b[2K').slice(1);
+    assert.ok(redraws.length >= 2, `the bar was redrawn: ${JSON.stringify(r.stdout)}`);
+    for (const bar of redraws) assert.match(bar, /^\[[#-]{30}\] \d+\/8 /);
+    assert.match(redraws.at(-1)!, /^\[#{30}\] 8\/8 finished · 8 done · 0 failed/);
+    assert.match(r.stdout, /fleet tty-fleet: register over 8 number\(s\), finished/);
+    assert.doesNotMatch(r.stdout, /^\{/m, 'no JSON on a terminal');
+    assertNoSecret(r, ...numbers.map(pinOf));
   },
 );
 
