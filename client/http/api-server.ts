@@ -9,7 +9,13 @@ import { fleetIdSchema } from '../../domain/fleet';
 import { operationRequestSchema } from '../../domain/operations';
 import { phoneNumberIdSchema } from '../../domain/phone-number';
 import { InputError, parseInput } from '../../domain/validation';
-import type { FleetStatus, NumberLifecycleClient, OperationSummary } from '../index';
+import {
+  OperationRejectedError,
+  type FleetStatus,
+  type NumberLifecycleClient,
+  type OperationSummary,
+  type OperationTicket,
+} from '../index';
 import { ApiError, parseBody, toApiError } from './api-errors';
 import { createCodecHandler, type CodecEndpointOptions } from './codec-endpoint';
 import {
@@ -21,6 +27,11 @@ import {
   operationTakesPin,
 } from './fleet-requests';
 import { buildOpenApiDocument, verificationCodeRequestSchema } from './openapi';
+import {
+  cancelOperationBodySchema,
+  listFilterFromQuery,
+  retryOperationBodySchema,
+} from './operator-requests';
 
 /** What the API needs of the client library (a NumberLifecycleClient; tests may pass a stand-in). */
 export type LifecycleApi = Pick<
@@ -29,6 +40,9 @@ export type LifecycleApi = Pick<
   | 'getState'
   | 'waitForOperation'
   | 'submitVerificationCode'
+  | 'cancelOperation'
+  | 'retryOperation'
+  | 'listNumbers'
   | 'startFleet'
   | 'describeFleet'
   | 'cancelFleet'
@@ -189,6 +203,46 @@ export function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
 
   const fleetId = (ctx: Context): string => parseInput(fleetIdSchema, ctx.params.fleetId, 'fleetId');
 
+  const operationIdParam = (ctx: Context): string => {
+    const operationId = ctx.params.operationId ?? '';
+    if (!operationId || operationId.length > 256) {
+      throw new ApiError('BAD_REQUEST', 'operationId: must be 1 to 256 characters', 'operationId');
+    }
+    return operationId;
+  };
+
+  /** 202 with the ticket, and where to follow the operation. */
+  const operationAccepted = (id: string, ticket: OperationTicket): Reply => ({
+    status: 202,
+    body: ticket,
+    headers: {
+      location: `/v1/phone-numbers/${id}/operations/${encodeURIComponent(ticket.operationId)}`,
+    },
+  });
+
+  /**
+   * Cancels the named operation, or (none named) the running one, else the last queued. The lifecycle's
+   * refusal (nothing matching queued or running, already being cancelled, no lifecycle) is the same 409
+   * OPERATION_REJECTED as for any request the lifecycle refuses; with field operationId when one was named.
+   */
+  const cancelOperation = async (ctx: Context, named: boolean): Promise<Reply> => {
+    const id = phoneNumberId(ctx);
+    const operationId = named ? operationIdParam(ctx) : undefined;
+    const body = parseBody(cancelOperationBodySchema, (await readOptionalJsonBody(ctx.req)) ?? {});
+    try {
+      const result = await lifecycle.cancelOperation(id, {
+        ...(operationId !== undefined ? { operationId } : {}),
+        ...(body.requestedBy !== undefined ? { requestedBy: body.requestedBy } : {}),
+      });
+      return { status: 200, body: result };
+    } catch (err) {
+      if (err instanceof OperationRejectedError && operationId !== undefined) {
+        throw new ApiError('OPERATION_REJECTED', err.message, 'operationId');
+      }
+      throw err;
+    }
+  };
+
   /**
    * Runs a fleet call whose fleet IDs were already checked: the library's InputError on fleetId then
    * means the fleet does not exist (404), or is in the wrong state for the request, or its ID is taken (409).
@@ -274,14 +328,7 @@ export function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
         POST: async (ctx) => {
           const id = phoneNumberId(ctx);
           const request = parseBody(operationRequestSchema, await readJsonBody(ctx.req));
-          const ticket = await lifecycle.requestOperation(id, request);
-          return {
-            status: 202,
-            body: ticket,
-            headers: {
-              location: `/v1/phone-numbers/${id}/operations/${encodeURIComponent(ticket.operationId)}`,
-            },
-          };
+          return operationAccepted(id, await lifecycle.requestOperation(id, request));
         },
       },
     },
@@ -290,10 +337,7 @@ export function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
       handlers: {
         GET: async (ctx) => {
           const id = phoneNumberId(ctx);
-          const operationId = ctx.params.operationId ?? '';
-          if (!operationId || operationId.length > 256) {
-            throw new ApiError('BAD_REQUEST', 'operationId: must be 1 to 256 characters', 'operationId');
-          }
+          const operationId = operationIdParam(ctx);
           const waitParam = ctx.url.searchParams.get('wait');
           if (waitParam !== null && waitParam !== 'true' && waitParam !== 'false') {
             throw new ApiError('BAD_REQUEST', 'wait: must be true or false', 'wait');
@@ -307,6 +351,37 @@ export function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
             if (!summary) throw notFound();
           }
           return { status: 200, body: summary };
+        },
+      },
+    },
+    {
+      segments: ['v1', 'phone-numbers', ':phoneNumberId', 'operations', ':operationId', 'cancel'],
+      handlers: { POST: (ctx) => cancelOperation(ctx, true) },
+    },
+    {
+      segments: ['v1', 'phone-numbers', ':phoneNumberId', 'cancel'],
+      handlers: { POST: (ctx) => cancelOperation(ctx, false) },
+    },
+    {
+      segments: ['v1', 'phone-numbers', ':phoneNumberId', 'retry'],
+      handlers: {
+        POST: async (ctx) => {
+          const id = phoneNumberId(ctx);
+          const body = parseBody(retryOperationBodySchema, (await readOptionalJsonBody(ctx.req)) ?? {});
+          const request = {
+            ...(body.pin !== undefined ? { pin: body.pin } : {}),
+            ...(body.requestedBy !== undefined ? { requestedBy: body.requestedBy } : {}),
+          };
+          return operationAccepted(id, await lifecycle.retryOperation(id, request));
+        },
+      },
+    },
+    {
+      segments: ['v1', 'phone-numbers'],
+      handlers: {
+        GET: async (ctx) => {
+          const filter = listFilterFromQuery(ctx.url.searchParams);
+          return { status: 200, body: { numbers: await lifecycle.listNumbers(filter) } };
         },
       },
     },
@@ -380,7 +455,11 @@ export function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
         POST: async (ctx) => {
           const id = fleetId(ctx);
           const body = parseBody(fleetCancelRequestSchema, (await readOptionalJsonBody(ctx.req)) ?? {});
-          return { status: 200, body: await fleetCall(() => lifecycle.cancelFleet(id, body.requestedBy)) };
+          const options = { cancelRunning: body.cancelRunning === true };
+          return {
+            status: 200,
+            body: await fleetCall(() => lifecycle.cancelFleet(id, body.requestedBy, options)),
+          };
         },
       },
     },

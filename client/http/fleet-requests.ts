@@ -28,7 +28,10 @@ export const fleetConcurrencySchema = z
   .min(1, concurrencyRule)
   .max(MAX_FLEET_CONCURRENCY, concurrencyRule);
 
-const requestedBySchema = z.string(rule('must be a string')).max(100, 'must be at most 100 characters');
+/** Who asks, shown in the UI and in reasons (a user name, a service name). */
+export const requestedBySchema = z
+  .string(rule('must be a string'))
+  .max(100, 'must be at most 100 characters');
 const wabaIdSchema = z
   .string(rule('must be a string of digits'))
   .regex(/^\d{1,32}$/, 'must be all digits (the WABA ID)');
@@ -85,7 +88,13 @@ export const fleetStartBodySchema = z
 export type FleetStartBody = z.output<typeof fleetStartBodySchema>;
 
 /** The body of POST /v1/fleets/{fleetId}/cancel (optional). */
-export const fleetCancelRequestSchema = z.object({ requestedBy: requestedBySchema.optional() }).strict();
+export const fleetCancelRequestSchema = z
+  .object({
+    requestedBy: requestedBySchema.optional(),
+    /** Also ask each started number's operation to stop at its next safe point. */
+    cancelRunning: z.boolean(rule('must be true or false')).optional(),
+  })
+  .strict();
 
 /** The body of POST /v1/fleets/{fleetId}/retry (optional): the new fleet's ID, concurrency, requester. */
 export const fleetRetryRequestSchema = z

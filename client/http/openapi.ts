@@ -13,6 +13,7 @@ import {
 } from '../../domain/fleet';
 import { requestLedgerSchema } from '../../domain/ledger';
 import { LIFECYCLE_STATES } from '../../domain/lifecycle-state';
+import { listFilterSchema, type NumberListing } from '../../domain/number-listing';
 import {
   OPERATION_KINDS,
   changeRegionRequestSchema,
@@ -27,10 +28,13 @@ import {
 import { phoneNumberIdSchema } from '../../domain/phone-number';
 import { verificationCodeSchema } from '../../domain/verification';
 import type {
+  CancelOperationRequest,
+  CancelOperationResult,
   CodeSubmissionResult,
   LifecycleSnapshot,
   OperationSummary,
   OperationTicket,
+  RetryOperationRequest,
 } from '../../workflows/messages';
 import type { CancelFleetResult } from '../../workflows/fleet-messages';
 import type { FleetStatus } from '../fleets';
@@ -42,6 +46,11 @@ import {
   fleetRetryRequestSchema,
   fleetStartRequestSchema,
 } from './fleet-requests';
+import {
+  LIST_QUERY_PARAMETERS,
+  cancelOperationBodySchema,
+  retryOperationBodySchema,
+} from './operator-requests';
 
 /** The body of POST /v1/phone-numbers/{id}/verification-code. */
 export const verificationCodeRequestSchema = z.object({ code: verificationCodeSchema }).strict();
@@ -70,6 +79,8 @@ export const operationSummarySchema = z.object({
   nextAttemptAt: z.string().optional(),
   enqueuedAt: z.string(),
   finishedAt: z.string().optional(),
+  cancelRequestedBy: z.string().optional(),
+  retryOf: z.string().optional(),
 });
 
 export const lifecycleSnapshotSchema = z.object({
@@ -150,6 +161,22 @@ export const cancelFleetResultSchema = z.object({
   cancelRequested: z.number().int(),
 });
 
+export const cancelOperationResultSchema = z.object({
+  operationId: z.string(),
+  status: z.enum(['cancelled', 'cancel-requested']),
+  note: z.string(),
+});
+
+export const numberListingSchema = z.object({
+  phoneNumberId: z.string(),
+  state: z.string().optional(),
+  operation: z.string().optional(),
+  wabaId: z.string().optional(),
+  nextAttemptAt: z.string().optional(),
+});
+
+export const numberListSchema = z.object({ numbers: z.array(numberListingSchema) });
+
 export const errorResponseSchema = z.object({
   error: z.object({
     code: z.enum(API_ERROR_CODES as [ApiErrorCode, ...ApiErrorCode[]]),
@@ -160,10 +187,16 @@ export const errorResponseSchema = z.object({
   }),
 });
 
-// The response schemas must describe exactly what the workflow returns.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The response schemas must describe exactly what the workflow returns: the same fields (an optional one
+// left out of a schema would otherwise pass unnoticed), of the same types.
+type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Same<A, B> = SameType<A, B> extends true ? SameType<keyof A, keyof B> : false;
 type Expect<T extends true> = T;
 export type ResponseSchemasMatchMessages = [
+  Expect<Same<z.output<typeof cancelOperationResultSchema>, CancelOperationResult>>,
+  Expect<Same<z.output<typeof numberListingSchema>, NumberListing>>,
+  Expect<Same<z.output<typeof cancelOperationBodySchema>, Omit<CancelOperationRequest, 'operationId'>>>,
+  Expect<Same<z.output<typeof retryOperationBodySchema>, RetryOperationRequest>>,
   Expect<Same<z.output<typeof operationTicketSchema>, OperationTicket>>,
   Expect<Same<z.output<typeof operationSummarySchema>, OperationSummary>>,
   Expect<Same<z.output<typeof lifecycleSnapshotSchema>, LifecycleSnapshot>>,
@@ -284,6 +317,22 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
         },
       ],
       [
+        cancelOperationBodySchema,
+        {
+          id: 'CancelOperationRequest',
+          description:
+            'Who cancels (shown in the summary, and in the failure of an operation dropped from the queue).',
+        },
+      ],
+      [
+        retryOperationBodySchema,
+        {
+          id: 'RetryOperationRequest',
+          description:
+            "A corrected two-step PIN, for an operation that takes one (otherwise the original request's is used), and who asks.",
+        },
+      ],
+      [
         fleetStartRequestSchema,
         {
           id: 'FleetStartRequest',
@@ -315,7 +364,8 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
         fleetCancelRequestSchema,
         {
           id: 'FleetCancelRequest',
-          description: 'Who cancels (shown in the reason of each number not started).',
+          description:
+            'Who cancels (shown in the reason of each number not started); cancelRunning: also ask the started operations to stop at their next safe points.',
         },
       ],
       [
@@ -389,6 +439,23 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
             'Numbers that will not be started, those already started (they finish), and started operations asked to stop.',
         },
       ],
+      [
+        cancelOperationResultSchema,
+        {
+          id: 'CancelOperationResult',
+          description:
+            'cancelled: it was queued and will never run; cancel-requested: it was running and stops at its next safe point (then fails with type Cancelled), the note says what still happens first.',
+        },
+      ],
+      [
+        numberListingSchema,
+        {
+          id: 'NumberListing',
+          description:
+            "A number's lifecycle as its search attributes show it: state, current operation, WABA, and until when it waits.",
+        },
+      ],
+      [numberListSchema, { id: 'NumberList', description: 'The numbers that match, by phone-number ID.' }],
       [errorResponseSchema, { id: 'Error', description: 'Every error: a stable code and a message.' }],
     ],
     'output',
@@ -416,6 +483,32 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
     description: 'true: wait (up to a minute) for the operation to finish, then answer with its summary.',
     schema: { type: 'string', enum: ['true', 'false'] },
   };
+  const listFilters = LIST_QUERY_PARAMETERS.map((name) => ({
+    name,
+    in: 'query',
+    required: false,
+    description: {
+      state: 'Only numbers in this lifecycle state (e.g. waiting-for-rate-limit).',
+      operation: 'Only numbers with this operation running.',
+      wabaId: 'Only numbers of this WhatsApp Business Account.',
+      limit: 'At most this many numbers.',
+    }[name],
+    schema: stripMeta(z.toJSONSchema(listFilterSchema.shape[name], { io: 'input' })),
+  }));
+  const operationLocation = {
+    Location: {
+      description: 'Where to follow the operation: /v1/phone-numbers/{id}/operations/{operationId}',
+      schema: { type: 'string' },
+    },
+  };
+  const cancelResponses = (rejected: string) => ({
+    '200': {
+      description: 'Dropped from the queue, or asked to stop at its next safe point',
+      content: json('CancelOperationResult'),
+    },
+    ...errorResponses(400, 401, 413, 415, 500, 503),
+    '409': { $ref: '#/components/responses/OperationRejected', description: rejected },
+  });
   const open = { security: [] as unknown[] };
   const fleetIdParam = {
     name: 'fleetId',
@@ -461,15 +554,74 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
         responses: {
           '202': {
             description: 'Accepted: the operation is queued or running',
-            headers: {
-              Location: {
-                description: 'Where to follow the operation: /v1/phone-numbers/{id}/operations/{operationId}',
-                schema: { type: 'string' },
-              },
-            },
+            headers: operationLocation,
             content: json('OperationTicket'),
           },
           ...errorResponses(400, 401, 409, 413, 415, 500, 503),
+        },
+      },
+    },
+    '/v1/phone-numbers': {
+      get: {
+        operationId: 'listNumbers',
+        summary: 'Numbers by lifecycle state, current operation and WABA',
+        description:
+          'Read from the search attributes the lifecycle workflows publish (no workflow is woken up), so a ' +
+          'change shows after a moment. Unknown query parameters are refused.',
+        parameters: listFilters,
+        responses: {
+          '200': { description: 'The numbers that match', content: json('NumberList') },
+          ...errorResponses(400, 401, 500, 503),
+        },
+      },
+    },
+    '/v1/phone-numbers/{phoneNumberId}/cancel': {
+      parameters: [phoneNumberId],
+      post: {
+        operationId: 'cancelCurrentOperation',
+        summary: 'Cancel the running operation (at its next safe point), else drop the last queued one',
+        description:
+          'A request in flight always gets its answer first, and a deregistered (or migrating) number is ' +
+          'registered again before the operation stops. The cancelled operation ends failed with type Cancelled.',
+        requestBody: { required: false, content: json('CancelOperationRequest') },
+        responses: cancelResponses(
+          'OPERATION_REJECTED: nothing is queued or running, the running one is already being cancelled, or the number has no lifecycle',
+        ),
+      },
+    },
+    '/v1/phone-numbers/{phoneNumberId}/operations/{operationId}/cancel': {
+      parameters: [phoneNumberId, operationId],
+      post: {
+        operationId: 'cancelOperation',
+        summary: 'Cancel this operation: dropped when queued, stopped at its next safe point when running',
+        requestBody: { required: false, content: json('CancelOperationRequest') },
+        responses: cancelResponses(
+          'OPERATION_REJECTED (field operationId): it is not queued or running (finished, or unknown), or is already being cancelled',
+        ),
+      },
+    },
+    '/v1/phone-numbers/{phoneNumberId}/retry': {
+      parameters: [phoneNumberId],
+      post: {
+        operationId: 'retryOperation',
+        summary:
+          "Queue the number's last failed (or cancelled) operation again, with its original parameters",
+        description:
+          'The original request is kept only in encrypted workflow payloads; `pin` replaces a PIN Meta refused. ' +
+          'The new operation names the one it re-runs in retryOf.',
+        requestBody: { required: false, content: json('RetryOperationRequest') },
+        responses: {
+          '202': {
+            description: 'Accepted: the re-run is queued or running',
+            headers: operationLocation,
+            content: json('OperationTicket'),
+          },
+          ...errorResponses(400, 401, 413, 415, 500, 503),
+          '409': {
+            $ref: '#/components/responses/OperationRejected',
+            description:
+              'OPERATION_REJECTED: nothing to retry (no failed operation, or a later success of the same kind), a PIN for an operation that takes none, or no lifecycle',
+          },
         },
       },
     },
@@ -579,7 +731,8 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
       parameters: [fleetIdParam],
       post: {
         operationId: 'cancelFleet',
-        summary: 'Stop starting new numbers; the started ones finish',
+        summary:
+          'Stop starting new numbers; the started ones finish, or with cancelRunning stop at their next safe points',
         requestBody: { required: false, content: json('FleetCancelRequest') },
         responses: {
           '200': { description: 'What was stopped and what still runs', content: json('CancelFleetResult') },
@@ -683,7 +836,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
         Unauthorized: errorResponse('UNAUTHORIZED: no valid API key'),
         NotFound: errorResponse('NOT_FOUND: no such number lifecycle, operation, fleet or route'),
         OperationRejected: errorResponse(
-          "OPERATION_REJECTED: the number's lifecycle refused the request (e.g. deregister of an unregistered number, or no verification waiting for a code)",
+          "OPERATION_REJECTED: the number's lifecycle refused the request (e.g. deregister of an unregistered number, no verification waiting for a code, nothing to cancel or to retry)",
         ),
         PayloadTooLarge: errorResponse('PAYLOAD_TOO_LARGE: the body is over the limit'),
         UnsupportedMediaType: errorResponse('UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json'),

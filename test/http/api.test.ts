@@ -495,6 +495,9 @@ test('Temporal unreachable → 503 TEMPORAL_UNAVAILABLE; an unexpected error →
     requestOperation: () => Promise.reject(new TypeError('cannot read properties of undefined')),
     waitForOperation: () => Promise.reject(new Error('unused')),
     submitVerificationCode: () => Promise.reject(new Error('unused')),
+    cancelOperation: () => Promise.reject(new Error('unused')),
+    retryOperation: () => Promise.reject(new Error('unused')),
+    listNumbers: () => Promise.reject(new Error(`index on fire pin=${PIN_REGISTER}`)),
     startFleet: () => Promise.reject(new Error('unused')),
     describeFleet: () => Promise.reject(new Error('unused')),
     cancelFleet: () => Promise.reject(new Error('unused')),
@@ -542,6 +545,7 @@ test('Temporal unreachable → 503 TEMPORAL_UNAVAILABLE; an unexpected error →
       500,
       'INTERNAL',
     );
+    assertError(await call('GET', '/v1/phone-numbers?state=offline', { base: failing.url }), 500, 'INTERNAL');
     // The log says what went wrong, without the PIN.
     const logged = lines.find((l) => l.startsWith('GET /v1/phone-numbers/7770000300 500'));
     assert.match(logged ?? '', /error=Error: disk on fire/);
