@@ -3,7 +3,10 @@ import type { Activities } from '../activities';
 
 /** Reads (and the idempotent local-storage setting) are safe to repeat: Temporal retries them (the activity marks hopeless errors non-retryable). */
 export const reads = proxyActivities<
-  Pick<Activities, 'readPhoneNumber' | 'configureLocalStorage' | 'readLocalStorage'>
+  Pick<
+    Activities,
+    'readPhoneNumber' | 'configureLocalStorage' | 'readLocalStorage' | 'listWabaPhoneNumbersPage'
+  >
 >({
   startToCloseTimeout: '2 minutes',
   retry: {

@@ -12,7 +12,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { FleetActivities, FleetStartResult } from '../activities/fleet-activities';
 import {
   FINAL_FLEET_STATUSES,
@@ -32,6 +31,7 @@ import {
 } from '../domain/fleet';
 import { FleetInputError, buildFleetRequestsForIds } from '../domain/fleet-input';
 import { WaOperation, WaWabaId } from '../domain/search-attributes';
+import { reads } from './activity-proxies';
 import { workflowNow } from './clock';
 import {
   cancelFleetUpdate,
@@ -73,16 +73,6 @@ const starts = proxyActivities<FleetActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-const listing = proxyActivities<Pick<Activities, 'listWabaPhoneNumbersPage'>>({
-  startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 8,
-  },
 });
 
 export async function numberFleet(input: FleetInput): Promise<FleetResult> {
@@ -295,7 +285,7 @@ async function listWabaMembers(spec: FleetSpec): Promise<FleetMember[]> {
   const ids: string[] = [];
   let after: string | undefined;
   do {
-    const page = await listing.listWabaPhoneNumbersPage(wabaId, after);
+    const page = await reads.listWabaPhoneNumbersPage(wabaId, after);
     ids.push(...page.phoneNumbers.map((n) => n.phoneNumberId));
     after = page.after;
   } while (after);
