@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
 import { runBudgetEfficiency } from './budget-efficiency';
+import { runEngineFloor } from './engine-floor';
 import { runFleet } from './fleet';
 import { runHistoryEvents } from './history-events';
 import {
@@ -16,7 +17,10 @@ import {
   type Section,
   type SectionResult,
 } from './lib/common';
+import { withCharts } from './lib/charts';
+import { renderBarChart } from './lib/svg-chart';
 import { runThroughput } from './throughput';
+import { runWaiting } from './waiting';
 
 const RESULTS_DIR = path.join(__dirname, 'results');
 
@@ -27,8 +31,9 @@ interface Failure {
 
 /**
  * The budget section makes hundreds of Graph calls fail on purpose, and the worker logs each failed
- * activity as a warning on stderr. Those expected ones (a GraphCallError type) are counted instead of
- * printed, unless --verbose; every other warning still shows.
+ * activity as a warning on stderr; the waiting section cancels up to thousands of operations, and the
+ * worker logs each cancelled run ("Workflow failed": "cancelled before register succeeded"). Those
+ * expected ones are counted instead of printed, unless --verbose; every other warning still shows.
  */
 function quietExpectedActivityFailures(): () => number {
   let quieted = 0;
@@ -36,8 +41,16 @@ function quietExpectedActivityFailures(): () => number {
   if (process.argv.includes('--verbose') || !(logger instanceof DefaultLogger)) return () => quieted;
   const log = logger.log.bind(logger);
   logger.log = (level, message, meta) => {
-    const type = (meta?.error as { type?: unknown } | undefined)?.type;
+    const error = meta?.error as { type?: unknown; message?: unknown } | undefined;
+    const type = error?.type;
     if (message === 'Activity failed' && typeof type === 'string' && type.startsWith('Graph')) quieted++;
+    // A workflow's failure reaches the log from its thread as a plain Error: its message tells, not its type.
+    else if (
+      message === 'Workflow failed' &&
+      typeof error?.message === 'string' &&
+      error.message.startsWith('cancelled before')
+    )
+      quieted++;
     else log(level, message, meta);
   };
   return () => quieted;
@@ -65,9 +78,13 @@ async function main(): Promise<number> {
 
   const done: SectionResult[] = [];
   const failed: Failure[] = [];
-  const write = (finished: boolean) => {
-    const wallMs = Date.now() - startedAt.getTime();
-    const parts = [header, ...done.map((s) => s.markdown)];
+  /** The report, its charts linked as `<prefix>-<chart>.svg` (the stamp, or "latest" for latest-report.md). */
+  const report = (finished: boolean, wallMs: number, prefix: string) => {
+    const parts = [header];
+    for (const s of done) {
+      const charts = (s.charts ?? []).map((c) => `![${c.title}](${prefix}-${c.name}.svg)`);
+      parts.push([s.markdown, ...charts].join('\n\n'));
+    }
     for (const f of failed) parts.push(`## ${f.name}: FAILED\n\n\`\`\`\n${f.error}\n\`\`\``);
     parts.push(
       finished
@@ -76,9 +93,17 @@ async function main(): Promise<number> {
             .join(', ')}, plus server start-up and shutdown).`
         : `_Run in progress (${formatDuration(wallMs)} so far)._`,
     );
-    const report = parts.join('\n\n') + '\n';
-    writeFileSync(reportFile, report);
-    writeFileSync(path.join(RESULTS_DIR, 'latest-report.md'), report);
+    return parts.join('\n\n') + '\n';
+  };
+  const write = (finished: boolean) => {
+    const wallMs = Date.now() - startedAt.getTime();
+    for (const chart of done.flatMap((s) => s.charts ?? [])) {
+      const svg = renderBarChart(chart);
+      writeFileSync(path.join(RESULTS_DIR, `${stamp}-${chart.name}.svg`), svg);
+      writeFileSync(path.join(RESULTS_DIR, `latest-${chart.name}.svg`), svg);
+    }
+    writeFileSync(reportFile, report(finished, wallMs, stamp));
+    writeFileSync(path.join(RESULTS_DIR, 'latest-report.md'), report(finished, wallMs, 'latest'));
     writeFileSync(
       rawFile,
       JSON.stringify(
@@ -93,9 +118,12 @@ async function main(): Promise<number> {
   const run = async (name: Section, fn: () => Promise<SectionResult>) => {
     console.error(`[bench] ${name}: running…`);
     try {
-      const result = await fn();
+      const result = withCharts(await fn(), args);
       done.push(result);
       console.log(result.markdown + '\n');
+      for (const c of result.charts ?? []) {
+        console.log(`Chart: bench/results/${stamp}-${c.name}.svg (${c.title})\n`);
+      }
       console.error(`[bench] ${name}: done in ${formatDuration(result.wallMs)}`);
     } catch (err) {
       const error = (err as Error).stack ?? String(err);
@@ -108,11 +136,14 @@ async function main(): Promise<number> {
   await runTimeSkippingSections(args, run);
   if (args.only.includes('throughput')) await run('throughput', () => runThroughput(args));
   if (args.only.includes('fleet')) await run('fleet', () => runFleet(args));
+  if (args.only.includes('floor')) await run('floor', () => runEngineFloor(args));
+  if (args.only.includes('waiting')) await run('waiting', () => runWaiting(args));
 
   const wallMs = write(true);
   console.log(`Total wall time of the run: ${formatDuration(wallMs)}`);
   console.error(
-    `[bench] ${quieted()} expected "Activity failed" warnings (Graph errors) not printed; --verbose shows them`,
+    `[bench] ${quieted()} expected warnings ("Activity failed" with a Graph error, "Workflow failed" for an ` +
+      'operation cancelled by the benchmark) not printed; --verbose shows them',
   );
   console.log(
     `Report: ${path.relative(process.cwd(), reportFile)}; raw: ${path.relative(process.cwd(), rawFile)}`,

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { BarChart } from './svg-chart';
 import {
   CLI_VERSION,
   TEST_SERVER_VERSION,
@@ -13,10 +14,10 @@ import {
   type ServerExecutable,
 } from '../../scripts/temporal-binaries';
 
-export type Section = 'history' | 'budget' | 'throughput' | 'fleet';
-export const SECTIONS: readonly Section[] = ['history', 'budget', 'throughput', 'fleet'];
-/** What a plain `npm run bench` runs: the fleet section takes long at its defaults, so only on request. */
-export const DEFAULT_SECTIONS: readonly Section[] = ['history', 'budget', 'throughput'];
+export type Section = 'history' | 'budget' | 'throughput' | 'fleet' | 'floor' | 'waiting';
+export const SECTIONS: readonly Section[] = ['history', 'budget', 'throughput', 'fleet', 'floor', 'waiting'];
+/** What a plain `npm run bench` runs: fleet and waiting take long at their defaults, so only on request. */
+export const DEFAULT_SECTIONS: readonly Section[] = ['history', 'budget', 'throughput', 'floor'];
 
 /** A finished benchmark section: its Markdown (printed and written) and its raw figures (raw.json). */
 export interface SectionResult {
@@ -25,6 +26,8 @@ export interface SectionResult {
   markdown: string;
   raw: unknown;
   wallMs: number;
+  /** Charts for the report: bench/run.ts writes each as <stamp>-<name>.svg and embeds it after the markdown. */
+  charts?: BarChart[];
 }
 
 // ---------------------------------------------------------------------------------------------- args
@@ -51,11 +54,19 @@ export interface BenchArgs {
   fleetNumbers: number;
   fleetLevels: number[];
   fleetRaisedCap: number;
+  /** floor: register operations (and as many baseline workflows) per round, rounds, the parent→child baseline. */
+  floorOps: number;
+  floorRounds: number;
+  floorParentChild: boolean;
+  /** waiting: numbers waiting out a 72-hour block, and how long to measure while they wait. */
+  waitingNumbers: number;
+  waitingMeasureSeconds: number;
 }
 
 export const USAGE = `usage: npm run bench -- [section...] [options]
-  --only history|budget|throughput|fleet   sections to run (comma-separated list allowed); a bare section
-                         name does the same (npm run bench -- fleet); default: history,budget,throughput
+  --only history|budget|throughput|fleet|floor|waiting   sections to run (comma-separated list allowed);
+                         a bare section name does the same (npm run bench -- fleet); default:
+                         history,budget,throughput,floor (fleet and waiting only on request)
   --numbers M            budget: numbers (default 20)
   --cycles K             budget: register→deregister cycles per number (default 6)
   --timeout-rate R       budget: share of register/deregister calls hit by timeout-after-apply (default 0.2)
@@ -67,12 +78,18 @@ export const USAGE = `usage: npm run bench -- [section...] [options]
   --hang-ms H            how long a timeout-after-apply answer is held (default 1000)
   --ops N                throughput: register operations on N numbers (default 50)
   --rounds R             throughput: timed rounds per variant (default 3)
-  --no-uncapped          throughput: skip the variants with the task-queue activity cap lifted
+  --no-uncapped          throughput and floor: skip the variants with the task-queue activity cap lifted
   --fleet-numbers N      fleet: numbers migrated per concurrency level (default 1000; env BENCH_FLEET_NUMBERS)
   --fleet-levels L       fleet: concurrency levels, comma-separated (default 10,50,200; env BENCH_FLEET_LEVELS)
   --fleet-raised-cap C   fleet: a second pass with the task-queue activity cap at C/s (default 0: no second
                          pass; env BENCH_FLEET_RAISED_CAP)
-  --verbose              print the worker's warnings for expected Graph activity failures`;
+  --floor-ops N          floor: register operations per round, and as many baseline workflows (default 50)
+  --floor-rounds R       floor: timed rounds per side and activity cap (default 3)
+  --no-floor-parent-child  floor: skip the parent→child baseline
+  --waiting-numbers N    waiting: numbers waiting out a 72-hour block (default 1000; env BENCH_WAITING_NUMBERS)
+  --waiting-measure-s S  waiting: seconds measured while they wait (default 60; env BENCH_WAITING_MEASURE_S)
+  --verbose              print the worker's warnings for expected Graph activity failures and for the
+                         operation runs the waiting section cancels`;
 
 /** Comma-separated whole numbers ≥ 1, e.g. fleet levels "10,50,200". */
 function parseLevels(flag: string, raw: string): number[] {
@@ -102,6 +119,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     fleetNumbers: Number(env.BENCH_FLEET_NUMBERS || 1000),
     fleetLevels: parseLevels('BENCH_FLEET_LEVELS', env.BENCH_FLEET_LEVELS || '10,50,200'),
     fleetRaisedCap: Number(env.BENCH_FLEET_RAISED_CAP || 0),
+    floorOps: 50,
+    floorRounds: 3,
+    floorParentChild: true,
+    waitingNumbers: Number(env.BENCH_WAITING_NUMBERS || 1000),
+    waitingMeasureSeconds: Number(env.BENCH_WAITING_MEASURE_S || 60),
   };
   const numeric: Record<string, keyof BenchArgs> = {
     '--numbers': 'numbers',
@@ -117,6 +139,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     '--rounds': 'rounds',
     '--fleet-numbers': 'fleetNumbers',
     '--fleet-raised-cap': 'fleetRaisedCap',
+    '--floor-ops': 'floorOps',
+    '--floor-rounds': 'floorRounds',
+    '--waiting-numbers': 'waitingNumbers',
+    '--waiting-measure-s': 'waitingMeasureSeconds',
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -146,6 +172,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       args.fleetLevels = parseLevels(flag, value());
     } else if (flag === '--no-uncapped') {
       args.uncapped = false;
+    } else if (flag === '--no-floor-parent-child') {
+      args.floorParentChild = false;
     } else if (flag in numeric) {
       const n = Number(value());
       if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a non-negative number`);
@@ -163,11 +191,17 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     'naiveMaxAttempts',
     'graphTimeoutMs',
     'fleetNumbers',
+    'floorOps',
+    'floorRounds',
+    'waitingNumbers',
+    'waitingMeasureSeconds',
   ] as const;
   for (const key of positive) {
     if (!Number.isInteger(args[key]) || args[key] < 1) throw new Error(`--${key} must be a positive integer`);
   }
   if (args.fleetNumbers > 99_999) throw new Error('--fleet-numbers must be at most 99999');
+  if (args.floorOps > 99_999) throw new Error('--floor-ops must be at most 99999');
+  if (args.waitingNumbers > 9_999) throw new Error('--waiting-numbers must be at most 9999');
   if (!Number.isFinite(args.fleetRaisedCap) || args.fleetRaisedCap < 0) {
     throw new Error('--fleet-raised-cap must be a non-negative number');
   }
@@ -299,6 +333,23 @@ export async function historySummary(handle: WorkflowHandle): Promise<HistorySum
     }
   }
   return { events: events.length, byType, timersMs: timers.map((t) => t.ms), timers };
+}
+
+/**
+ * How long each workflow task of a run waited in its task queue before a worker picked it up
+ * (WORKFLOW_TASK_SCHEDULED → WORKFLOW_TASK_STARTED, server clock), in ms.
+ */
+export async function workflowTaskWaits(handle: WorkflowHandle): Promise<number[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduledAt = new Map<string, number>();
+  const waits: number[] = [];
+  for (const e of events) {
+    if (e.workflowTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), durationMs(e.eventTime));
+    const started = e.workflowTaskStartedEventAttributes;
+    const at = started ? scheduledAt.get(String(started.scheduledEventId)) : undefined;
+    if (at !== undefined) waits.push(durationMs(e.eventTime) - at);
+  }
+  return waits;
 }
 
 /** Fetches a history until its length stops changing (the workflow has settled after an operation). */
@@ -474,4 +525,88 @@ export function cpuSecondsBetween(
     out[a.name] = Math.round(((out[a.name] ?? 0) + spent) * 100) / 100;
   }
   return out;
+}
+
+/**
+ * The Temporal server's share of a by-process-name figure (rssSample, cpuSecondsBetween): every
+ * descendant of this process but tsx's esbuild service.
+ */
+export function serverShare(byName: Record<string, number> | undefined): number | undefined {
+  if (!byName) return undefined;
+  return Object.entries(byName)
+    .filter(([name]) => name !== 'node' && name !== 'esbuild')
+    .reduce((n, [, v]) => n + v, 0);
+}
+
+/** The descendants of this process that serverShare counts (the Temporal dev server): pid and name. */
+export function serverProcesses(): { pid: number; name: string }[] | undefined {
+  const tree = processTree();
+  if (!tree) return undefined;
+  return [...tree]
+    .filter(([pid, p]) => pid !== process.pid && p.name !== 'esbuild')
+    .map(([pid, p]) => ({ pid, name: p.name }));
+}
+
+// -------------------------------------------------------------------------------------------- misc
+
+/** Runs fn over items with at most `limit` calls in flight; results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+export function median(values: number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
+export interface LatencyStats {
+  samples: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Calls `call` back to back (waiting `gapMs` between calls) until `until` returns true; latencies in ms. */
+export async function sampleLatency(
+  call: () => Promise<unknown>,
+  until: () => boolean,
+  gapMs: number,
+): Promise<LatencyStats & { latenciesMs: number[] }> {
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  while (!until()) {
+    const t = performance.now();
+    try {
+      await call();
+      latenciesMs.push(performance.now() - t);
+    } catch {
+      errors++;
+    }
+    await delay(gapMs);
+  }
+  latenciesMs.sort((a, b) => a - b);
+  return {
+    samples: latenciesMs.length,
+    errors,
+    p50Ms: percentile(latenciesMs, 50),
+    p99Ms: percentile(latenciesMs, 99),
+    maxMs: percentile(latenciesMs, 100),
+    latenciesMs: latenciesMs.map((ms) => Math.round(ms * 100) / 100),
+  };
 }
