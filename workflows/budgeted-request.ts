@@ -1,7 +1,13 @@
 // The heart of the budget rules, shared by register and deregister: never send a request the ledger
 // says would be refused; wait out 133016 blocks durably; after an unknown outcome, read the number's
 // state before deciding to send again.
-import { ApplicationFailure, CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  sleep,
+} from '@temporalio/workflow';
 import { GraphErrorType } from '../domain/graph-errors';
 import {
   emptyLedger,
@@ -14,7 +20,8 @@ import {
 import type { Registration } from '../domain/lifecycle-state';
 import type { OperationInput, OperationReport } from '../domain/operations';
 import { workflowNow } from './clock';
-import { graphFailureOf } from './graph-failure';
+import { graphFailureOf, type GraphFailure } from './graph-failure';
+import { failWith, reportOf } from './operation-report';
 import type { OperationProgressReporter } from './operation-progress';
 
 export interface BudgetedRequest {
@@ -32,6 +39,29 @@ export interface BudgetedRequest {
   offline?: boolean;
   /** Overrides policy.maxLockoutWaits (bringing an offline number back tries harder). */
   maxLockoutWaits?: number;
+}
+
+/**
+ * The send's activity ended without a Graph answer: it timed out (the worker died holding it, or its
+ * completion was lost while the server was down) or failed before classifying. The request may have
+ * reached Meta, so it is an unknown outcome: read before sending again.
+ */
+function silentSendFailure(err: unknown): GraphFailure | undefined {
+  if (!(err instanceof ActivityFailure)) return undefined;
+  const cause = err.cause?.message ?? err.message;
+  return {
+    type: GraphErrorType.UnknownOutcome,
+    message: `the request's activity ended without a Graph answer (${cause})`,
+    details: {},
+  };
+}
+
+const graphTypes: ReadonlySet<string> = new Set(Object.values(GraphErrorType));
+
+/** A failure the activity classified (a plain Error thrown by a bug arrives typed 'Error': not one). */
+function knownGraphFailureOf(err: unknown): GraphFailure | undefined {
+  const failure = graphFailureOf(err);
+  return failure && graphTypes.has(failure.type) ? failure : undefined;
 }
 
 export function formatDuration(ms: number): string {
@@ -72,7 +102,10 @@ export async function runBudgetedRequest(
         `cancelled before ${req.endpoint} succeeded (${spent.entries.length} request(s) sent)`,
       );
     }
-    throw err;
+    // Any other failure (a read that kept failing after a send, say) still reports what was spent:
+    // a request Meta counts must never drop out of the ledger.
+    if (reportOf(err)) throw err;
+    throw failWith(err, { operationId, ledger: spent, registration: 'unknown' });
   }
 
   async function sendWithinBudget(): Promise<OperationReport> {
@@ -112,7 +145,7 @@ export async function runBudgetedRequest(
         await CancellationScope.nonCancellable(() => req.send());
         return report({ outcome: 'completed', registration: req.registrationWhenDone });
       } catch (err) {
-        const failure = graphFailureOf(err);
+        const failure = knownGraphFailureOf(err) ?? silentSendFailure(err);
         if (!failure) throw err;
         const { type, details } = failure;
         if (type === GraphErrorType.RegistrationRateLimited) {
