@@ -247,8 +247,7 @@ export async function runThroughput(args: BenchArgs): Promise<SectionResult> {
       'worker with its workflow threads, simulator), `server` the Temporal dev server. The machine has ' +
       `${os.cpus().length} cores, so "cores busy" cannot exceed ${os.cpus().length}.`,
     '',
-    'Engine-floor baseline (the same count of trivial workflows) is left for later: it needs a trivial ' +
-      'workflow registered in workflows/, which this benchmark may not add.',
+    'The engine floor (the same count of trivial workflows on the same server) is section 5, `floor`.',
   ].join('\n');
   return { name: 'throughput', title: 'Throughput', markdown, raw: { runs }, wallMs: Date.now() - started };
 }

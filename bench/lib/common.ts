@@ -66,7 +66,8 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench -- [section...] [options]
   --only history|budget|throughput|fleet|floor|waiting   sections to run (comma-separated list allowed);
                          a bare section name does the same (npm run bench -- fleet); default:
-                         history,budget,throughput,floor (fleet and waiting only on request)
+                         history,budget,throughput,floor (fleet and waiting only on request);
+                         all = every section, in one run (npm run bench -- all; about an hour on 2 cores)
   --numbers M            budget: numbers (default 20)
   --cycles K             budget: register→deregister cycles per number (default 6)
   --timeout-rate R       budget: share of register/deregister calls hit by timeout-after-apply (default 0.2)
@@ -166,6 +167,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
           throw new Error(`--only: unknown section ${w}\n${USAGE}`);
       }
       only = [...(only ?? []), ...(wanted as Section[])];
+    } else if (raw === 'all') {
+      only = [...SECTIONS];
     } else if ((SECTIONS as readonly string[]).includes(raw)) {
       only = [...(only ?? []), raw as Section];
     } else if (flag === '--fleet-levels') {

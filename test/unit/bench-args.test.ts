@@ -1,0 +1,30 @@
+// `npm run bench` argument parsing: which sections run, and bad flags named before anything starts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_SECTIONS, parseArgs, SECTIONS } from '../../bench/lib/common';
+
+test('no section named: the default sections (fleet and waiting only on request)', () => {
+  assert.deepEqual(parseArgs([], {}).only, [...DEFAULT_SECTIONS]);
+  assert.ok(!DEFAULT_SECTIONS.includes('fleet') && !DEFAULT_SECTIONS.includes('waiting'));
+});
+
+test('"all" runs every section in one run', () => {
+  assert.deepEqual(parseArgs(['all'], {}).only, [...SECTIONS]);
+});
+
+test('bare names and --only lists add up, without repeats', () => {
+  assert.deepEqual(parseArgs(['fleet', '--only', 'history,fleet'], {}).only, ['fleet', 'history']);
+});
+
+test('fleet settings from flags and from BENCH_* env', () => {
+  const fromEnv = parseArgs([], { BENCH_FLEET_NUMBERS: '200', BENCH_FLEET_LEVELS: '10,50' });
+  assert.equal(fromEnv.fleetNumbers, 200);
+  assert.deepEqual(fromEnv.fleetLevels, [10, 50]);
+  assert.deepEqual(parseArgs(['--fleet-levels', '5,20'], {}).fleetLevels, [5, 20]);
+});
+
+test('an unknown section or option is refused with its name', () => {
+  assert.throws(() => parseArgs(['--only', 'speed'], {}), /unknown section speed/);
+  assert.throws(() => parseArgs(['--fast'], {}), /unknown option --fast/);
+  assert.throws(() => parseArgs(['--numbers', '-3'], {}), /--numbers must be a non-negative number/);
+});
