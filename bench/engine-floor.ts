@@ -7,6 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { lifecycleWorkflowId } from '../domain/phone-number';
+import { seedManyVerified } from '../test/helpers/seed';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
 import type { FloorActivities, floorFlat, floorParent } from './baseline-workflow';
 import {
@@ -144,14 +145,8 @@ async function childResult(client: Client, workflowId: string): Promise<void> {
   }
 }
 
-async function seedVerified(stack: TestStack, ids: string[]): Promise<void> {
-  await stack.sim.seedMany(
-    ids.map((id) => ({ id, code_verification_status: 'VERIFIED', name_status: 'APPROVED', pin: PIN })),
-  );
-}
-
 async function oursWarmup(stack: TestStack): Promise<PerOperationHistory> {
-  await seedVerified(stack, [WARMUP_ID]);
+  await seedManyVerified(stack.sim, [WARMUP_ID], { pin: PIN });
   const ticket = await stack.client.requestOperation(WARMUP_ID, { operation: 'register', pin: PIN });
   const done = await stack.client.waitForOperation(WARMUP_ID, ticket.operationId, { pollIntervalMs: 50 });
   if (done.status !== 'completed')
@@ -181,7 +176,7 @@ async function floorWarmup(stack: TestStack, side: Exclude<Side, 'ours'>): Promi
 
 async function oursRound(stack: TestStack, round: number, ids: string[]): Promise<FloorRound> {
   const { client } = stack;
-  await seedVerified(stack, ids);
+  await seedManyVerified(stack.sim, ids, { pin: PIN });
   const cpuBefore = cpuSample();
   const start = Date.now();
   const tickets = await Promise.all(

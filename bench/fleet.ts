@@ -9,6 +9,7 @@ import { validateConcurrency } from '../domain/fleet-input';
 import { migrateRequestSchema, type MigrateRequest } from '../domain/operations';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { loadConfig, ROOT_DIR } from '../worker/config';
+import { seedManyVerified } from '../test/helpers/seed';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
 import {
   cpuSample,
@@ -27,11 +28,12 @@ import {
 
 const PIN = '123456';
 const ONPREM_LOGIN = { username: 'admin', password: 'onprem-secret' };
+/** The seedOnPremises shape (test/helpers/seed.ts): verified, on On-Premises, its client taking ONPREM_LOGIN. */
+const ON_PREMISES = { platform_type: 'ON_PREMISE', pin: PIN, onprem: ONPREM_LOGIN };
 const BACKUP_PASSWORD = 'backup-secret';
 /** Numbers are 77PPLNNNNN: P the pass, L the level, N the number, so no two levels share a number. */
 const ID_BASE = 7_700_000_000;
 const WARMUP_ID = '7699999999';
-const SEED_CHUNK = 500;
 const PROGRESS_EVERY_MS = 10_000;
 
 interface PassSpec {
@@ -110,22 +112,6 @@ function migrateRequest(stack: TestStack, id: string): MigrateRequest {
   });
 }
 
-/** The seedOnPremises shape (test/helpers/seed.ts), many at a time. */
-async function seedOnPremisesMany(stack: TestStack, ids: string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += SEED_CHUNK) {
-    await stack.sim.seedMany(
-      ids.slice(i, i + SEED_CHUNK).map((id) => ({
-        id,
-        code_verification_status: 'VERIFIED',
-        name_status: 'APPROVED',
-        platform_type: 'ON_PREMISE',
-        pin: PIN,
-        onprem: ONPREM_LOGIN,
-      })),
-    );
-  }
-}
-
 async function simulatorBackupDelay(stack: TestStack): Promise<number | null> {
   const res = await fetch(`${stack.simulator.url}/_sim/settings`);
   if (!res.ok) return null;
@@ -137,7 +123,7 @@ const scheduled = (byType: Record<string, number>) => byType.ACTIVITY_TASK_SCHED
 
 /** One migrate, untimed: loads the workflow bundle into the worker; its histories give activities per migrate. */
 async function warmup(stack: TestStack): Promise<number | null> {
-  await seedOnPremisesMany(stack, [WARMUP_ID]);
+  await seedManyVerified(stack.sim, [WARMUP_ID], ON_PREMISES);
   const ticket = await stack.client.requestOperation(WARMUP_ID, migrateRequest(stack, WARMUP_ID));
   const outcome = await stack.client.waitForOperation(WARMUP_ID, ticket.operationId, { pollIntervalMs: 100 });
   if (outcome.status !== 'completed') {
@@ -205,7 +191,7 @@ async function runLevel(
     const ids = levelIds(passIndex, levelIndex, numbers);
     const idSet = new Set(ids);
     const s0 = Date.now();
-    await seedOnPremisesMany(stack, ids);
+    await seedManyVerified(stack.sim, ids, ON_PREMISES);
     const seedMs = Date.now() - s0;
     const members = ids.map((phoneNumberId) => ({
       phoneNumberId,

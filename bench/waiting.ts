@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { WaPhoneNumberId } from '../domain/search-attributes';
+import { seedManyVerified } from '../test/helpers/seed';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
 import type { CarriedLifecycleState, LifecycleInput } from '../workflows/lifecycle';
 import {
@@ -33,7 +34,6 @@ const ID_BASE = 6_600_000_000;
 const WARMUP_ID = '6599999999';
 const IDLE_FRESH_ID = '6599999998';
 const WAITING_FRESH_ID = '6599999997';
-const SEED_CHUNK = 500;
 /** Client calls in flight while starting, requesting and cancelling. */
 const IN_FLIGHT = 50;
 const IDLE_HEALTH_MS = 10_000;
@@ -95,19 +95,6 @@ export interface WaitingResult {
 
 const waitingIds = (n: number) => Array.from({ length: n }, (_, i) => String(ID_BASE + i + 1));
 
-async function seedVerified(stack: TestStack, ids: string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += SEED_CHUNK) {
-    await stack.sim.seedMany(
-      ids.slice(i, i + SEED_CHUNK).map((id) => ({
-        id,
-        code_verification_status: 'VERIFIED',
-        name_status: 'APPROVED',
-        pin: PIN,
-      })),
-    );
-  }
-}
-
 /**
  * Starts the number's lifecycle as continue-as-new would, carrying a ledger in which Meta blocked register
  * until `blockedUntil` (the shape of test/helpers/lifecycle.ts's startLifecycleWithLedger, with a block
@@ -134,7 +121,7 @@ async function startBlockedLifecycle(stack: TestStack, id: string, blockedUntil:
 }
 
 async function freshRegister(stack: TestStack, id: string): Promise<{ ms: number; status: string }> {
-  await seedVerified(stack, [id]);
+  await seedManyVerified(stack.sim, [id], { pin: PIN });
   const t = Date.now();
   const ticket = await stack.client.requestOperation(id, { operation: 'register', pin: PIN });
   const done = await stack.client.waitForOperation(id, ticket.operationId, { pollIntervalMs: 50 });
@@ -217,7 +204,7 @@ export async function runWaiting(args: BenchArgs): Promise<SectionResult> {
 
     const ids = waitingIds(n);
     const s0 = Date.now();
-    await seedVerified(stack, ids);
+    await seedManyVerified(stack.sim, ids, { pin: PIN });
     const seedMs = Date.now() - s0;
 
     console.error(`[bench] waiting: starting ${n} lifecycles with register blocked for 72 h…`);

@@ -14,9 +14,17 @@ import {
   type OperationSummary,
   type OperationTicket,
 } from '../../client';
-import { createApiServer, type ApiServer, type LifecycleApi } from '../../client/http/api-server';
+import { createApiServer, type LifecycleApi } from '../../client/http/api-server';
 import { OPERATION_KINDS } from '../../domain/operations';
-import { startTestStack, TEST_ENCRYPTION_KEYS, type TestStack } from '../helpers/stack';
+import { TEST_ENCRYPTION_KEYS, type TestStack } from '../helpers/stack';
+import {
+  assertApiError as assertError,
+  createApiHarness,
+  type ApiErrorBody as ErrorBody,
+  type CallOptions,
+  readOpenApi,
+  type Json,
+} from './api-harness';
 
 const KEY = 'test-api-key';
 /** Distinct values, so finding one in a response or log line is a leak, not a coincidence. */
@@ -27,79 +35,15 @@ const PIN_FROM_DOC = '444444';
 const PIN_QUERY = '731902';
 const secrets: string[] = [PIN_REGISTER, PIN_INVALID, PIN_EXTRA, PIN_FROM_DOC, PIN_QUERY];
 
-let stack: TestStack;
-let api: ApiServer;
 const logLines: string[] = [];
-const responseTexts: string[] = [];
+const harness = createApiHarness({ key: KEY, log: (line) => logLines.push(line) });
+const { call, responseTexts } = harness;
+let stack: TestStack;
 
 before(async () => {
-  stack = await startTestStack();
-  api = await createApiServer({
-    lifecycle: stack.client,
-    apiKeys: [KEY],
-    host: '127.0.0.1',
-    port: 0,
-    log: (line) => logLines.push(line),
-  });
+  ({ stack } = await harness.start());
 });
-after(async () => {
-  await api?.close();
-  await stack?.stop();
-});
-
-interface CallOptions {
-  body?: unknown;
-  /** Sent as is (invalid JSON, other content types). */
-  rawBody?: string;
-  /** null: no key at all. */
-  key?: string | null;
-  headers?: Record<string, string>;
-  base?: string;
-}
-
-interface Answer<T = unknown> {
-  status: number;
-  headers: Headers;
-  json: T;
-  text: string;
-}
-
-async function call<T = unknown>(
-  method: string,
-  path: string,
-  options: CallOptions = {},
-): Promise<Answer<T>> {
-  const key = options.key === undefined ? KEY : options.key;
-  const headers: Record<string, string> = { ...(key === null ? {} : { authorization: `Bearer ${key}` }) };
-  let body: string | undefined;
-  if (options.rawBody !== undefined) body = options.rawBody;
-  else if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${options.base ?? api.url}${path}`, {
-    method,
-    headers: { ...headers, ...options.headers },
-    body,
-  });
-  const text = await res.text();
-  responseTexts.push(text, JSON.stringify([...res.headers]));
-  return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : undefined) as T, text };
-}
-
-interface ErrorBody {
-  error: { code: string; message: string; field?: string };
-}
-
-function assertError(answer: Answer, status: number, code: string, field?: string): ErrorBody['error'] {
-  const body = answer.json as ErrorBody;
-  assert.equal(answer.status, status, answer.text);
-  assert.equal(body.error.code, code, answer.text);
-  assert.equal(typeof body.error.message, 'string');
-  if (field !== undefined) assert.equal(body.error.field, field, answer.text);
-  assert.match(answer.headers.get('content-type') ?? '', /^application\/json/);
-  return body.error;
-}
+after(() => harness.stop());
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 300; i++) {
@@ -558,12 +502,9 @@ test('Temporal unreachable → 503 TEMPORAL_UNAVAILABLE; an unexpected error →
   }
 });
 
-type Json = Record<string, unknown>;
-
 test('the OpenAPI document: 3.1, every route, the seven operations, security schemes; a body built from it is accepted', async () => {
-  const { json: doc } = await call<Json>('GET', '/openapi.json', { key: null });
+  const { doc, paths, components, resolve } = await readOpenApi(call);
   assert.match(String(doc.openapi), /^3\.1/);
-  const paths = doc.paths as Record<string, Record<string, Json>>;
   for (const p of [
     '/v1/phone-numbers/{phoneNumberId}/operations',
     '/v1/phone-numbers/{phoneNumberId}',
@@ -574,10 +515,6 @@ test('the OpenAPI document: 3.1, every route, the seven operations, security sch
   ]) {
     assert.ok(paths[p], `path ${p}`);
   }
-  const components = doc.components as {
-    schemas: Record<string, Json>;
-    securitySchemes: Record<string, Json>;
-  };
   assert.deepEqual(components.securitySchemes.bearerAuth, {
     type: 'http',
     scheme: 'bearer',
@@ -588,13 +525,6 @@ test('the OpenAPI document: 3.1, every route, the seven operations, security sch
   assert.deepEqual(doc.security, [{ bearerAuth: [] }, { ApiKey: [] }]);
   assert.deepEqual(paths['/healthz']?.get?.security, []);
 
-  const resolve = (schema: Json): Json => {
-    const ref = schema.$ref as string | undefined;
-    if (!ref) return schema;
-    const name = ref.replace('#/components/schemas/', '');
-    assert.ok(components.schemas[name], `component ${name}`);
-    return resolve(components.schemas[name]!);
-  };
   const post = paths['/v1/phone-numbers/{phoneNumberId}/operations']!.post!;
   const content = (post.requestBody as Json).content as Record<string, { schema: Json }>;
   const requestSchema = resolve(content['application/json']!.schema);

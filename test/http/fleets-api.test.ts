@@ -5,8 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CancelFleetResult, FleetStatus } from '../../client';
-import { createApiServer, type ApiServer } from '../../client/http/api-server';
-import { startTestStack, type TestStack } from '../helpers/stack';
+import type { ApiServer } from '../../client/http/api-server';
+import { seedManyVerified } from '../helpers/seed';
+import type { TestStack } from '../helpers/stack';
+import { assertApiError as assertError, createApiHarness, readOpenApi, type Json } from './api-harness';
 
 const KEY = 'fleet-api-test-key';
 /** The PIN the simulator's numbers have; distinct, so finding it in an answer is a leak. */
@@ -16,77 +18,21 @@ const ONPREM_PASSWORD = 'onprem-pw-not-echoed';
 const BACKUP_PASSWORD = 'backup-pw-not-echoed';
 const secrets = [PIN, BAD_PIN, ONPREM_PASSWORD, BACKUP_PASSWORD];
 
+const harness = createApiHarness({
+  key: KEY,
+  stackOptions: { configEnv: { WA_GRAPH_MAX_REQUESTS_PER_SECOND: '200' } },
+});
+const { call, responseTexts } = harness;
 let stack: TestStack;
 let api: ApiServer;
-const responseTexts: string[] = [];
 
 before(async () => {
-  stack = await startTestStack({ configEnv: { WA_GRAPH_MAX_REQUESTS_PER_SECOND: '200' } });
-  api = await createApiServer({
-    lifecycle: stack.client,
-    apiKeys: [KEY],
-    host: '127.0.0.1',
-    port: 0,
-    log: () => undefined,
-  });
+  ({ stack, api } = await harness.start());
 });
-after(async () => {
-  await api?.close();
-  await stack?.stop();
-});
-
-interface Answer<T = unknown> {
-  status: number;
-  headers: Headers;
-  json: T;
-  text: string;
-}
-
-async function call<T = unknown>(
-  method: string,
-  path: string,
-  options: { body?: unknown; key?: string | null } = {},
-): Promise<Answer<T>> {
-  const key = options.key === undefined ? KEY : options.key;
-  const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await res.text();
-  responseTexts.push(text, JSON.stringify([...res.headers]));
-  return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : undefined) as T, text };
-}
-
-interface ErrorBody {
-  error: { code: string; message: string; field?: string; errors?: { field: string; message: string }[] };
-}
-
-function assertError(answer: Answer, status: number, code: string, field?: string): ErrorBody['error'] {
-  const body = answer.json as ErrorBody;
-  assert.equal(answer.status, status, answer.text);
-  assert.equal(body.error.code, code, answer.text);
-  assert.equal(typeof body.error.message, 'string');
-  if (field !== undefined) assert.equal(body.error.field, field, answer.text);
-  return body.error;
-}
+after(() => harness.stop());
 
 const ids = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
-
-function seedVerified(numbers: string[], fields: Record<string, unknown> = {}) {
-  return stack.sim.seedMany(
-    numbers.map((id) => ({
-      id,
-      code_verification_status: 'VERIFIED',
-      name_status: 'APPROVED',
-      pin: PIN,
-      ...fields,
-    })),
-  );
-}
 
 /** Polls GET {location} until the fleet is no longer running. */
 async function finished(location: string, query = ''): Promise<FleetStatus> {
@@ -127,7 +73,7 @@ test('fleet routes need a key; a bad fleet ID in the path → 400 naming fleetId
 
 test('POST /v1/fleets: a 20-number register fleet → 202 + Location; GET until COMPLETED, 20 completed', async () => {
   const numbers = ids('7810000', 20);
-  await seedVerified(numbers);
+  await seedManyVerified(stack.sim, numbers, { pin: PIN });
   const before = await registerCount();
   const posted = await call<{ fleetId: string; workflowId: string; status: string }>('POST', '/v1/fleets', {
     body: {
@@ -188,7 +134,7 @@ test('POST /v1/fleets: a 20-number register fleet → 202 + Location; GET until 
 
 test('bad bodies → 400 naming the field, every bad number listed, nothing started, no secret echoed', async () => {
   const numbers = ids('7820000', 8);
-  await seedVerified(numbers);
+  await seedManyVerified(stack.sim, numbers, { pin: PIN });
   const items = numbers.map((phoneNumberId) => ({ phoneNumberId, pin: PIN }));
   const valid = { operation: 'register', concurrency: 2, numbers: items };
   const before = await registerCount();
@@ -328,7 +274,7 @@ test('bad bodies → 400 naming the field, every bad number listed, nothing star
 test('a WABA fleet runs every number of the WABA with its PIN; an empty WABA → 400 naming wabaId', async () => {
   const waba = '880000000101';
   const numbers = ids('7830000', 4);
-  await seedVerified(numbers, { waba_id: waba });
+  await seedManyVerified(stack.sim, numbers, { pin: PIN, waba_id: waba });
   const posted = await call<{ fleetId: string }>('POST', '/v1/fleets', {
     body: {
       operation: 'register',
@@ -361,7 +307,7 @@ test('a WABA fleet runs every number of the WABA with its PIN; an empty WABA →
   // A number of the WABA without a PIN: 400, and nothing registered.
   const waba3 = '880000000103';
   const unpinned = ids('7831000', 2);
-  await seedVerified(unpinned, { waba_id: waba3 });
+  await seedManyVerified(stack.sim, unpinned, { pin: PIN, waba_id: waba3 });
   const before = await registerCount();
   const missing = assertError(
     await call('POST', '/v1/fleets', {
@@ -389,7 +335,7 @@ test('unknown fleet: GET, cancel and retry → 404 NOT_FOUND', async () => {
 
 test('cancel a running fleet → 200 with notStarted; again → 409; retry → 202 and the rest completes', async () => {
   const numbers = ids('7840000', 12);
-  await seedVerified(numbers);
+  await seedManyVerified(stack.sim, numbers, { pin: PIN });
   await stack.sim.faults([{ endpoint: 'register', kind: 'latency', latencyMs: 1500 }]);
   let cancelled: CancelFleetResult;
   const location = '/v1/fleets/http-cancel-12';
@@ -482,12 +428,8 @@ test('cancel a running fleet → 200 with notStarted; again → 409; retry → 2
   );
 });
 
-type Json = Record<string, unknown>;
-
 test('the OpenAPI document has the fleet routes and schemas; a body built from it is accepted', async () => {
-  const { json: doc } = await call<Json>('GET', '/openapi.json', { key: null });
-  const paths = doc.paths as Record<string, Record<string, Json>>;
-  const components = doc.components as { schemas: Record<string, Json>; responses: Record<string, Json> };
+  const { paths, components, resolve } = await readOpenApi(call);
   const expected: [string, string, string[]][] = [
     ['/v1/fleets', 'post', ['202', '400', '401', '409', '503']],
     ['/v1/fleets/{fleetId}', 'get', ['200', '400', '401', '404', '503']],
@@ -523,13 +465,6 @@ test('the OpenAPI document has the fleet routes and schemas; a body built from i
   ).code!.enum as string[];
   assert.ok(errorCodes.includes('CONFLICT'));
 
-  const resolve = (schema: Json): Json => {
-    const ref = schema.$ref as string | undefined;
-    if (!ref) return schema;
-    const name = ref.replace('#/components/schemas/', '');
-    assert.ok(components.schemas[name], `component ${name}`);
-    return resolve(components.schemas[name]!);
-  };
   const post = paths['/v1/fleets']!.post!;
   const content = (post.requestBody as Json).content as Record<string, { schema: Json }>;
   const start = resolve(content['application/json']!.schema);
@@ -548,7 +483,7 @@ test('the OpenAPI document has the fleet routes and schemas; a body built from i
 
   // Built from the document: operation from its enum, concurrency its minimum, the first oneOf branch.
   const id = '7850000001';
-  await seedVerified([id]);
+  await seedManyVerified(stack.sim, [id], { pin: PIN });
   const idPattern = String((item.properties as Record<string, Json>).phoneNumberId!.pattern);
   assert.ok(new RegExp(idPattern).test(id), idPattern);
   const body: Json = {

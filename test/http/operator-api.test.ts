@@ -13,12 +13,19 @@ import type {
   OperationSummary,
   OperationTicket,
 } from '../../client';
-import { createApiServer, type ApiServer, type LifecycleApi } from '../../client/http/api-server';
+import { createApiServer, type LifecycleApi } from '../../client/http/api-server';
 import { LIST_QUERY_PARAMETERS } from '../../client/http/operator-requests';
 import { hourlyRegisters, startLifecycleWithLedger } from '../helpers/lifecycle';
 import { until } from '../helpers/poll';
 import { seedVerified } from '../helpers/seed';
-import { startTestStack, type TestStack } from '../helpers/stack';
+import type { TestStack } from '../helpers/stack';
+import {
+  assertApiError as assertError,
+  createApiHarness,
+  type Answer,
+  readOpenApi,
+  type Json,
+} from './api-harness';
 
 const KEY = 'operator-api-test-key';
 /** The PIN the numbers have, the one a first register gets wrong, and one that is not 6 digits. */
@@ -27,65 +34,14 @@ const WRONG_PIN = '123456';
 const BAD_PIN = '97531';
 const secrets = [RIGHT_PIN, WRONG_PIN, BAD_PIN];
 
+const harness = createApiHarness({ key: KEY });
+const { call, responseTexts } = harness;
 let stack: TestStack;
-let api: ApiServer;
-const responseTexts: string[] = [];
 
 before(async () => {
-  stack = await startTestStack();
-  api = await createApiServer({
-    lifecycle: stack.client,
-    apiKeys: [KEY],
-    host: '127.0.0.1',
-    port: 0,
-    log: () => undefined,
-  });
+  ({ stack } = await harness.start());
 });
-after(async () => {
-  await api?.close();
-  await stack?.stop();
-});
-
-interface Answer<T = unknown> {
-  status: number;
-  headers: Headers;
-  json: T;
-  text: string;
-}
-
-async function call<T = unknown>(
-  method: string,
-  path: string,
-  options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; base?: string } = {},
-): Promise<Answer<T>> {
-  const headers: Record<string, string> = { authorization: `Bearer ${KEY}` };
-  let body: string | undefined = options.rawBody;
-  if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${options.base ?? api.url}${path}`, {
-    method,
-    headers: { ...headers, ...options.headers },
-    body,
-  });
-  const text = await res.text();
-  responseTexts.push(text, JSON.stringify([...res.headers]));
-  return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : undefined) as T, text };
-}
-
-interface ErrorBody {
-  error: { code: string; message: string; field?: string };
-}
-
-function assertError(answer: Answer, status: number, code: string, field?: string): ErrorBody['error'] {
-  const body = answer.json as ErrorBody;
-  assert.equal(answer.status, status, answer.text);
-  assert.equal(body.error.code, code, answer.text);
-  assert.equal(typeof body.error.message, 'string');
-  if (field !== undefined) assert.equal(body.error.field, field, answer.text);
-  return body.error;
-}
+after(() => harness.stop());
 
 /** A number whose register waits ~62 h for Meta's window (10 registers in the last 10 hours). */
 async function registerWaitingForBudget(id: string, wabaId?: string): Promise<Answer<OperationTicket>> {
@@ -511,12 +467,8 @@ test('the routes hand the client exactly what was asked (a recording stand-in)',
   ]);
 });
 
-type Json = Record<string, unknown>;
-
 test('the OpenAPI document has the operator routes, their bodies and answers', async () => {
-  const { json: doc } = await call<Json>('GET', '/openapi.json');
-  const paths = doc.paths as Record<string, Record<string, Json>>;
-  const components = doc.components as { schemas: Record<string, Json> };
+  const { paths, components } = await readOpenApi(call);
   const expected: [string, string, string[]][] = [
     ['/v1/phone-numbers', 'get', ['200', '400', '401', '503']],
     ['/v1/phone-numbers/{phoneNumberId}/cancel', 'post', ['200', '400', '401', '409', '503']],
