@@ -2,29 +2,18 @@
 // test with recording activities, on the time-skipping server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { Activities, PhoneNumberSnapshot } from '../../activities';
 import { emptyLedger } from '../../domain/ledger';
 import type { OperationPolicy, OperationReport, RegionMechanism } from '../../domain/operations';
-import { WORKFLOWS_PATH } from '../../worker/create-worker';
-import { ensureSearchAttributes } from '../../worker/search-attributes';
-import { timeSkippingServerExecutable } from '../../scripts/temporal-binaries';
 import { registerOperation } from '../../workflows';
+import { startWorkflowUnitEnv, type WorkflowUnitEnv } from '../helpers/workflow-unit';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
-let env: TestWorkflowEnvironment;
-let workflowBundle: Awaited<ReturnType<typeof bundleWorkflowCode>>;
+let env: WorkflowUnitEnv['env'];
+let workflowBundle: WorkflowUnitEnv['workflowBundle'];
 
 before(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: timeSkippingServerExecutable() },
-  });
-  await ensureSearchAttributes(env.connection, 'default');
-  workflowBundle = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: new DefaultLogger('WARN'),
-  });
+  ({ env, workflowBundle } = await startWorkflowUnitEnv());
 });
 after(async () => {
   await env?.teardown();

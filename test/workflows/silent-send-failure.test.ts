@@ -5,33 +5,22 @@
 // activities on the time-skipping server, which lets the 3-minute activity timeout pass at once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { Activities, PhoneNumberSnapshot } from '../../activities';
 import { emptyLedger } from '../../domain/ledger';
 import type { OperationReport } from '../../domain/operations';
 import { loadConfig, operationPolicy } from '../../worker/config';
-import { WORKFLOWS_PATH } from '../../worker/create-worker';
-import { ensureSearchAttributes } from '../../worker/search-attributes';
-import { timeSkippingServerExecutable } from '../../scripts/temporal-binaries';
 import { registerOperation } from '../../workflows';
+import { startWorkflowUnitEnv, type WorkflowUnitEnv } from '../helpers/workflow-unit';
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
-let env: TestWorkflowEnvironment;
-let workflowBundle: Awaited<ReturnType<typeof bundleWorkflowCode>>;
+let env: WorkflowUnitEnv['env'];
+let workflowBundle: WorkflowUnitEnv['workflowBundle'];
 const policy = { ...operationPolicy(loadConfig({ env: {} })), transientBackoffMs: 1000 };
 
 before(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: timeSkippingServerExecutable() },
-  });
-  await ensureSearchAttributes(env.connection, 'default');
-  workflowBundle = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: new DefaultLogger('WARN'),
-  });
+  ({ env, workflowBundle } = await startWorkflowUnitEnv());
 });
 after(async () => {
   await env?.teardown();
