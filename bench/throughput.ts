@@ -207,9 +207,10 @@ export async function runThroughput(args: BenchArgs): Promise<SectionResult> {
       "last variant, by long-polling each child run's result only. No faults; the simulator answers at once. " +
       `${args.rounds} rounds per variant on one dev server, after one untimed warm-up operation. Wall time is ` +
       'client side, first request → last operation seen finished; latencies are server side (enqueuedAt → ' +
-      'finishedAt on the workflow clock), pooled over the rounds. Each operation runs 3 activities ' +
-      '(loadPolicy, readPhoneNumber, registerPhoneNumber); the worker caps activities on the task queue at ' +
-      '`graph.maxRequestsPerSecond`.',
+      'finishedAt on the workflow clock), pooled over the rounds. Each operation runs 2 activities ' +
+      '(readPhoneNumber, registerPhoneNumber) and the loadPolicy local activity; the worker caps activities ' +
+      'on the task queue at `graph.maxRequestsPerSecond` (local activities are not counted), so the ' +
+      'configured 10/s allows at most 5 register operations per second.',
     '',
     table(
       [
