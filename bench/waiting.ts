@@ -191,7 +191,11 @@ export async function runWaiting(args: BenchArgs): Promise<SectionResult> {
   const started = Date.now();
   const n = args.waitingNumbers;
   const t0 = Date.now();
-  const stack = await startTestStack();
+  const stack = await startTestStack(
+    args.waitingCache > 0
+      ? { configEnv: { WA_TEMPORAL_MAX_CACHED_WORKFLOWS: String(args.waitingCache) } }
+      : {},
+  );
   const stackStartMs = Date.now() - t0;
   try {
     const cap = stack.config.graph.maxRequestsPerSecond;
@@ -436,7 +440,10 @@ function waitingMarkdown(r: WaitingResult, args: BenchArgs): string {
           `**${r.graph.registerFromWaiting}** / ${r.graph.getFromWaiting}${r.graph.logTruncated ? ' (log truncated: older requests dropped)' : ''}`,
         ],
         ['Activity cap (graph.maxRequestsPerSecond)', `${r.activityCapPerSecond}/s`],
-        ['Worker maxCachedWorkflows (SDK default from the heap size)', r.maxCachedWorkflows],
+        [
+          `Worker maxCachedWorkflows (${args.waitingCache > 0 ? 'temporal.maxCachedWorkflows' : 'SDK default from the heap size'})`,
+          r.maxCachedWorkflows,
+        ],
         ['Dev server process', server],
       ],
     ),

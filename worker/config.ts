@@ -44,6 +44,7 @@ export const configSchema = z
           .strict(),
         apiKeyEnv: envVarName,
         connectTimeoutMs: positiveInt,
+        maxCachedWorkflows: nonNegativeInt,
       })
       .strict(),
     graph: z

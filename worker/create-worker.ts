@@ -53,6 +53,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     dataConverter: options.dataConverter,
     // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.
     maxTaskQueueActivitiesPerSecond: config.graph.maxRequestsPerSecond,
+    ...(config.temporal.maxCachedWorkflows > 0
+      ? { maxCachedWorkflows: config.temporal.maxCachedWorkflows }
+      : {}),
     ...options.overrides,
   });
 }

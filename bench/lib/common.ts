@@ -61,6 +61,8 @@ export interface BenchArgs {
   /** waiting: numbers waiting out a 72-hour block, and how long to measure while they wait. */
   waitingNumbers: number;
   waitingMeasureSeconds: number;
+  /** waiting: the worker's maxCachedWorkflows (temporal.maxCachedWorkflows); 0 = the SDK's default. */
+  waitingCache: number;
 }
 
 export const USAGE = `usage: npm run bench -- [section...] [options]
@@ -89,6 +91,7 @@ export const USAGE = `usage: npm run bench -- [section...] [options]
   --no-floor-parent-child  floor: skip the parent→child baseline
   --waiting-numbers N    waiting: numbers waiting out a 72-hour block (default 1000; env BENCH_WAITING_NUMBERS)
   --waiting-measure-s S  waiting: seconds measured while they wait (default 60; env BENCH_WAITING_MEASURE_S)
+  --waiting-cache N      waiting: the worker's maxCachedWorkflows (default 0: the SDK's, sized from the heap; env BENCH_WAITING_CACHE)
   --verbose              print the worker's warnings for expected Graph activity failures and for the
                          operation runs the waiting section cancels`;
 
@@ -125,6 +128,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     floorParentChild: true,
     waitingNumbers: Number(env.BENCH_WAITING_NUMBERS || 1000),
     waitingMeasureSeconds: Number(env.BENCH_WAITING_MEASURE_S || 60),
+    waitingCache: Number(env.BENCH_WAITING_CACHE || 0),
   };
   const numeric: Record<string, keyof BenchArgs> = {
     '--numbers': 'numbers',
@@ -144,6 +148,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     '--floor-rounds': 'floorRounds',
     '--waiting-numbers': 'waitingNumbers',
     '--waiting-measure-s': 'waitingMeasureSeconds',
+    '--waiting-cache': 'waitingCache',
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;

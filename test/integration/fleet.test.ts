@@ -8,6 +8,7 @@ import { getStateQuery } from '../../workflows/messages';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { hourlyRegisters, startLifecycleWithLedger } from '../helpers/lifecycle';
 import { until } from '../helpers/poll';
+import { seedManyVerified } from '../helpers/seed';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -29,17 +30,8 @@ const ids = (prefix: string, n: number) =>
 const registerMembers = (numbers: string[], pin = '123456'): FleetMember[] =>
   numbers.map((phoneNumberId) => ({ phoneNumberId, request: { operation: 'register', pin } }));
 
-function seedVerifiedMany(numbers: string[], fields: Record<string, unknown> = {}) {
-  return stack.sim.seedMany(
-    numbers.map((id) => ({
-      id,
-      code_verification_status: 'VERIFIED',
-      name_status: 'APPROVED',
-      pin: '123456',
-      ...fields,
-    })),
-  );
-}
+const seedVerifiedMany = (numbers: string[], fields: Record<string, unknown> = {}) =>
+  seedManyVerified(stack.sim, numbers, { pin: '123456', ...fields });
 
 async function fleetRuns(fleetId: string): Promise<number> {
   const { count } = await stack.env.client.workflow.count(`WorkflowId = "${fleetWorkflowId(fleetId)}"`);

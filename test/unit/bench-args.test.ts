@@ -28,3 +28,9 @@ test('an unknown section or option is refused with its name', () => {
   assert.throws(() => parseArgs(['--fast'], {}), /unknown option --fast/);
   assert.throws(() => parseArgs(['--numbers', '-3'], {}), /--numbers must be a non-negative number/);
 });
+
+test('waiting: the worker cache size from --waiting-cache or BENCH_WAITING_CACHE (0: the SDK default)', () => {
+  assert.equal(parseArgs([], {}).waitingCache, 0);
+  assert.equal(parseArgs(['--waiting-cache', '300'], {}).waitingCache, 300);
+  assert.equal(parseArgs([], { BENCH_WAITING_CACHE: '500' }).waitingCache, 500);
+});

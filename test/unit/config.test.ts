@@ -78,6 +78,7 @@ test('the shipped temporal.yaml parses with the documented defaults', () => {
   assert.equal(config.temporal.tls.enabled, false);
   assert.equal(config.temporal.apiKeyEnv, 'TEMPORAL_API_KEY');
   assert.equal(config.temporal.connectTimeoutMs, 4000);
+  assert.equal(config.temporal.maxCachedWorkflows, 0, "0: the SDK's default cache size");
   assert.equal(config.local.temporalPort, 7233);
   assert.equal(config.local.simulatorPort, 8780);
 });
@@ -142,6 +143,12 @@ const overrides: {
   { env: 'WA_POLICY_WINDOW_HOURS', value: '24', read: (c) => c.policy.windowHours, want: 24 },
   { env: 'WA_POLICY_SAFETY_MARGIN_SECONDS', value: '0', read: (c) => c.policy.safetyMarginSeconds, want: 0 },
   { env: 'WA_LOCAL_SIMULATOR_PORT', value: '9999', read: (c) => c.local.simulatorPort, want: 9999 },
+  {
+    env: 'WA_TEMPORAL_MAX_CACHED_WORKFLOWS',
+    value: '300',
+    read: (c) => c.temporal.maxCachedWorkflows,
+    want: 300,
+  },
   // booleans and nested keys
   { env: 'WA_TEMPORAL_TLS_ENABLED', value: 'true', read: (c) => c.temporal.tls.enabled, want: true },
   {
@@ -206,6 +213,12 @@ const badValues: { env: string; value: string; key: string; rule: RegExp }[] = [
     rule: /must be an integer/,
   },
   { env: 'WA_GRAPH_REQUEST_TIMEOUT_MS', value: '-5', key: 'graph.requestTimeoutMs', rule: /must be > 0/ },
+  {
+    env: 'WA_TEMPORAL_MAX_CACHED_WORKFLOWS',
+    value: '-1',
+    key: 'temporal.maxCachedWorkflows',
+    rule: /must be >= 0/,
+  },
   { env: 'WA_GRAPH_API_VERSION', value: '25', key: 'graph.apiVersion', rule: /must look like v25\.0/ },
   { env: 'WA_GRAPH_API_VERSION', value: 'v25', key: 'graph.apiVersion', rule: /must look like v25\.0/ },
   { env: 'WA_TEMPORAL_ADDRESS', value: 'nohost', key: 'temporal.address', rule: /must be host:port/ },
