@@ -1,5 +1,6 @@
 // Activities the workflows call. They are built around one GraphClient that the worker creates with the
 // access token from its own environment: the token never enters a workflow input or history.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Registration, Verification } from '../domain/lifecycle-state';
 import type { OperationPolicy } from '../domain/operations';
@@ -39,9 +40,31 @@ function toFailure(err: unknown): unknown {
   });
 }
 
-async function graphCall<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * How often a running Graph or On-Prem call tells the server it is alive. The workflows' proxies set a
+ * 30 s heartbeat timeout (workflows/activity-proxies.ts), so a worker that dies holding the activity, or
+ * an answer lost while the server was down, is noticed in 30 s rather than at the start-to-close timeout.
+ */
+export const HEARTBEAT_EVERY_MS = 10_000;
+
+async function keepingAlive<T>(fn: () => Promise<T>): Promise<T> {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return fn(); // called outside an activity (unit tests)
+  }
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function graphCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await keepingAlive(fn);
   } catch (err) {
     throw toFailure(err);
   }

@@ -1,6 +1,13 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
+/**
+ * Every Graph and On-Prem activity heartbeats every 10 s while its call runs (activities/index.ts), so a
+ * worker that died holding one, or an answer lost while the server was down, is noticed after this long
+ * instead of at the start-to-close timeout; the workflow then treats it as an unknown outcome.
+ */
+const heartbeatTimeout = '30 seconds';
+
 /** Reads (and the idempotent local-storage setting) are safe to repeat: Temporal retries them (the activity marks hopeless errors non-retryable). */
 export const reads = proxyActivities<
   Pick<
@@ -8,6 +15,7 @@ export const reads = proxyActivities<
     'readPhoneNumber' | 'configureLocalStorage' | 'readLocalStorage' | 'listWabaPhoneNumbersPage'
   >
 >({
+  heartbeatTimeout,
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '1 second',
@@ -22,6 +30,7 @@ export const reads = proxyActivities<
  * reads the number's state after an unknown outcome and decides itself.
  */
 export const mutations = proxyActivities<Pick<Activities, 'registerPhoneNumber' | 'deregisterPhoneNumber'>>({
+  heartbeatTimeout,
   startToCloseTimeout: '3 minutes',
   retry: { maximumAttempts: 1 },
 });
@@ -31,6 +40,7 @@ export const mutations = proxyActivities<Pick<Activities, 'registerPhoneNumber' 
  * Its result, the backup data, is a payload of the migrate run only (encrypted like every payload).
  */
 export const onPrem = proxyActivities<Pick<Activities, 'createOnPremBackup'>>({
+  heartbeatTimeout,
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
 });
@@ -42,6 +52,7 @@ export const onPrem = proxyActivities<Pick<Activities, 'createOnPremBackup'>>({
 export const verification = proxyActivities<
   Pick<Activities, 'requestVerificationCode' | 'submitCodeToMeta' | 'setTwoStepPin'>
 >({
+  heartbeatTimeout,
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
