@@ -1,7 +1,7 @@
 // `npm run drill` end to end at a small size: the kill-worker drill (kill -9 mid-fleet, every number must
 // still complete with its ledger equal to what the simulator received) and the fault soak, as a user runs
-// them. The kill-worker drill lasts at least ~3.5 minutes whatever the size: the killed worker's tasks come
-// back only through Temporal's activity timeouts. Full-size figures are in docs/drills.md.
+// them. The kill-worker drill lasts about a minute whatever the size: the killed worker's tasks come back
+// through Temporal's heartbeat timeouts. Full-size figures are in docs/drills.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
