@@ -339,13 +339,16 @@ export async function runFleet(args: BenchArgs): Promise<SectionResult> {
   // configured production value instead (temporal.yaml), so a slow backup register is not an unknown outcome.
   const configured = loadConfig({ file: path.join(ROOT_DIR, 'temporal.yaml'), env: {} });
   const graphRequestTimeoutMs = configured.graph.requestTimeoutMs;
-  const passes: PassSpec[] = [{ label: 'as configured (temporal.yaml)', configEnv: {} }];
+  const passes: PassSpec[] = args.fleetConfigured
+    ? [{ label: 'as configured (temporal.yaml)', configEnv: {} }]
+    : [];
   if (args.fleetRaisedCap > 0) {
     passes.push({
       label: `activity cap raised to ${args.fleetRaisedCap}/s`,
       configEnv: { WA_GRAPH_MAX_REQUESTS_PER_SECOND: String(args.fleetRaisedCap) },
     });
   }
+  if (passes.length === 0) throw new Error('fleet: --no-fleet-configured needs --fleet-raised-cap N');
   const levels: FleetLevelResult[] = [];
   /** A level that broke is reported and the next one runs: a long run keeps what it measured. */
   const broken: { pass: string; concurrency: number; error: string }[] = [];

@@ -58,6 +58,8 @@ export interface BenchArgs {
   floorOps: number;
   floorRounds: number;
   floorParentChild: boolean;
+  /** fleet: run the as-configured pass (off with --no-fleet-configured, to measure only the raised cap). */
+  fleetConfigured: boolean;
   /** waiting: numbers waiting out a 72-hour block, and how long to measure while they wait. */
   waitingNumbers: number;
   waitingMeasureSeconds: number;
@@ -89,6 +91,7 @@ export const USAGE = `usage: npm run bench -- [section...] [options]
   --floor-ops N          floor: register operations per round, and as many baseline workflows (default 50)
   --floor-rounds R       floor: timed rounds per side and activity cap (default 3)
   --no-floor-parent-child  floor: skip the parent→child baseline
+  --no-fleet-configured  fleet: skip the pass at the configured cap (with --fleet-raised-cap: only that pass)
   --waiting-numbers N    waiting: numbers waiting out a 72-hour block (default 1000; env BENCH_WAITING_NUMBERS)
   --waiting-measure-s S  waiting: seconds measured while they wait (default 60; env BENCH_WAITING_MEASURE_S)
   --waiting-cache N      waiting: the worker's maxCachedWorkflows (default 0: the SDK's, sized from the heap; env BENCH_WAITING_CACHE)
@@ -126,6 +129,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     floorOps: 50,
     floorRounds: 3,
     floorParentChild: true,
+    fleetConfigured: true,
     waitingNumbers: Number(env.BENCH_WAITING_NUMBERS || 1000),
     waitingMeasureSeconds: Number(env.BENCH_WAITING_MEASURE_S || 60),
     waitingCache: Number(env.BENCH_WAITING_CACHE || 0),
@@ -182,6 +186,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       args.uncapped = false;
     } else if (flag === '--no-floor-parent-child') {
       args.floorParentChild = false;
+    } else if (flag === '--no-fleet-configured') {
+      args.fleetConfigured = false;
     } else if (flag in numeric) {
       const n = Number(value());
       if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a non-negative number`);

@@ -34,3 +34,10 @@ test('waiting: the worker cache size from --waiting-cache or BENCH_WAITING_CACHE
   assert.equal(parseArgs(['--waiting-cache', '300'], {}).waitingCache, 300);
   assert.equal(parseArgs([], { BENCH_WAITING_CACHE: '500' }).waitingCache, 500);
 });
+
+test('fleet: --no-fleet-configured with --fleet-raised-cap measures only the raised cap', () => {
+  const args = parseArgs(['fleet', '--fleet-raised-cap', '1000', '--no-fleet-configured'], {});
+  assert.equal(args.fleetConfigured, false);
+  assert.equal(args.fleetRaisedCap, 1000);
+  assert.equal(parseArgs([], {}).fleetConfigured, true);
+});
