@@ -76,7 +76,8 @@ export const DRILLS: Record<DrillName, DrillDef> = {
     faults: latencyFault,
     async disrupt({ stack, args, note }, progress) {
       const worker = stack.worker!;
-      const running = progress.counts.running;
+      // In flight: operations running in their lifecycles, or being started by the fleet's start activity.
+      const inFlight = progress.counts.running + progress.counts.starting;
       note(`kill -9 worker #${stack.workerStarts} (pid ${worker.pid}) at ${progressLine(progress)}`);
       signalProcess(worker, 'SIGKILL');
       const exit = await withTimeout('the killed worker to exit', worker.exited, 10_000);
@@ -86,8 +87,10 @@ export const DRILLS: Record<DrillName, DrillDef> = {
       return [
         {
           name: 'the kill hit a fleet in flight',
-          ok: running > 0 && settledOf(progress) < progress.total,
-          detail: `${running} numbers running, ${settledOf(progress)}/${progress.total} settled when killed`,
+          ok: inFlight > 0 && settledOf(progress) < progress.total,
+          detail:
+            `${progress.counts.running} numbers running and ${progress.counts.starting} starting, ` +
+            `${settledOf(progress)}/${progress.total} settled when killed`,
         },
       ];
     },
