@@ -56,14 +56,6 @@ function silentSendFailure(err: unknown): GraphFailure | undefined {
   };
 }
 
-const graphTypes: ReadonlySet<string> = new Set(Object.values(GraphErrorType));
-
-/** A failure the activity classified (a plain Error thrown by a bug arrives typed 'Error': not one). */
-function knownGraphFailureOf(err: unknown): GraphFailure | undefined {
-  const failure = graphFailureOf(err);
-  return failure && graphTypes.has(failure.type) ? failure : undefined;
-}
-
 export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${Math.ceil(ms / 1000)} s`;
   const h = Math.floor(ms / 3_600_000);
@@ -145,7 +137,7 @@ export async function runBudgetedRequest(
         await CancellationScope.nonCancellable(() => req.send());
         return report({ outcome: 'completed', registration: req.registrationWhenDone });
       } catch (err) {
-        const failure = knownGraphFailureOf(err) ?? silentSendFailure(err);
+        const failure = graphFailureOf(err) ?? silentSendFailure(err);
         if (!failure) throw err;
         const { type, details } = failure;
         if (type === GraphErrorType.RegistrationRateLimited) {
