@@ -23,14 +23,12 @@ export interface RunningDevServer {
   stop(): Promise<void>;
 }
 
-export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+/** The `temporal server start-dev` arguments: loopback, our search attributes, no version check. */
+export function devServerArgs(options: Omit<DevServerOptions, 'cliPath'>): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port)];
   args.push('--namespace', options.namespace, '--log-level', options.logLevel ?? 'error');
   args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
-  if (options.dbFile) {
-    mkdirSync(path.dirname(options.dbFile), { recursive: true });
-    args.push('--db-filename', options.dbFile);
-  }
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
   for (const key of ALL_SEARCH_ATTRIBUTES) {
     args.push('--search-attribute', `${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`);
   }
@@ -40,6 +38,12 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     'frontend.enableServerVersionCheck=false',
     ...(options.extraArgs ?? []),
   );
+  return args;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  if (options.dbFile) mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const args = devServerArgs(options);
   // Own process group: a terminal's Ctrl-C reaches us, and we stop the server last, after the worker.
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   const killOnExit = () => child.kill('SIGKILL');

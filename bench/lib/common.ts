@@ -563,23 +563,7 @@ export function serverProcesses(): { pid: number; name: string }[] | undefined {
 
 // -------------------------------------------------------------------------------------------- misc
 
-/** Runs fn over items with at most `limit` calls in flight; results in input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
-}
+export { mapLimit } from '../../scripts/map-limit';
 
 export function median(values: number[]): number {
   return percentile(

@@ -4,6 +4,7 @@
 import type { FleetProgress } from '../../domain/fleet';
 import type { LifecycleSnapshot } from '../../workflows/messages';
 import type { SimRequest } from '../../test/helpers/simulator-admin';
+import { mapLimit } from '../map-limit';
 import { withTimeout } from './processes';
 import type { DrillStack } from './stack';
 
@@ -23,7 +24,7 @@ export interface Verification {
 
 const BUDGETED = ['register', 'deregister'] as const;
 
-function count<T>(items: T[], key: (t: T) => string): Map<string, number> {
+export function count<T>(items: T[], key: (t: T) => string): Map<string, number> {
   const m = new Map<string, number>();
   for (const item of items) m.set(key(item), (m.get(key(item)) ?? 0) + 1);
   return m;
@@ -36,20 +37,6 @@ export function summarize(m: Map<string, number>): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ') || 'none'
   );
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 export async function verifyFleet(

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FleetMember, FleetProgress } from '../../domain/fleet';
 import type { FaultRule } from '../../simulator/faults';
-import { requestFigures, summarize, verifyFleet, type Check } from './checks';
+import { seedManyVerified } from '../../test/helpers/seed';
+import { count, requestFigures, summarize, verifyFleet, type Check } from './checks';
 import { logTail, signalProcess, sleep, stopAll, withTimeout, waitFor } from './processes';
 import { DrillStack, ms } from './stack';
 
@@ -158,17 +159,9 @@ export const DRILLS: Record<DrillName, DrillDef> = {
         );
         note('restarting the worker');
         await stack.startWorker();
-        checks.push({
-          name: 'worker rode out the outage',
-          ok: true, // reported, not failed: the brief allows restarting a worker that died on a long outage
-          detail: `NO: worker #${stack.workerStarts - 1} exited during/after the outage and was restarted`,
-        });
       } else {
-        checks.push({
-          name: 'worker rode out the outage',
-          ok: true,
-          detail: `yes: worker #${stack.workerStarts} kept running through ${ms(args.outageMs)} without a server`,
-        });
+        // Reported, not checked: restarting a worker that died on a long outage is allowed.
+        note(`worker #${stack.workerStarts} rode out the outage (${ms(args.outageMs)} without a server)`);
       }
       return checks;
     },
@@ -223,14 +216,7 @@ export async function runDrill(name: DrillName, args: DrillArgs, index: number):
       maxRequestsPerSecond: args.rps,
       note,
     });
-    await stack.sim.seedMany(
-      numbers.map((id) => ({
-        id,
-        code_verification_status: 'VERIFIED',
-        name_status: 'APPROVED',
-        pin: '123456',
-      })),
-    );
+    await seedManyVerified(stack.sim, numbers, { pin: '123456' });
     const faults = def.faults(args);
     await stack.sim.faults(faults);
     note(
@@ -341,7 +327,7 @@ export async function runDrill(name: DrillName, args: DrillArgs, index: number):
     if (verification.progress) {
       const failed = verification.progress.numbers.filter((n) => n.status === 'failed');
       if (failed.length)
-        lines.push(`  failure types: ${summarize(countBy(failed.map((n) => n.failureType ?? '?')))}`);
+        lines.push(`  failure types: ${summarize(count(failed, (n) => n.failureType ?? '?'))}`);
     }
   } catch (err) {
     checks.push({ name: 'drill ran to its checks', ok: false, detail: (err as Error).message });
@@ -359,12 +345,6 @@ export async function runDrill(name: DrillName, args: DrillArgs, index: number):
     `  RESULT ${name}: ${ok ? 'PASS' : 'FAIL'} in ${ms(Date.now() - t0)}${kept ? ` (logs kept in ${dir})` : ''}`,
   );
   return { name, ok, wallMs: Date.now() - t0, checks, lines, dir, kept };
-}
-
-function countBy(items: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const i of items) m.set(i, (m.get(i) ?? 0) + 1);
-  return m;
 }
 
 function describeFault(f: FaultRule): string {

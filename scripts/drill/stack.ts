@@ -5,11 +5,11 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NumberLifecycleClient } from '../../client';
-import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { SimulatorAdmin } from '../../test/helpers/simulator-admin';
 import { loadConfig, ROOT_DIR, type AppConfig } from '../../worker/config';
 import { ensureSearchAttributes } from '../../worker/search-attributes';
 import { createDataConverter } from '../../worker/security/data-converter';
+import { devServerArgs } from '../dev-server';
 import { temporalCliExecutable } from '../temporal-binaries';
 import {
   freePort,
@@ -95,13 +95,12 @@ export class DrillStack {
       throw new Error('no Temporal CLI binary: run `npm run provision` or set TEMPORAL_CLI_PATH');
     }
     const n = ++this.devServerStarts;
-    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(this.temporalPort)];
-    args.push('--namespace', this.config.temporal.namespace, '--log-level', 'warn', '--headless');
-    args.push('--db-filename', this.dbFile);
-    for (const key of ALL_SEARCH_ATTRIBUTES) {
-      args.push('--search-attribute', `${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`);
-    }
-    args.push('--dynamic-config-value', 'frontend.enableServerVersionCheck=false');
+    const args = devServerArgs({
+      port: this.temporalPort,
+      namespace: this.config.temporal.namespace,
+      logLevel: 'warn',
+      dbFile: this.dbFile,
+    });
     const t0 = Date.now();
     const p = spawnManaged(`dev server #${n}`, cli.path, args, {
       cwd: ROOT_DIR,
