@@ -72,7 +72,7 @@ async function runScenario(
 
   const ticket = await client.requestOperation(spec.id, spec.request);
   // result() on the time-skipping client lets the server skip the 72-hour wait.
-  const report = await stack.operationResult<OperationReport>(ticket.workflowId);
+  const report = await stack.operationResult(ticket);
   await waitRecorded(stack, spec.id, ticket.operationId);
 
   const childHandle = env.client.workflow.getHandle(ticket.workflowId);

@@ -4,7 +4,6 @@ import {
   Client,
   Connection,
   WithStartWorkflowOperation,
-  WorkflowFailedError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
@@ -287,33 +286,24 @@ export class NumberLifecycleClient {
     return fleets.waitForFleet(this.client, fleetId);
   }
 
-  /** Waits until the operation has finished and returns its summary (status completed or failed). */
+  /**
+   * Waits until the operation has finished and returns its summary (status completed or failed). The
+   * lifecycle runs the operation itself, so this reads its state: often at first, then (through a long
+   * wait such as a 72-hour block) at most every `maxPollIntervalMs`.
+   */
   async waitForOperation(
     phoneNumberId: string,
     operationId: string,
-    options: { pollIntervalMs?: number } = {},
+    options: { pollIntervalMs?: number; maxPollIntervalMs?: number } = {},
   ): Promise<OperationSummary> {
-    const pollMs = options.pollIntervalMs ?? 1000;
+    let pollMs = options.pollIntervalMs ?? 250;
+    const maxPollMs = Math.max(pollMs, options.maxPollIntervalMs ?? 5000);
     for (;;) {
       const snapshot = await this.getState(phoneNumberId);
       const finished = snapshot?.recentOperations.find((o) => o.operationId === operationId);
       if (finished) return finished;
-      if (snapshot?.currentOperation?.operationId === operationId) {
-        // Running: wait on the child run itself instead of polling through a long lockout wait.
-        await this.client.workflow
-          .getHandle(operationId)
-          .result()
-          .then(
-            () => delay(100), // the lifecycle records the outcome right after the child closes
-            async (err: unknown) => {
-              if (err instanceof WorkflowFailedError) return delay(100);
-              if (err instanceof WorkflowNotFoundError) return delay(Math.min(pollMs, 200)); // starting
-              throw err;
-            },
-          );
-      } else {
-        await delay(pollMs);
-      }
+      await delay(pollMs);
+      if (snapshot?.currentOperation?.status === 'waiting') pollMs = Math.min(maxPollMs, pollMs * 2);
     }
   }
 }

@@ -25,6 +25,11 @@ export const ledgerEntrySchema = z.object({
   at: z.number(),
   /** The operation that sent it, for the audit trail in getState. */
   operationId: z.string().optional(),
+  /**
+   * Sent (its activity scheduled), answer not observed yet. It counts as sent at every moment until it is
+   * stamped with the time its answer (or failure, or timeout) was observed: Meta may receive it any time.
+   */
+  inFlight: z.boolean().optional(),
 });
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 
@@ -54,6 +59,9 @@ function blockEnd(ledger: RequestLedger, endpoint: BudgetedEndpoint, now: number
     : undefined;
 }
 
+/** When an entry counts from: its stamp, or (in flight) any moment up to now. */
+const countsFrom = (e: LedgerEntry, now: number) => (e.inFlight ? Math.max(e.at, now) : e.at);
+
 export function requestsInWindow(
   ledger: RequestLedger,
   endpoint: BudgetedEndpoint,
@@ -61,8 +69,8 @@ export function requestsInWindow(
   policy: LedgerPolicy,
 ): number[] {
   return ledger.entries
-    .filter((e) => e.endpoint === endpoint && inWindow(e.at, now, policy))
-    .map((e) => e.at)
+    .filter((e) => e.endpoint === endpoint && inWindow(countsFrom(e, now), now, policy))
+    .map((e) => countsFrom(e, now))
     .sort((a, b) => a - b);
 }
 
@@ -101,6 +109,24 @@ export function recordRequests(ledger: RequestLedger, entries: readonly LedgerEn
   return { ...ledger, entries: [...ledger.entries, ...entries] };
 }
 
+/**
+ * The request in flight (there is one at a time: the lifecycle sends one by one) was answered, failed or
+ * timed out, observed at `observedAt`: that is its stamp, a time Meta cannot have counted it after.
+ * `sent: false` (its activity never started) removes it: Meta never saw it.
+ */
+export function settleInFlight(
+  ledger: RequestLedger,
+  outcome: { observedAt: number; sent: boolean },
+): RequestLedger {
+  const entries = ledger.entries.flatMap((e) => {
+    if (!e.inFlight) return [e];
+    if (!outcome.sent) return [];
+    const { inFlight: _, ...settled } = e;
+    return [{ ...settled, at: outcome.observedAt }];
+  });
+  return { ...ledger, entries };
+}
+
 export function recordBlock(ledger: RequestLedger, endpoint: BudgetedEndpoint, until: number): RequestLedger {
   const current = ledger.blockedUntil[endpoint] ?? 0;
   return { ...ledger, blockedUntil: { ...ledger.blockedUntil, [endpoint]: Math.max(current, until) } };
@@ -113,10 +139,10 @@ export function pruneLedger(ledger: RequestLedger, now: number, policy: LedgerPo
     if (blockEnd(ledger, endpoint, now, policy) !== undefined)
       blockedUntil[endpoint] = ledger.blockedUntil[endpoint];
   }
-  return { entries: ledger.entries.filter((e) => inWindow(e.at, now, policy)), blockedUntil };
+  return { entries: ledger.entries.filter((e) => inWindow(countsFrom(e, now), now, policy)), blockedUntil };
 }
 
-/** Merges what a child operation reports into the parent's ledger (entries are deduplicated). */
+/** Merges two ledgers (a recovered one into the current one; entries are deduplicated). */
 export function mergeLedgers(base: RequestLedger, update: RequestLedger): RequestLedger {
   const key = (e: LedgerEntry) => `${e.endpoint}@${e.at}@${e.operationId ?? ''}`;
   const seen = new Set(base.entries.map(key));

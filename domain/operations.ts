@@ -123,12 +123,11 @@ export type OnboardRequest = z.infer<typeof onboardRequestSchema>;
 export type ChangeRegionRequest = z.infer<typeof changeRegionRequestSchema>;
 export type MigrateRequest = z.infer<typeof migrateRequestSchema>;
 
-/** What the lifecycle hands a child operation run. */
+/** What the lifecycle hands a child run (ownership verification: a person answers it there). */
 export interface OperationInput<R extends OperationRequest = OperationRequest> {
   phoneNumberId: string;
   operationId: string;
   request: R;
-  ledger: RequestLedger;
   policy: OperationPolicy;
 }
 
@@ -158,11 +157,11 @@ export interface OperationPolicy extends LedgerPolicy {
 
 export type OperationOutcome = 'completed' | 'already-done';
 
-/** What a child returns on success; on failure the same shape travels in the failure's details. */
+/** How an operation ended, as the lifecycle records it. */
 export interface OperationReport {
   operationId: string;
   outcome?: OperationOutcome;
-  /** Every register/deregister request the run sent, and any block it learned. */
+  /** Every register/deregister request the operation sent, and any block it learned (from the lifecycle's ledger). */
   ledger: RequestLedger;
   registration: Registration;
   /** Set when the run learned it: ownership verified, two-step PIN set (never the PIN itself). */

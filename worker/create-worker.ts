@@ -5,6 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { GraphClient } from '../activities/graph-client';
 import { createActivities } from '../activities';
 import { createFleetActivities } from '../activities/fleet-activities';
+import { createLedgerRecoveryActivities } from '../activities/ledger-recovery';
 import { operationPolicy, type AppConfig } from './config';
 import { temporalConnectionOptions } from './connection';
 
@@ -32,6 +33,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     timeoutMs: config.graph.requestTimeoutMs,
     blockMs: policy.blockMs,
   });
+  const client = lazyClient(config, options.dataConverter);
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -45,10 +47,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
         policy: () => policy,
         onPremTimeoutMs: config.graph.requestTimeoutMs,
       }),
-      ...createFleetActivities({
-        client: lazyClient(config, options.dataConverter),
-        taskQueue: config.temporal.taskQueue,
-      }),
+      ...createFleetActivities({ client, taskQueue: config.temporal.taskQueue }),
+      ...createLedgerRecoveryActivities({ client }),
     },
     dataConverter: options.dataConverter,
     // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.
@@ -60,7 +60,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   });
 }
 
-/** The fleet activities' client, connected on first use with the worker's data converter (payloads stay encrypted). */
+/** The client of the fleet and ledger-recovery activities, connected on first use with the worker's data converter (payloads stay encrypted). */
 function lazyClient(config: AppConfig, dataConverter: WorkerOptions['dataConverter']): () => Promise<Client> {
   let client: Promise<Client> | undefined;
   return () =>

@@ -1,5 +1,6 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { LedgerRecoveryActivities } from '../activities/ledger-recovery';
 
 /**
  * Every Graph and On-Prem activity heartbeats every 10 s while its call runs (activities/index.ts), so a
@@ -27,10 +28,12 @@ export const reads = proxyActivities<
 
 /**
  * Register and deregister spend Meta's 10-per-72-hours budget: never retried by Temporal. The workflow
- * reads the number's state after an unknown outcome and decides itself.
+ * reads the number's state after an unknown outcome and decides itself. A send that no worker picks up
+ * within the schedule-to-start timeout was never sent: the budget drops it, and the workflow sends again.
  */
 export const mutations = proxyActivities<Pick<Activities, 'registerPhoneNumber' | 'deregisterPhoneNumber'>>({
   heartbeatTimeout,
+  scheduleToStartTimeout: '10 minutes',
   startToCloseTimeout: '3 minutes',
   retry: { maximumAttempts: 1 },
 });
@@ -45,16 +48,30 @@ export const onPrem = proxyActivities<Pick<Activities, 'createOnPremBackup'>>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
 });
 
-/**
- * Verification and PIN calls are outside the register budget, but each request_code sends a message to a
- * person: retry a little, not for long.
- */
-export const verification = proxyActivities<
-  Pick<Activities, 'requestVerificationCode' | 'submitCodeToMeta' | 'setTwoStepPin'>
->({
+/** Verification and PIN calls are outside the register budget: retry a little, not for long. */
+export const verification = proxyActivities<Pick<Activities, 'submitCodeToMeta' | 'setTwoStepPin'>>({
   heartbeatTimeout,
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/**
+ * Each request_code sends a message (a new code) to a person: never repeated by Temporal. A request whose
+ * answer was lost may have sent one, so the workflow waits for that code rather than asking again.
+ */
+export const codeRequests = proxyActivities<Pick<Activities, 'requestVerificationCode'>>({
+  heartbeatTimeout,
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 1 },
+});
+
+/**
+ * A fresh lifecycle reads its closed predecessor's ledger before it sends anything. Kept trying for as
+ * long as it takes: a number whose past requests are unknown must not send.
+ */
+export const recovery = proxyLocalActivities<LedgerRecoveryActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /**

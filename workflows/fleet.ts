@@ -180,6 +180,7 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
   setHandler(cancelFleetUpdate, async (request) => {
     cancelledBy = request.requestedBy ?? '';
     const notStarted = pending.length;
+    const stillRunning = inFlight; // as it was when asked: cancelled ones may end before this returns
     stopStarting();
     if (phase === 'running' || phase === 'listing') phase = 'cancelling';
     publish();
@@ -191,7 +192,7 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
             `fleet ${spec.fleetId} (cancelled by ${cancelledBy || 'an operator'})`,
           )
         : 0;
-    return { notStarted, stillRunning: inFlight, cancelRequested };
+    return { notStarted, stillRunning, cancelRequested };
   });
 
   upsertSearchAttributes([

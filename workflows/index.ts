@@ -1,10 +1,4 @@
 // Every workflow the worker registers.
 export { phoneNumberLifecycle } from './lifecycle';
-export { registerOperation } from './register-operation';
-export { deregisterOperation } from './deregister-operation';
 export { verifyOperation } from './verify-operation';
-export { setPinOperation } from './set-pin-operation';
-export { onboardOperation } from './onboard-operation';
-export { changeRegionOperation } from './change-region-operation';
-export { migrateOperation } from './migrate-operation';
 export { numberFleet } from './fleet';

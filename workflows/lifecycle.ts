@@ -1,32 +1,29 @@
-// One lifecycle workflow per number (ID phone-number:{id}): the single writer for that number. It
-// queues operation requests (Updates), runs them one at a time as child workflows, and owns the
-// request ledger, which survives crashes, restarts and continue-as-new.
+// One lifecycle workflow per number (ID phone-number:{id}): the single writer for that number. It queues
+// operation requests (Updates), runs them one at a time itself, and owns the request ledger: every
+// register and deregister is recorded in the workflow task that schedules it. The ledger survives
+// crashes, restarts and continue-as-new, and, mirrored in the memo, a terminate: the next run recovers it.
+// A lifecycle never closes on its own: operation failures and cancellation requests do not end it.
 import {
-  ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   allHandlersFinished,
-  isCancellation,
   condition,
-  continueAsNew,
-  executeChild,
+  makeContinueAsNewFunc,
   getExternalWorkflowHandle,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { emptyLedger, mergeLedgers, pruneLedger, type RequestLedger } from '../domain/ledger';
+import { emptyLedger, pruneLedger, type RequestLedger } from '../domain/ledger';
 import type { LifecycleState, Registration, Verification } from '../domain/lifecycle-state';
 import {
   operationRequestSchema,
   sameRequest,
-  type OperationInput,
   type OperationKind,
-  type OperationReport,
+  type OperationPolicy,
   type OperationRequest,
 } from '../domain/operations';
-import { operationWorkflowId, pinSchema } from '../domain/phone-number';
+import { lifecycleWorkflowId, operationWorkflowId, pinSchema } from '../domain/phone-number';
 import { z } from 'zod';
 import {
   WaLifecycleState,
@@ -36,30 +33,27 @@ import {
   WaWabaId,
 } from '../domain/search-attributes';
 import { InputError, parseInput } from '../domain/validation';
-import { settings } from './activity-proxies';
+import { recovery } from './activity-proxies';
 import { workflowNow } from './clock';
-import { deregisterOperation } from './deregister-operation';
 import {
   cancelOperationUpdate,
   getStateQuery,
   operationProgressSignal,
   retryOperationUpdate,
-  providePinSignal,
   requestOperationUpdate,
   type LifecycleSnapshot,
+  type OperationProgress,
   type OperationSummary,
   type OperationTicket,
+  type RecoveredLedger,
   type RequestOrigin,
   type RetryOperationRequest,
 } from './messages';
 import { fleetOperationFinishedSignal } from './fleet-messages';
-import { changeRegionOperation } from './change-region-operation';
-import { migrateOperation } from './migrate-operation';
-import { onboardOperation } from './onboard-operation';
-import { reportOf } from './operation-report';
-import { registerOperation } from './register-operation';
-import { setPinOperation } from './set-pin-operation';
-import { verifyOperation } from './verify-operation';
+import { PinMailbox } from './operation-context';
+import { ACTIVE_STATE, HAS_CHILD_RUN, runOperation } from './operation-runner';
+import { LEDGER_MEMO } from './ledger-memo';
+import { RequestBudget } from './request-budget';
 
 interface QueuedOperation {
   summary: OperationSummary;
@@ -81,34 +75,13 @@ export interface CarriedLifecycleState {
   wabaId?: string;
   verification?: Verification;
   pinSet?: boolean;
+  recovered?: RecoveredLedger;
 }
 
 export interface LifecycleInput {
   phoneNumberId: string;
   carried?: CarriedLifecycleState;
 }
-
-/** The child workflow that runs each kind of operation. */
-const OPERATION_WORKFLOWS = {
-  register: registerOperation,
-  deregister: deregisterOperation,
-  verify: verifyOperation,
-  'set-pin': setPinOperation,
-  onboard: onboardOperation,
-  'change-region': changeRegionOperation,
-  migrate: migrateOperation,
-} satisfies Record<OperationKind, unknown>;
-
-/** The number's state while an operation of that kind runs (until the operation reports otherwise). */
-const ACTIVE_STATE: Record<OperationKind, LifecycleState> = {
-  register: 'registering',
-  deregister: 'deregistering',
-  verify: 'verifying',
-  'set-pin': 'setting-pin',
-  onboard: 'onboarding',
-  'change-region': 'changing-region',
-  migrate: 'migrating',
-};
 
 /** Operations that register the number when they succeed. */
 const REGISTERS: ReadonlySet<OperationKind> = new Set(['register', 'onboard', 'change-region', 'migrate']);
@@ -127,18 +100,23 @@ const MAX_HISTORY_EVENTS = 2_000;
 export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void> {
   const { phoneNumberId } = input;
   const carried = input.carried;
-  let ledger = carried?.ledger ?? emptyLedger();
+  const budget = new RequestBudget(carried?.ledger ?? emptyLedger());
+  const pins = new PinMailbox();
   let registration: Registration = carried?.registration ?? 'unknown';
   let sequence = carried?.sequence ?? 0;
   const queue: QueuedOperation[] = [...(carried?.queue ?? [])];
   const recent: OperationSummary[] = [...(carried?.recent ?? [])];
   let lastFailed = carried?.lastFailed ?? false;
   let lastFailedOp = carried?.lastFailedOp;
-  /** Cancels the running operation's child run (it stops at its next safe point). */
+  /** Cancels the running operation (it stops at its next safe point). */
   let currentScope: CancellationScope | undefined;
   let wabaId = carried?.wabaId;
   let verification: Verification = carried?.verification ?? 'unknown';
   let pinSet = carried?.pinSet ?? false;
+  let recovered = carried?.recovered;
+  let lastPolicy: OperationPolicy | undefined;
+  /** False until a fresh run has recovered its predecessor's ledger: nothing is sent before that. */
+  let ready = !!carried;
   let current: QueuedOperation | undefined;
 
   const state = (): LifecycleState => {
@@ -154,7 +132,11 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     upsertSearchAttributes([
       { key: WaPhoneNumberId, value: phoneNumberId },
       { key: WaLifecycleState, value: state() },
-      { key: WaOperation, value: current?.request.operation ?? null },
+      // The running operation; after a failure, the one that failed (the UI finds failed migrations so).
+      {
+        key: WaOperation,
+        value: current?.request.operation ?? (lastFailed ? lastFailedOp?.request.operation : null) ?? null,
+      },
       { key: WaNextAttemptAt, value: nextAttemptAt ? new Date(nextAttemptAt) : null },
       ...(wabaId ? [{ key: WaWabaId, value: wabaId }] : []),
     ]);
@@ -169,11 +151,23 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
         lines.push(`waiting for: ${current.summary.waitingFor} until ${nextAttemptAt}`);
     }
     if (queue.length) lines.push(`queued: ${queue.map((q) => q.summary.operationId).join(', ')}`);
+    if (recovered) lines.push(describeRecovery(recovered));
     setCurrentDetails(lines.join('\n\n'));
   };
 
   /** The last operation in line: a new identical request joins it rather than queueing a duplicate. */
   const tail = (): QueuedOperation | undefined => queue[queue.length - 1] ?? current;
+  /** An operation being cancelled is not joined: the caller asked for it to happen. */
+  const joinable = (op: QueuedOperation | undefined, request: OperationRequest) =>
+    op && !op.summary.cancelRequestedBy && sameRequest(op.request, request) ? op : undefined;
+  /** The running operation waits for a corrected PIN and this is the same command with another PIN. */
+  const correctsPin = (request: OperationRequest) =>
+    pins.waiting &&
+    current &&
+    !current.summary.cancelRequestedBy &&
+    'pin' in request &&
+    'pin' in current.request &&
+    sameRequest({ ...current.request, pin: request.pin } as OperationRequest, request);
 
   const expectedRegistration = (): Registration => {
     const last = tail();
@@ -183,8 +177,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   };
 
   const checkAllowed = (request: OperationRequest): void => {
-    const last = tail();
-    if (last && sameRequest(last.request, request)) return; // joins
+    if (joinable(tail(), request) || correctsPin(request)) return;
     if (request.operation === 'deregister' && expectedRegistration() === 'not-registered') {
       throw new InputError('operation', 'deregister is not allowed: the number is not registered');
     }
@@ -204,13 +197,15 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     registration,
     verification,
     pinSet,
-    ledger,
+    ledger: budget.current,
     currentOperation: current?.summary,
     queued: queue.map((q) => q.summary),
     recentOperations: recent,
+    ...(recovered ? { recovered } : {}),
   }));
 
-  setHandler(operationProgressSignal, (progress) => {
+  /** Progress of the running operation (its own, or its verification child's by signal). */
+  const showProgress = (progress: OperationProgress): void => {
     if (!current || current.summary.operationId !== progress.operationId) return;
     current.summary.status = progress.waitingFor ? 'waiting' : 'running';
     current.summary.activeState = progress.state;
@@ -219,48 +214,40 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       ? new Date(progress.nextAttemptAt).toISOString()
       : undefined;
     publish();
-  });
+  };
+  setHandler(operationProgressSignal, showProgress);
 
   setHandler(
     requestOperationUpdate,
-    async (raw, origin?: RequestOrigin) => enqueue(parseInput(operationRequestSchema, raw), origin),
+    (raw, origin?: RequestOrigin) => enqueue(parseInput(operationRequestSchema, raw), origin),
     {
       // Runs before anything is written to history: bad input and forbidden commands leave no trace.
       validator: (raw, _origin?: RequestOrigin) => checkAllowed(parseInput(operationRequestSchema, raw)),
     },
   );
 
-  /** Queues the request, or joins an identical one; a corrected PIN goes to an operation waiting for one. */
-  async function enqueue(
-    request: OperationRequest,
-    origin?: RequestOrigin,
-    retryOf?: string,
-  ): Promise<OperationTicket> {
+  /** Queues the request, or joins an identical one; a corrected PIN goes to the operation waiting for one. */
+  function enqueue(request: OperationRequest, origin?: RequestOrigin, retryOf?: string): OperationTicket {
     wabaId = request.wabaId ?? wabaId;
     const subscribe = (op: QueuedOperation): QueuedOperation => {
       const fleet = origin?.fleetWorkflowId;
       if (fleet && !op.notify?.includes(fleet)) op.notify = [...(op.notify ?? []), fleet];
       return op;
     };
-    // The same command again, with a corrected PIN, for an operation that waits for one: hand it over.
-    if (
-      current?.summary.activeState === 'waiting-for-pin' &&
-      current.request.operation === request.operation
-    ) {
-      if ('pin' in request) {
-        await getExternalWorkflowHandle(current.summary.workflowId).signal(providePinSignal, request.pin);
-      }
+    if (current && correctsPin(request) && 'pin' in request) {
+      pins.provide(request.pin);
       return ticket(subscribe(current), true);
     }
-    const last = tail();
-    if (last && sameRequest(last.request, request)) return ticket(subscribe(last), true);
+    const last = joinable(tail(), request);
+    if (last) return ticket(subscribe(last), true);
     sequence += 1;
-    const workflowId = operationWorkflowId(phoneNumberId, request.operation, sequence);
+    const operationId = operationWorkflowId(phoneNumberId, request.operation, sequence);
     const op: QueuedOperation = {
       request,
       summary: {
-        operationId: workflowId,
-        workflowId,
+        operationId,
+        // Where the operation's messages go: its verification child run, or this lifecycle.
+        workflowId: HAS_CHILD_RUN.has(request.operation) ? operationId : lifecycleWorkflowId(phoneNumberId),
         operation: request.operation,
         requestedBy: request.requestedBy,
         status: 'queued',
@@ -279,6 +266,29 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       ? [current, ...queue].find((op) => op?.summary.operationId === operationId)
       : (current ?? queue[queue.length - 1]);
 
+  /** Drops a queued operation (it never started) and tells whoever waits for it. */
+  const dropQueued = (op: QueuedOperation, who: string): Promise<void> => {
+    queue.splice(queue.indexOf(op), 1);
+    Object.assign(op.summary, {
+      status: 'failed',
+      failure: { type: 'Cancelled', message: `cancelled by ${who} before it started` },
+      finishedAt: new Date(workflowNow()).toISOString(),
+    });
+    lastFailedOp = { operationId: op.summary.operationId, request: op.request };
+    recent.unshift(op.summary);
+    recent.splice(RECENT_LIMIT);
+    publish();
+    return notifyFleets(phoneNumberId, op);
+  };
+
+  /** Asks the running operation to stop at its next safe point. */
+  const cancelRunning = (who: string): void => {
+    if (!current || current.summary.cancelRequestedBy) return;
+    current.summary.cancelRequestedBy = who;
+    currentScope?.cancel();
+    publish();
+  };
+
   setHandler(
     cancelOperationUpdate,
     async (raw) => {
@@ -286,23 +296,14 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       const op = cancelTarget(operationId)!;
       const who = requestedBy ?? 'an operator';
       if (op !== current) {
-        queue.splice(queue.indexOf(op), 1);
-        const failure = { type: 'Cancelled', message: `cancelled by ${who} before it started` };
-        Object.assign(op.summary, {
-          status: 'failed',
-          failure,
-          finishedAt: new Date(workflowNow()).toISOString(),
-        });
-        lastFailedOp = { operationId: op.summary.operationId, request: op.request };
-        recent.unshift(op.summary);
-        recent.splice(RECENT_LIMIT);
-        publish();
-        await notifyFleets(phoneNumberId, op);
-        return { operationId: op.summary.operationId, status: 'cancelled', note: failure.message };
+        await dropQueued(op, who);
+        return {
+          operationId: op.summary.operationId,
+          status: 'cancelled',
+          note: `cancelled by ${who} before it started`,
+        };
       }
-      op.summary.cancelRequestedBy = who;
-      currentScope?.cancel();
-      publish();
+      cancelRunning(who);
       return {
         operationId: op.summary.operationId,
         status: 'cancel-requested',
@@ -330,6 +331,16 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     },
   );
 
+  // "Request Cancellation" on the lifecycle (Temporal UI, API) cancels its operations, never the
+  // lifecycle itself: it holds the ledger, and may be the only thing bringing an offline number back.
+  CancellationScope.current().cancelRequested.catch(() =>
+    CancellationScope.nonCancellable(async () => {
+      const who = 'a cancellation request on the lifecycle workflow';
+      cancelRunning(who);
+      for (const op of [...queue]) await dropQueued(op, who);
+    }),
+  );
+
   /** The last failed operation again, with its original parameters (and a corrected PIN when given). */
   const retryRequest = (raw: RetryOperationRequest): OperationRequest => {
     const { pin, requestedBy } = parseInput(retryRequestSchema, raw);
@@ -349,42 +360,46 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
 
   setHandler(
     retryOperationUpdate,
-    async (raw) => enqueue(retryRequest(raw), undefined, lastFailedOp?.operationId),
-    { validator: (raw) => checkAllowed(retryRequest(raw)) },
+    (raw) => enqueue(retryRequest(raw), undefined, lastFailedOp?.operationId),
+    {
+      validator: (raw) => checkAllowed(retryRequest(raw)),
+    },
   );
 
-  publish();
-  const shouldContinueAsNew = () =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
-
-  for (;;) {
-    await condition(() => queue.length > 0 || shouldContinueAsNew());
-    if (queue.length === 0) break;
+  /** Runs the next queued operation to its end and records how it ended. */
+  const runNext = async (): Promise<void> => {
     current = queue.shift()!;
     current.summary.status = 'running';
     publish();
     currentScope = new CancellationScope();
-    const outcome = await runOperation(phoneNumberId, current, ledger, currentScope);
+    const report = await runOperation({
+      phoneNumberId,
+      operationId: current.summary.operationId,
+      request: current.request,
+      budget,
+      pins,
+      scope: currentScope,
+      progress: showProgress,
+      learn: (facts) => {
+        if (facts.registration && facts.registration !== 'unknown') registration = facts.registration;
+        if (facts.verification && facts.verification !== 'unknown') verification = facts.verification;
+        if (facts.pinSet) pinSet = true;
+      },
+      onPolicy: (policy) => (lastPolicy = policy),
+    });
     currentScope = undefined;
-    ledger = mergeLedgers(ledger, outcome.report.ledger);
-    if (outcome.report.registration !== 'unknown') registration = outcome.report.registration;
-    if (outcome.report.verification && outcome.report.verification !== 'unknown') {
-      verification = outcome.report.verification;
-    }
-    if (outcome.report.pinSet) pinSet = true;
     Object.assign(current.summary, {
-      status: outcome.report.failure ? 'failed' : 'completed',
+      status: report.failure ? 'failed' : 'completed',
       activeState: undefined,
-      outcome: outcome.report.outcome,
-      failure: outcome.report.failure,
+      outcome: report.outcome,
+      failure: report.failure,
       waitingFor: undefined,
       nextAttemptAt: undefined,
       finishedAt: new Date(workflowNow()).toISOString(),
     } satisfies Partial<OperationSummary>);
-    const cancelled = outcome.report.failure?.type === 'Cancelled';
-    lastFailed = !!outcome.report.failure && !cancelled; // a cancel leaves the number as it was
-    if (outcome.report.failure)
-      lastFailedOp = { operationId: current.summary.operationId, request: current.request };
+    const cancelled = report.failure?.type === 'Cancelled';
+    lastFailed = !!report.failure && !cancelled; // a cancel leaves the number as it was
+    if (report.failure) lastFailedOp = { operationId: current.summary.operationId, request: current.request };
     else if (lastFailedOp?.request.operation === current.request.operation) lastFailedOp = undefined;
     recent.unshift(current.summary);
     recent.splice(RECENT_LIMIT);
@@ -392,15 +407,45 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     current = undefined;
     publish();
     await notifyFleets(phoneNumberId, finished);
-  }
+  };
 
-  // Idle and the history is long: start afresh with the same state (updates must not be mid-flight).
-  await condition(allHandlersFinished);
-  const policy = await settings.loadPolicy();
-  await continueAsNew<typeof phoneNumberLifecycle>({
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+
+  // Everything below ignores the lifecycle's own cancellation (handled above, by cancelling operations).
+  await CancellationScope.nonCancellable(async () => {
+    publish();
+    // Started with a ledger but not by continue-as-new (which passes the memo on): mirror it now.
+    if (carried && !workflowInfo().continuedFromExecutionRunId) budget.replace(budget.current);
+    if (!ready) {
+      // A fresh run: a predecessor may have been terminated holding counted requests. Recover them first.
+      const found = await recovery.recoverLedger(phoneNumberId, workflowInfo().runId);
+      if (found) {
+        recovered = found;
+        budget.replace(found.ledger);
+        publish();
+      }
+      ready = true;
+    }
+    for (;;) {
+      await condition(() => queue.length > 0 || shouldContinueAsNew());
+      if (queue.length > 0) {
+        await runNext();
+        continue;
+      }
+      // Idle and the history is long: start afresh with the same state once no update handler runs.
+      await condition(allHandlersFinished);
+      if (queue.length === 0) break;
+    }
+  });
+  const ledger = lastPolicy ? pruneLedger(budget.current, workflowNow(), lastPolicy) : budget.current;
+  const continueWith = makeContinueAsNewFunc<typeof phoneNumberLifecycle>({
+    memo: { [LEDGER_MEMO]: ledger },
+  });
+  await continueWith({
     phoneNumberId,
     carried: {
-      ledger: pruneLedger(ledger, workflowNow(), policy),
+      ledger,
       registration,
       sequence,
       queue,
@@ -410,38 +455,16 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       wabaId,
       verification,
       pinSet,
+      recovered,
     },
   });
 }
 
-async function runOperation(
-  phoneNumberId: string,
-  op: QueuedOperation,
-  ledger: RequestLedger,
-  scope: CancellationScope,
-): Promise<{ report: OperationReport }> {
-  const policy = await settings.loadPolicy();
-  const input: OperationInput = {
-    phoneNumberId,
-    operationId: op.summary.operationId,
-    request: op.request,
-    ledger: pruneLedger(ledger, workflowNow(), policy),
-    policy,
-  };
-  const options = {
-    workflowId: op.summary.workflowId,
-    staticSummary: `${op.request.operation} ${phoneNumberId}${op.request.requestedBy ? ` (requested by ${op.request.requestedBy})` : ''}`,
-  };
-  try {
-    const child = OPERATION_WORKFLOWS[op.request.operation] as (
-      i: OperationInput,
-    ) => Promise<OperationReport>;
-    // Cancelling the scope asks the child to stop; the child decides where (its safe points) and reports.
-    const report = await scope.run(() => executeChild(child, { ...options, args: [input] }));
-    return { report };
-  } catch (err) {
-    return { report: reportFromFailure(op.summary.operationId, err) };
-  }
+function describeRecovery(r: RecoveredLedger): string {
+  return (
+    `recovered the request ledger of run ${r.runId} (${r.status.toLowerCase()} at ${r.closedAt}): ` +
+    `${r.requests} counted request(s)${r.inFlight ? `, ${r.inFlight} of them in flight when it closed (counted from then)` : ''}`
+  );
 }
 
 /** Tells each fleet that asked for the operation how it ended. A fleet that is gone no longer cares. */
@@ -461,19 +484,4 @@ async function notifyFleets(phoneNumberId: string, op: QueuedOperation): Promise
         .catch(() => undefined),
     ),
   );
-}
-
-/** A failed child carries its report (requests sent, blocks learned) in the failure's details. */
-function reportFromFailure(operationId: string, err: unknown): OperationReport {
-  const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  const type =
-    cause instanceof ApplicationFailure && cause.type
-      ? cause.type
-      : isCancellation(cause)
-        ? 'Cancelled'
-        : 'OperationFailed';
-  const detail = reportOf(cause);
-  if (detail) return { ...detail, failure: detail.failure ?? { type, message } };
-  return { operationId, ledger: emptyLedger(), registration: 'unknown', failure: { type, message } };
 }

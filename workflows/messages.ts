@@ -8,7 +8,10 @@ import type { OperationKind, OperationOutcome, OperationRequest } from '../domai
 /** What a caller gets back for a request: the operation it started or joined. */
 export interface OperationTicket {
   operationId: string;
-  /** The child run's workflow ID (phone-number:{id}:{operation}:{n}). */
+  /**
+   * Where the operation's messages go: its verification child run (verify, onboard; the run's ID is the
+   * operation ID) or the number's lifecycle workflow, which runs every other operation itself.
+   */
   workflowId: string;
   operation: OperationKind;
   /** true when an identical request was already queued or running and this caller joined it. */
@@ -49,6 +52,20 @@ export interface LifecycleSnapshot {
   currentOperation?: OperationSummary;
   queued: OperationSummary[];
   recentOperations: OperationSummary[];
+  /** Set when this lifecycle replaced one that was terminated: what it recovered. */
+  recovered?: RecoveredLedger;
+}
+
+/** The ledger a fresh lifecycle recovered from its closed predecessor's memo. */
+export interface RecoveredLedger {
+  runId: string;
+  /** How the predecessor closed (TERMINATED, FAILED, ...). */
+  status: string;
+  closedAt: string;
+  ledger: RequestLedger;
+  /** Counted requests recovered, and how many of them were in flight (stamped at the close time). */
+  requests: number;
+  inFlight: number;
 }
 
 /** A child reports that it waits (or resumes), so the number's own state and search attributes show it. */
@@ -56,7 +73,9 @@ export interface OperationProgress {
   operationId: string;
   /** The state the number is in because of this operation (registering, waiting-for-code, ...). */
   state?: LifecycleState;
+  /** What it waits for (the state is a waiting one), or what it is doing. */
   waitingFor?: string;
+  doing?: string;
   nextAttemptAt?: number;
 }
 
@@ -111,9 +130,3 @@ export interface CodeSubmissionResult {
 export const submitVerificationCodeUpdate = defineUpdate<CodeSubmissionResult, [string]>(
   'submitVerificationCode',
 );
-
-/**
- * A corrected two-step PIN for an operation that left the number offline after Meta refused the PIN. The
- * lifecycle forwards it when the same command is run again with the new PIN.
- */
-export const providePinSignal = defineSignal<[string]>('providePin');

@@ -1,12 +1,12 @@
 // Proving ownership with a person in the loop (reference §3): request_code, wait durably for the code
 // the person received (an Update on this operation's run), verify_code. Shared by verify and onboard.
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler, sleep } from '@temporalio/workflow';
 import { GraphErrorType } from '../domain/graph-errors';
 import type { OperationPolicy } from '../domain/operations';
 import { InputError, parseInput } from '../domain/validation';
 import { verificationCodeSchema, type CodeMethod } from '../domain/verification';
-import { reads, verification } from './activity-proxies';
-import { formatDuration } from './budgeted-request';
+import { codeRequests, reads, verification } from './activity-proxies';
+import { formatDuration } from './format';
 import { workflowNow } from './clock';
 import { graphFailureOf } from './graph-failure';
 import { submitVerificationCodeUpdate, type CodeSubmissionResult } from './messages';
@@ -57,18 +57,7 @@ export class OwnershipVerification {
       return 'already-verified';
 
     for (let requested = 0; requested < this.policy.maxCodeRequests; requested++) {
-      await this.progress.active(`requesting a verification code by ${this.method}`);
-      try {
-        await verification.requestVerificationCode(this.phoneNumberId, this.method, this.options.language);
-      } catch (err) {
-        const failure = graphFailureOf(err);
-        if (failure?.type !== GraphErrorType.RequestCodeRefused) throw err;
-        if ((await reads.readPhoneNumber(this.phoneNumberId)).verification === 'verified') return 'verified';
-        throw ApplicationFailure.nonRetryable(
-          `Meta refused to send a code: ${failure.message}`,
-          failure.type,
-        );
-      }
+      if ((await this.requestCode()) === 'verified') return 'verified';
       this.awaitingSince = workflowNow();
       const deadline = this.awaitingSince + this.policy.codeWaitMs;
       await this.progress.report(
@@ -97,6 +86,31 @@ export class OwnershipVerification {
         `${this.policy.maxCodeRequests} code requests`,
       VerificationFailure.NoCodeInTime,
     );
+  }
+
+  /**
+   * One request_code, never repeated blindly: each one texts or calls a person with a new code. A request
+   * whose answer was lost may have sent a code, so the run then waits for it like any other; a throttled
+   * one (Meta sent nothing) is tried again after the wait Meta gives.
+   */
+  private async requestCode(): Promise<'sent' | 'maybe-sent' | 'verified'> {
+    for (let retries = 0; ; retries++) {
+      await this.progress.active(`requesting a verification code by ${this.method}`);
+      try {
+        await codeRequests.requestVerificationCode(this.phoneNumberId, this.method, this.options.language);
+        return 'sent';
+      } catch (err) {
+        const failure = graphFailureOf(err);
+        if (!failure || failure.type === GraphErrorType.UnknownOutcome) return 'maybe-sent';
+        if (failure.type === GraphErrorType.RequestCodeRefused) {
+          if ((await reads.readPhoneNumber(this.phoneNumberId)).verification === 'verified') return 'verified';
+          throw ApplicationFailure.nonRetryable(`Meta refused to send a code: ${failure.message}`, failure.type);
+        }
+        const waitable = failure.type === GraphErrorType.Transient || failure.type === GraphErrorType.WaitThenRetry;
+        if (!waitable || retries >= this.policy.maxTransientRetries) throw err;
+        await sleep(failure.details.retryAfterMs ?? this.policy.transientBackoffMs * 2 ** retries);
+      }
+    }
   }
 
   private async submit(raw: string): Promise<CodeSubmissionResult> {

@@ -1,33 +1,25 @@
-import type { OperationInput, OperationReport, RegisterRequest } from '../domain/operations';
+// Register: the number on Cloud API with its two-step PIN (and region, when given). Run by the lifecycle.
+import type { RegisterRequest } from '../domain/operations';
 import type { DataLocalizationRegion } from '../domain/phone-number';
 import { reads, mutations } from './activity-proxies';
 import { runBudgetedRequest } from './budgeted-request';
-import { labelOperation } from './operation-labels';
-import { OperationProgressReporter } from './operation-progress';
+import type { OperationContext } from './operation-context';
 
-/** Registers the number for Cloud API with its two-step PIN (and region, when given). */
-export async function registerOperation(input: OperationInput<RegisterRequest>): Promise<OperationReport> {
-  labelOperation(input);
-  return registerNumber(
-    input,
-    input.request,
-    new OperationProgressReporter(input.operationId, 'registering'),
-  );
+export async function runRegister(ctx: OperationContext, request: RegisterRequest) {
+  return registerNumber(ctx, request);
 }
 
-/** The register step, also used by onboarding: budget-aware, region by the configured mechanism. */
+/** The register step, also used by onboarding, region changes and migration: budget-aware, region by the configured mechanism. */
 export async function registerNumber(
-  input: OperationInput,
+  ctx: OperationContext,
   params: { pin: string; region?: DataLocalizationRegion; backup?: { data: string; password: string } },
-  progress: OperationProgressReporter,
   options: { offline?: boolean; maxLockoutWaits?: number } = {},
-): Promise<OperationReport> {
-  const { phoneNumberId } = input;
-  const viaSettings = params.region !== undefined && input.policy.regionMechanism === 'settings';
-  const report = await runBudgetedRequest(input, {
+): Promise<'completed' | 'already-done'> {
+  const { phoneNumberId, policy } = ctx;
+  const viaSettings = params.region !== undefined && policy.regionMechanism === 'settings';
+  const outcome = await runBudgetedRequest(ctx, {
     endpoint: 'register',
     registrationWhenDone: 'registered',
-    progress,
     offline: options.offline,
     maxLockoutWaits: options.maxLockoutWaits,
     // v21+: the region is a setting made while deregistered; register then keeps it.
@@ -43,5 +35,6 @@ export async function registerNumber(
     alreadyDone: async () => (await reads.readPhoneNumber(phoneNumberId)).registration === 'registered',
   });
   // A registered number is verified (Meta requires it); registering with a PIN set it or matched it.
-  return { ...report, verification: 'verified', ...(report.outcome === 'completed' ? { pinSet: true } : {}) };
+  ctx.learn({ verification: 'verified', ...(outcome === 'completed' ? { pinSet: true } : {}) });
+  return outcome;
 }

@@ -93,6 +93,16 @@ export const lifecycleSnapshotSchema = z.object({
   currentOperation: operationSummarySchema.optional(),
   queued: z.array(operationSummarySchema),
   recentOperations: z.array(operationSummarySchema),
+  recovered: z
+    .object({
+      runId: z.string(),
+      status: z.string(),
+      closedAt: z.string(),
+      ledger: requestLedgerSchema,
+      requests: z.number().int(),
+      inFlight: z.number().int(),
+    })
+    .optional(),
 });
 
 export const codeSubmissionResultSchema = z.object({

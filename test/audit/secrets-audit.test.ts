@@ -120,7 +120,8 @@ test('no PIN, code, password, backup, token or key appears in raw histories, sea
   const rawTexts: string[] = [];
   const decodedTexts: string[] = [];
   const ids = [ok, wrong, unverified, onPrem].map((id) => `WaPhoneNumberId = "${id}"`).join(' OR ');
-  for await (const wf of raw.workflow.list({ query: ids })) {
+  // Listed with the key (a lifecycle's memo, its ledger, is encrypted too); histories fetched raw.
+  for await (const wf of stack.env.client.workflow.list({ query: ids })) {
     const history = await raw.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     rawTexts.push(textsOf(history).join('\n') + JSON.stringify(wf.searchAttributes) + wf.workflowId);
     // With the key, the payloads open again.
@@ -131,8 +132,8 @@ test('no PIN, code, password, backup, token or key appears in raw histories, sea
       decodedTexts.push(JSON.stringify(defaultPayloadConverter.fromPayload(p) ?? null));
   }
   assert.ok(
-    rawTexts.length >= 10,
-    `expected the lifecycles and their operations, saw ${rawTexts.length} runs`,
+    rawTexts.length >= 5,
+    `expected the 4 lifecycles and the verification's child run, saw ${rawTexts.length} runs`,
   );
   const decoded = decodedTexts.join('\n');
   // The backup blob is the On-Prem backup activity's result: only the decrypted history holds it.

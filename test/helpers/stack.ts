@@ -23,6 +23,8 @@ import { createRedactingLogger } from '../../worker/security/redact';
 import type { DataConverter } from '@temporalio/common';
 import { temporalCliExecutable, timeSkippingServerExecutable } from '../../scripts/temporal-binaries';
 import { SimulatorAdmin } from './simulator-admin';
+import { operationReport, type FinishedOperation } from './operation-report';
+import { createLedgerRecoveryActivities } from '../../activities/ledger-recovery';
 
 export const TEST_TOKEN = 'test-access-token';
 /** Payload encryption key of the test stacks (WA_ENCRYPTION_KEYS format): 32 bytes, base64. */
@@ -48,7 +50,8 @@ export interface TestStack {
   client: NumberLifecycleClient;
   worker: Worker;
   /** Waits for an operation's child run to exist, then for its result (time skips meanwhile). */
-  operationResult<T = unknown>(workflowId: string): Promise<T>;
+  /** How the operation ended (the lifecycle runs it): its summary, failure and the requests it sent. */
+  operationResult(ticket: { operationId: string }): Promise<FinishedOperation>;
   stop(): Promise<void>;
 }
 
@@ -152,7 +155,7 @@ async function assembleStack(
       connection: env.nativeConnection,
       taskQueue: config.temporal.taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: synced,
+      activities: { ...synced, ...createLedgerRecoveryActivities({ client: async () => env.client }) },
       dataConverter,
     });
   } else {
@@ -174,18 +177,11 @@ async function assembleStack(
     dataConverter,
     client,
     worker,
-    async operationResult<T>(workflowId: string): Promise<T> {
-      const handle = env.client.workflow.getHandle(workflowId);
-      for (let i = 0; ; i++) {
-        try {
-          await handle.describe();
-          break;
-        } catch (err) {
-          if (i > 200) throw err; // queued behind another operation for more than ~20 s
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      return handle.result() as Promise<T>;
+    operationResult(ticket: { operationId: string }): Promise<FinishedOperation> {
+      const phoneNumberId = ticket.operationId.split(':')[1]!;
+      return operationReport(env.client, phoneNumberId, ticket.operationId, {
+        ...(options.timeSkipping ? { timeSkipping: env } : {}),
+      });
     },
     async stop() {
       worker.shutdown();

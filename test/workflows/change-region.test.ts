@@ -2,7 +2,6 @@
 // a number taken offline by a 133016 and brought back, and both region mechanisms (v25 settings, v20 field).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { OperationReport } from '../../domain/operations';
 import { operationPolicy } from '../../worker/config';
 import { until } from '../helpers/poll';
 import { seedOnCloudApi } from '../helpers/seed';
@@ -54,7 +53,7 @@ test('v25: the deregister waits (number online) until the register that must fol
   );
   assert.deepEqual(await v25.sim.requests({ phoneNumberId: id, endpoint: 'deregister' }), [], 'still online');
 
-  const report = await v25.operationResult<OperationReport>(ticket.workflowId);
+  const report = await v25.operationResult(ticket);
   assert.equal(report.outcome, 'completed');
   const calls = (await v25.sim.requests({ phoneNumberId: id })).filter((r) => r.method === 'POST');
   assert.deepEqual(
@@ -91,7 +90,7 @@ test('v25: 133016 on the register after the deregister: the number is reported o
   assert.match(offline.currentOperation?.waitingFor ?? '', /NUMBER IS OFFLINE/);
   assert.equal((await v25.sim.phoneNumber(id)).status, 'DISCONNECTED');
 
-  const report = await v25.operationResult<OperationReport>(ticket.workflowId);
+  const report = await v25.operationResult(ticket);
   assert.equal(report.outcome, 'completed');
   assert.equal(report.ledger.blockedUntil.register !== undefined, true, 'the block was learned');
   const number = await v25.sim.phoneNumber(id);
@@ -116,7 +115,7 @@ test('v25: already in the target region and registered: nothing is sent', async 
     region: 'BR',
     pin: '123456',
   });
-  const report = await v25.operationResult<OperationReport>(ticket.workflowId);
+  const report = await v25.operationResult(ticket);
   assert.equal(report.outcome, 'already-done');
   const mutations = (await v25.sim.requests({ phoneNumberId: id })).filter((r) => r.method === 'POST');
   assert.deepEqual(mutations, []);
@@ -130,7 +129,7 @@ test('v20: the region travels on register (no settings endpoint); --no-region tu
     region: 'GB',
     pin: '123456',
   });
-  assert.equal((await v20.operationResult<OperationReport>(to.workflowId)).outcome, 'completed');
+  assert.equal((await v20.operationResult(to)).outcome, 'completed');
   const calls = (await v20.sim.requests({ phoneNumberId: id })).filter((r) => r.method === 'POST');
   assert.deepEqual(
     calls.map((r) => r.endpoint),
@@ -144,7 +143,7 @@ test('v20: the region travels on register (no settings endpoint); --no-region tu
     region: null,
     pin: '123456',
   });
-  assert.equal((await v20.operationResult<OperationReport>(off.workflowId)).outcome, 'completed');
+  assert.equal((await v20.operationResult(off)).outcome, 'completed');
   const number = await v20.sim.phoneNumber(id);
   assert.equal(number.data_localization_region ?? null, null);
   assert.equal(number.status, 'CONNECTED');

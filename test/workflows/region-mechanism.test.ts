@@ -2,38 +2,22 @@
 // test with recording activities, on the time-skipping server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from '@temporalio/worker';
 import type { Activities, PhoneNumberSnapshot } from '../../activities';
-import { emptyLedger } from '../../domain/ledger';
-import type { OperationPolicy, OperationReport, RegionMechanism } from '../../domain/operations';
-import { registerOperation } from '../../workflows';
-import { startWorkflowUnitEnv, type WorkflowUnitEnv } from '../helpers/workflow-unit';
+import type { RegionMechanism } from '../../domain/operations';
+import {
+  runOnLifecycle,
+  startWorkflowUnitEnv,
+  UNIT_POLICY,
+  type WorkflowUnitEnv,
+} from '../helpers/workflow-unit';
 
-let env: WorkflowUnitEnv['env'];
-let workflowBundle: WorkflowUnitEnv['workflowBundle'];
+let unit: WorkflowUnitEnv;
 
 before(async () => {
-  ({ env, workflowBundle } = await startWorkflowUnitEnv());
+  unit = await startWorkflowUnitEnv();
 });
 after(async () => {
-  await env?.teardown();
-});
-
-const policy = (regionMechanism: RegionMechanism): OperationPolicy => ({
-  windowMs: 72 * 3_600_000,
-  requestsPerWindow: 10,
-  blockMs: 72 * 3_600_000,
-  safetyMarginMs: 60_000,
-  maxLockoutWaits: 1,
-  maxTransientRetries: 1,
-  transientBackoffMs: 1000,
-  regionMechanism,
-  codeWaitMs: 600_000,
-  maxCodeRequests: 3,
-  maxCodeAttempts: 5,
-  displayNameRecheckMs: 3_600_000,
-  maxDisplayNameWaitMs: 72 * 3_600_000,
-  maxPinWaitMs: 72 * 3_600_000,
+  await unit?.env.teardown();
 });
 
 async function registerWith(mechanism: RegionMechanism, region: 'DE' | undefined) {
@@ -56,31 +40,15 @@ async function registerWith(mechanism: RegionMechanism, region: 'DE' | undefined
       registered = true;
     },
   };
-  const taskQueue = `region-${mechanism}-${region}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle,
+  const report = await runOnLifecycle(unit, {
+    taskQueue: `region-${mechanism}-${region}`,
+    phoneNumberId: mechanism === 'settings' ? (region ? '101' : '102') : region ? '103' : '104',
+    request: { operation: 'register', pin: '123456', region },
+    policy: { ...UNIT_POLICY, regionMechanism: mechanism },
     activities,
   });
-  const report = await worker.runUntil(
-    env.client.workflow.execute(registerOperation, {
-      taskQueue,
-      workflowId: `region-test-${mechanism}-${region}`,
-      args: [
-        {
-          phoneNumberId: '1',
-          operationId: 'op',
-          request: { operation: 'register', pin: '123456', region },
-          ledger: emptyLedger(),
-          policy: policy(mechanism),
-        },
-      ],
-    }),
-  );
-  return { calls, report: report as OperationReport };
+  return { calls, report };
 }
-
 test('v21+ (settings): the region is set through /settings before register, not sent on register', async () => {
   const { calls, report } = await registerWith('settings', 'DE');
   assert.deepEqual(calls, ['read', 'settings:DE', 'register:-']);

@@ -2,8 +2,6 @@
 // code timeouts, resends and the VOICE fallback take no real time.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkflowFailedError } from '@temporalio/client';
-import type { OperationReport } from '../../domain/operations';
 import { until } from '../helpers/poll';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -35,15 +33,10 @@ async function sentCode(id: string): Promise<{ code: string; method: string }> {
   return (await res.json()) as { code: string; method: string };
 }
 
-async function failureOf(workflowId: string): Promise<{ type?: string; message: string }> {
-  try {
-    await stack.operationResult(workflowId);
-  } catch (err) {
-    assert.ok(err instanceof WorkflowFailedError);
-    const cause = err.cause as { type?: string; message: string };
-    return { type: cause.type, message: cause.message };
-  }
-  throw new Error('the operation did not fail');
+async function failureOf(ticket: { operationId: string }): Promise<{ type?: string; message: string }> {
+  const { failure } = await stack.operationResult(ticket);
+  if (!failure) throw new Error('the operation did not fail');
+  return failure;
 }
 
 test('a wrong code is answered as rejected, the operation keeps waiting, the right code verifies', async () => {
@@ -66,7 +59,7 @@ test('a wrong code is answered as rejected, the operation keeps waiting, the rig
 
   const right = await stack.client.submitVerificationCode(id, `${code.slice(0, 3)}-${code.slice(3)}`); // as the SMS shows it
   assert.equal(right.accepted, true);
-  const report = await stack.operationResult<OperationReport>(ticket.workflowId);
+  const report = await stack.operationResult(ticket);
   assert.equal(report.outcome, 'completed');
   assert.equal(report.verification, 'verified');
   assert.equal((await stack.sim.phoneNumber(id)).code_verification_status, 'VERIFIED');
@@ -78,7 +71,7 @@ test('no code in time: a new code is requested, by VOICE after the SMS, then the
   const id = '5551000002';
   await stack.sim.seed({ id, code_verification_status: 'NOT_VERIFIED' });
   const ticket = await stack.client.requestOperation(id, { operation: 'verify' });
-  const failure = await failureOf(ticket.workflowId);
+  const failure = await failureOf(ticket);
   assert.equal(failure.type, 'VerificationNoCodeInTime');
   assert.match(failure.message, /no code was submitted within 10 min after each of 3 code requests/);
   const requests = await stack.sim.requests({ phoneNumberId: id, endpoint: 'request_code' });
@@ -98,7 +91,7 @@ test('an already verified number: no request_code is sent (Meta would refuse it 
   const id = '5551000003';
   await stack.sim.seed({ id, code_verification_status: 'VERIFIED' });
   const ticket = await stack.client.requestOperation(id, { operation: 'verify' });
-  const report = await stack.operationResult<OperationReport>(ticket.workflowId);
+  const report = await stack.operationResult(ticket);
   assert.equal(report.outcome, 'already-done');
   assert.deepEqual(await stack.sim.requests({ phoneNumberId: id, endpoint: 'request_code' }), []);
 });
@@ -127,7 +120,7 @@ test('onboarding waits on a durable timer while the display name is not usable, 
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name_status: 'APPROVED' }),
   });
-  const report = await stack.operationResult<OperationReport>(ticket.workflowId);
+  const report = await stack.operationResult(ticket);
   assert.equal(report.outcome, 'completed');
   assert.equal(report.registration, 'registered');
   assert.equal(report.pinSet, true);
@@ -138,7 +131,7 @@ test('onboarding gives up when the display name stays unusable, without spending
   const id = '5551000006';
   await stack.sim.seed({ id, code_verification_status: 'VERIFIED', name_status: 'EXPIRED' });
   const ticket = await stack.client.requestOperation(id, { operation: 'onboard', pin: '123456' });
-  const failure = await failureOf(ticket.workflowId);
+  const failure = await failureOf(ticket);
   assert.equal(failure.type, 'DisplayNameNotUsable');
   assert.match(failure.message, /still not usable \(EXPIRED\) after 24 h/);
   assert.deepEqual(await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' }), []);

@@ -1,0 +1,74 @@
+// The lifecycle owns every request Meta counts (issue 11): whatever becomes of an operation or of the
+// lifecycle run itself, Meta's count of register/deregister requests for the number (the simulator's
+// log) equals the ledger's, and no request earns 133016. Time-skipping server, real activities over HTTP.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lifecycleWorkflowId } from '../../domain/phone-number';
+import type { RequestLedger } from '../../domain/ledger';
+import { seedOnCloudApi, seedVerified } from '../helpers/seed';
+import { startTestStack, type TestStack } from '../helpers/stack';
+
+let stack: TestStack;
+
+before(async () => {
+  stack = await startTestStack({ timeSkipping: true });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+/** Meta's count (the simulator's log) against the ledger's, per budgeted endpoint; and no 133016. */
+async function assertLedgerMatchesMeta(id: string, ledger: RequestLedger): Promise<void> {
+  const requests = (await stack.sim.requests({ phoneNumberId: id })).filter(
+    (r) => r.endpoint === 'register' || r.endpoint === 'deregister',
+  );
+  for (const endpoint of ['register', 'deregister'] as const) {
+    assert.equal(
+      ledger.entries.filter((e) => e.endpoint === endpoint).length,
+      requests.filter((r) => r.endpoint === endpoint).length,
+      `${endpoint}: ledger vs Meta`,
+    );
+  }
+  assert.deepEqual(
+    requests.filter((r) => r.errorCode === 133016),
+    [],
+    'no request was refused with 133016',
+  );
+}
+
+test('a region change whose register is refused (wrong PIN) and never gets a corrected PIN: both requests stay in the ledger', async () => {
+  const id = '5553000001';
+  await seedOnCloudApi(stack.sim, id, '123456');
+  const ticket = await stack.client.requestOperation(id, {
+    operation: 'change-region',
+    region: 'DE',
+    pin: '654321',
+  });
+  const report = await stack.operationResult(ticket);
+  assert.equal(report.failure?.type, 'PinNotProvided', JSON.stringify(report.failure));
+  const state = await stack.client.getState(id);
+  assert.equal(state?.registration, 'not-registered', 'the lifecycle knows the number is offline');
+  await assertLedgerMatchesMeta(id, state!.ledger);
+  assert.equal(state!.ledger.entries.length, 2, 'the deregister and the refused register');
+});
+
+test('a terminated lifecycle is replaced by one that recovers its ledger and says so', async () => {
+  const id = '5553000002';
+  await seedVerified(stack.sim, id);
+  const registered = await stack.operationResult(
+    await stack.client.requestOperation(id, { operation: 'register', pin: '123456' }),
+  );
+  assert.equal(registered.outcome, 'completed');
+  const first = stack.env.client.workflow.getHandle(lifecycleWorkflowId(id));
+  const { runId } = await first.describe();
+  await first.terminate('operator terminated it from the UI');
+
+  const ticket = await stack.client.requestOperation(id, { operation: 'deregister' });
+  const report = await stack.operationResult(ticket);
+  assert.equal(report.outcome, 'completed');
+  const state = await stack.client.getState(id);
+  assert.equal(state?.recovered?.runId, runId, 'recovered from the terminated run');
+  assert.equal(state?.recovered?.status, 'TERMINATED');
+  assert.equal(state?.recovered?.requests, 1);
+  await assertLedgerMatchesMeta(id, state!.ledger);
+});
