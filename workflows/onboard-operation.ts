@@ -48,7 +48,7 @@ export async function runOnboard(
     number = await reads.readPhoneNumber(phoneNumberId);
   }
   const deadline = workflowNow() + policy.maxDisplayNameWaitMs;
-  for (;; number = await reads.readPhoneNumber(phoneNumberId)) {
+  for (; ; number = await reads.readPhoneNumber(phoneNumberId)) {
     if (number.registration === 'registered') {
       ctx.learn({ registration: 'registered', verification: 'verified' });
       return wasVerified ? 'already-done' : 'completed';

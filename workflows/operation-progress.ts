@@ -55,7 +55,10 @@ async function showOnChildRun(progress: OperationProgress): Promise<void> {
   const parent = workflowInfo().parent;
   if (!parent) return;
   try {
-    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(operationProgressSignal, progress);
+    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(
+      operationProgressSignal,
+      progress,
+    );
   } catch (err) {
     // A cancel that lands now must stop the operation, not be swallowed with the signal's failure.
     if (isCancellation(err)) throw err;

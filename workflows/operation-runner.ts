@@ -138,7 +138,9 @@ function sentBy(ledger: RequestLedger, operationId: string): RequestLedger {
 export function failureOf(err: unknown): NonNullable<OperationReport['failure']> {
   const cause = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
   const inner =
-    cause instanceof Error && 'cause' in cause && cause.cause instanceof ApplicationFailure ? cause.cause : cause;
+    cause instanceof Error && 'cause' in cause && cause.cause instanceof ApplicationFailure
+      ? cause.cause
+      : cause;
   const failure = inner instanceof ApplicationFailure ? inner : undefined;
   const cancelled = !failure && (isCancellation(cause) || isCancellation(err));
   const type = failure?.type ?? (cancelled ? 'Cancelled' : 'OperationFailed');

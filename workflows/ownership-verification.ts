@@ -103,10 +103,15 @@ export class OwnershipVerification {
         const failure = graphFailureOf(err);
         if (!failure || failure.type === GraphErrorType.UnknownOutcome) return 'maybe-sent';
         if (failure.type === GraphErrorType.RequestCodeRefused) {
-          if ((await reads.readPhoneNumber(this.phoneNumberId)).verification === 'verified') return 'verified';
-          throw ApplicationFailure.nonRetryable(`Meta refused to send a code: ${failure.message}`, failure.type);
+          if ((await reads.readPhoneNumber(this.phoneNumberId)).verification === 'verified')
+            return 'verified';
+          throw ApplicationFailure.nonRetryable(
+            `Meta refused to send a code: ${failure.message}`,
+            failure.type,
+          );
         }
-        const waitable = failure.type === GraphErrorType.Transient || failure.type === GraphErrorType.WaitThenRetry;
+        const waitable =
+          failure.type === GraphErrorType.Transient || failure.type === GraphErrorType.WaitThenRetry;
         if (!waitable || retries >= this.policy.maxTransientRetries) throw err;
         await sleep(failure.details.retryAfterMs ?? this.policy.transientBackoffMs * 2 ** retries);
       }

@@ -64,9 +64,7 @@ export class RequestBudget {
     if (CancellationScope.current().consideredCancelled) {
       throw new CancelledFailure(`cancelled before sending ${endpoint}`);
     }
-    this.ledger = recordRequests(this.ledger, [
-      { endpoint, at: workflowNow(), operationId, inFlight: true },
-    ]);
+    this.ledger = recordRequests(this.ledger, [{ endpoint, at: workflowNow(), operationId, inFlight: true }]);
     this.remember(); // same workflow task as the activity's schedule command
     try {
       const result = await CancellationScope.nonCancellable(call);
@@ -74,7 +72,10 @@ export class RequestBudget {
       return result;
     } catch (err) {
       const blocked = graphFailureOf(err)?.type === GraphErrorType.RegistrationRateLimited;
-      this.settle({ sent: !neverStarted(err), block: blocked ? { endpoint, ms: policy.blockMs } : undefined });
+      this.settle({
+        sent: !neverStarted(err),
+        block: blocked ? { endpoint, ms: policy.blockMs } : undefined,
+      });
       throw err;
     }
   }
