@@ -3,11 +3,18 @@
 // Workflows cannot send updates themselves, hence an activity that holds a Temporal client.
 import { heartbeat } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { FleetMember } from '../domain/fleet';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { WaPhoneNumberId } from '../domain/search-attributes';
 import type { phoneNumberLifecycle } from '../workflows/lifecycle';
-import { cancelOperationUpdate, requestOperationUpdate, type OperationTicket } from '../workflows/messages';
+import type { FleetOperationFinished } from '../workflows/fleet-messages';
+import {
+  cancelOperationUpdate,
+  getStateQuery,
+  requestOperationUpdate,
+  type OperationTicket,
+} from '../workflows/messages';
 
 export interface FleetStartResult {
   phoneNumberId: string;
@@ -90,6 +97,60 @@ export function createFleetActivities(deps: { client: () => Promise<Client>; tas
         heartbeat(accepted);
       }
       return accepted;
+    },
+
+    /**
+     * The end of each operation whose end signal the fleet has not had: read from its lifecycle's state.
+     * One the lifecycle no longer knows (it was terminated and replaced, or the operation left its recent
+     * list) is reported failed with type OperationLost; one still queued or running is left out.
+     */
+    async reconcileFleetOperations(
+      operations: { phoneNumberId: string; operationId: string }[],
+    ): Promise<FleetOperationFinished[]> {
+      const client = await deps.client();
+      const found: FleetOperationFinished[] = [];
+      for (const { phoneNumberId, operationId } of operations) {
+        const handle = client.workflow.getHandle(lifecycleWorkflowId(phoneNumberId));
+        const running = await handle.describe().then(
+          (d) => d.status.name === 'RUNNING',
+          (err: unknown) => {
+            if (err instanceof WorkflowNotFoundError) return false;
+            throw err;
+          },
+        );
+        // A closed run (terminated) still answers queries from its history; what it was doing is lost.
+        const state = await handle.query(getStateQuery).catch((err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        });
+        const known =
+          running &&
+          [state?.currentOperation, ...(state?.queued ?? [])].some((o) => o?.operationId === operationId);
+        const ended = state?.recentOperations.find((o) => o.operationId === operationId);
+        if (ended && (ended.status === 'completed' || ended.status === 'failed')) {
+          found.push({
+            phoneNumberId,
+            operationId,
+            status: ended.status,
+            ...(ended.outcome ? { outcome: ended.outcome } : {}),
+            ...(ended.failure
+              ? { failure: { type: ended.failure.type, message: ended.failure.message } }
+              : {}),
+          });
+        } else if (!known) {
+          found.push({
+            phoneNumberId,
+            operationId,
+            status: 'failed',
+            failure: {
+              type: 'OperationLost',
+              message: `the number's lifecycle no longer knows ${operationId} (terminated and replaced?); run it again`,
+            },
+          });
+        }
+        heartbeat(found.length);
+      }
+      return found;
     },
   };
 }

@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { verificationCodeSchema } from '../domain/verification';
-import { operationRequestSchema } from '../domain/operations';
+import { idempotencyKeySchema, operationRequestSchema } from '../domain/operations';
 import { listFilterSchema, type ListFilter } from '../domain/number-listing';
 import { parseInput, InputError } from '../domain/validation';
 import { ConfigError, loadConfig, operationPolicy } from '../worker/config';
@@ -62,19 +62,30 @@ async function reportTicket(
 async function runOperation(
   phoneNumberId: string,
   request: OperationRequestInput,
-  opts: OutputOptions,
+  opts: OutputOptions & { idempotencyKey?: string },
   hint = '',
 ): Promise<number> {
   const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
   parseInput(operationRequestSchema, request); // bad input fails here, before any connection
+  const idempotencyKey =
+    opts.idempotencyKey === undefined
+      ? undefined
+      : parseInput(idempotencyKeySchema, opts.idempotencyKey, 'idempotency-key');
   return withClient(async (client) =>
-    reportTicket(client, id, await client.requestOperation(id, request), opts, hint),
+    reportTicket(
+      client,
+      id,
+      await client.requestOperation(id, request, idempotencyKey ? { idempotencyKey } : {}),
+      opts,
+      hint,
+    ),
   );
 }
 
 interface OperationOptions extends OutputOptions {
   requestedBy?: string;
   waba?: string;
+  idempotencyKey?: string;
 }
 
 /** Options every operation command takes. */
@@ -82,6 +93,10 @@ function withOperationOptions(command: Command): Command {
   const options = [
     new Option('--requested-by <name>', 'who asks, shown in the Temporal UI'),
     new Option('--waba <id>', 'the WhatsApp Business Account ID (searchable as WaWabaId)'),
+    new Option(
+      '--idempotency-key <key>',
+      "run again with the same key: the first run's operation is returned, nothing new is queued",
+    ),
     new Option('--wait', 'wait until the operation has finished and print its outcome'),
     new Option('--json', 'print JSON'),
   ];

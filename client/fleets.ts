@@ -15,6 +15,7 @@ import {
   type FleetSpec,
   packMembers,
   unpackMembers,
+  unpackOutcomes,
 } from '../domain/fleet';
 import { validateConcurrency } from '../domain/fleet-input';
 import { OPERATION_KINDS, type OperationKind } from '../domain/operations';
@@ -173,8 +174,7 @@ export async function describeFleet(
     }
   }
   if (description.status.name === 'COMPLETED') {
-    const result = (await handle.result()) as FleetResult;
-    status.progress = narrow(result.progress, detail);
+    status.progress = narrow(finalProgress((await handle.result()) as FleetResult), detail);
     return status;
   }
   try {
@@ -183,6 +183,11 @@ export async function describeFleet(
     // Not yet run by a worker, or it failed before its handlers were set: no progress to show.
   }
   return status;
+}
+
+/** A finished fleet's progress with its packed per-number outcomes unpacked. */
+function finalProgress(result: FleetResult): FleetProgress {
+  return { ...result.progress, numbers: unpackOutcomes(result.outcomes, result.progress.operation) };
 }
 
 function narrow(progress: FleetProgress, detail: ProgressDetail): FleetProgress {
@@ -249,6 +254,5 @@ export async function retryFleet(
 /** Waits for the fleet to finish and returns its final progress. */
 export async function waitForFleet(client: Client, fleetId: string): Promise<FleetProgress> {
   const id = parseInput(fleetIdSchema, fleetId, 'fleetId');
-  const result = (await client.workflow.getHandle(fleetWorkflowId(id)).result()) as FleetResult;
-  return result.progress;
+  return finalProgress((await client.workflow.getHandle(fleetWorkflowId(id)).result()) as FleetResult);
 }

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import {
+  idempotencyKeySchema,
   operationRequestSchema,
   type OperationRequest,
   type OperationRequestInput,
@@ -118,17 +119,28 @@ export class NumberLifecycleClient {
   /**
    * Starts an operation on a number, or joins an identical one already queued or running. Starts the
    * number's lifecycle workflow if it does not exist yet (update-with-start). Bad input throws
-   * InputError before anything is sent.
+   * InputError before anything is sent. With `idempotencyKey`, a repeated call (a retry after a lost
+   * answer) returns the first call's ticket and queues nothing.
    */
-  async requestOperation(phoneNumberId: string, request: OperationRequestInput): Promise<OperationTicket> {
+  async requestOperation(
+    phoneNumberId: string,
+    request: OperationRequestInput,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<OperationTicket> {
     const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
     const valid = parseInput(operationRequestSchema, request);
+    const updateId =
+      options.idempotencyKey === undefined
+        ? undefined
+        : parseInput(idempotencyKeySchema, options.idempotencyKey, 'idempotencyKey');
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneNumberLifecycle>(
       'phoneNumberLifecycle',
       {
         workflowId: lifecycleWorkflowId(id),
         taskQueue: this.config.temporal.taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
+        // A closed lifecycle (terminated) is replaced; the new run recovers its ledger first.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         args: [{ phoneNumberId: id }],
         typedSearchAttributes: [{ key: WaPhoneNumberId, value: id }],
         staticSummary: `lifecycle of phone number ${id}`,
@@ -138,6 +150,7 @@ export class NumberLifecycleClient {
       return await this.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
         args: [valid],
         startWorkflowOperation,
+        ...(updateId ? { updateId } : {}),
       });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {

@@ -163,6 +163,59 @@ export function unpackMembers(packed: PackedMembers): FleetMember[] {
 /** An outcome as a fleet carries it across continue-as-new: [id, status, operation sequence, reason, type]. */
 export type CompactOutcome = [string, FleetNumberStatus, number?, string?, string?];
 
+/**
+ * Outcomes as a fleet carries them (continue-as-new, its result): tuples whose reason is an index into a
+ * table of distinct reasons, each bounded, with the number's own ID taken out. Thousands of numbers that
+ * fail with one of Meta's long messages then cost one copy of it, not thousands: a 10,000-number fleet stays
+ * far below Temporal's 2 MB payload limit.
+ */
+export interface PackedOutcomes {
+  reasons: string[];
+  outcomes: [string, FleetNumberStatus, number?, number?, string?][];
+}
+
+/** Longest reason a fleet keeps per number (the number's lifecycle keeps the whole failure). */
+export const MAX_FLEET_REASON = 300;
+const ID_TOKEN = '{phoneNumberId}';
+
+export function packOutcomes(outcomes: FleetNumberOutcome[]): PackedOutcomes {
+  const reasons: string[] = [];
+  const index = new Map<string, number>();
+  const packed = outcomes.map((o) => {
+    const [id, status, seq, reason, type] = compactOutcome(o);
+    let at: number | undefined;
+    if (reason !== undefined) {
+      // The ID as a whole number only (never the digits inside 133005).
+      const generic = boundReason(reason).replace(new RegExp(`(?<![0-9])${id}(?![0-9])`, 'g'), ID_TOKEN);
+      at = index.get(generic);
+      if (at === undefined) index.set(generic, (at = reasons.push(generic) - 1));
+    }
+    const tuple: PackedOutcomes['outcomes'][number] = [id, status, seq, at, type];
+    while (tuple.length > 2 && tuple[tuple.length - 1] === undefined) tuple.pop();
+    return tuple;
+  });
+  return { reasons, outcomes: packed };
+}
+
+export function unpackOutcomes(packed: PackedOutcomes, operation: string): FleetNumberOutcome[] {
+  return packed.outcomes.map(([id, status, seq, at, type]) =>
+    expandOutcome(
+      [
+        id,
+        status,
+        seq ?? undefined,
+        at !== undefined && at !== null ? packed.reasons[at]!.split(ID_TOKEN).join(id) : undefined,
+        type,
+      ],
+      operation,
+    ),
+  );
+}
+
+export function boundReason(reason: string): string {
+  return reason.length <= MAX_FLEET_REASON ? reason : `${reason.slice(0, MAX_FLEET_REASON - 1)}…`;
+}
+
 export function compactOutcome(o: FleetNumberOutcome): CompactOutcome {
   const seq = o.operationId ? Number(o.operationId.slice(o.operationId.lastIndexOf(':') + 1)) : undefined;
   const tuple: CompactOutcome = [o.phoneNumberId, o.status, seq, o.reason, o.failureType];

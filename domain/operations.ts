@@ -171,6 +171,14 @@ export interface OperationReport {
   failure?: { type: string; message: string; graphCode?: number };
 }
 
+/**
+ * A caller's idempotency key for requestOperation: it becomes the Update's ID, so a retried call (an HTTP
+ * retry, a CLI run again) returns the first call's ticket instead of queueing the operation twice.
+ */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1 to 200 letters, digits, or . _ : -');
+
 /** Same operation, same parameters: a second caller joins the queued or running one. */
 export function sameRequest(a: OperationRequest, b: OperationRequest): boolean {
   // Labels (who asked, which WABA) do not make a different operation; every parameter does.

@@ -15,12 +15,13 @@ import {
 import type { FleetActivities, FleetStartResult } from '../activities/fleet-activities';
 import {
   FINAL_FLEET_STATUSES,
-  compactOutcome,
+  boundReason,
+  packOutcomes,
   emptyCounts,
-  expandOutcome,
+  unpackOutcomes,
   packMembers,
   unpackMember,
-  type CompactOutcome,
+  type PackedOutcomes,
   type FleetMember,
   type PackedMembers,
   type PackedNumber,
@@ -37,8 +38,12 @@ import {
   cancelFleetUpdate,
   fleetOperationFinishedSignal,
   getProgressQuery,
+  type FleetOperationFinished,
   type ProgressDetail,
 } from './fleet-messages';
+
+/** With members running and no news for this long, the fleet asks their lifecycles (a lost signal). */
+const RECONCILE_AFTER_QUIET = '10 minutes';
 
 /** What continue-as-new carries: the numbers still to start or finish, and every outcome so far. */
 export interface CarriedFleetState {
@@ -47,7 +52,7 @@ export interface CarriedFleetState {
   pending: PackedNumber[];
   /** Requests of numbers started but not finished, and of failed ones (a retry fleet needs them). */
   open: PackedNumber[];
-  outcomes: CompactOutcome[];
+  outcomes: PackedOutcomes;
   phase: FleetPhase;
   cancelledBy?: string;
   startedAt: string;
@@ -58,9 +63,13 @@ export interface FleetInput {
   carried?: CarriedFleetState;
 }
 
-/** The fleet's end: its final progress, and the requests of the numbers worth retrying (encrypted payload). */
+/**
+ * The fleet's end: its final progress (per-number outcomes packed, see packOutcomes; the client unpacks
+ * them), and the requests of the numbers worth retrying (encrypted payload).
+ */
 export interface FleetResult {
   progress: FleetProgress;
+  outcomes: PackedOutcomes;
   retry: PackedMembers;
 }
 
@@ -86,9 +95,7 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
   let pending: PackedNumber[] = carried ? [...carried.pending] : [];
   /** Requests we may still need (each number's own fields): started-not-finished and failed numbers. */
   const open = new Map<string, Record<string, unknown>>(carried?.open ?? []);
-  const outcomes: FleetNumberOutcome[] = (carried?.outcomes ?? []).map((c) =>
-    expandOutcome(c, spec.operation),
-  );
+  const outcomes: FleetNumberOutcome[] = carried ? unpackOutcomes(carried.outcomes, spec.operation) : [];
   const index = new Map(outcomes.map((o, i) => [o.phoneNumberId, i]));
   let inFlight = outcomes.filter((o) => o.status === 'starting' || o.status === 'running').length;
 
@@ -159,7 +166,8 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
 
   setHandler(getProgressQuery, (detail) => progress(detail ?? 'all'));
 
-  setHandler(fleetOperationFinishedSignal, (finished) => {
+  /** A member's operation ended: told by its lifecycle's signal, or found by reconciliation. */
+  const applyFinished = (finished: FleetOperationFinished): void => {
     const o = outcomeOf(finished.phoneNumberId);
     // A signal about another operation on the number (not ours) is ignored.
     if (!o || (o.operationId && o.operationId !== finished.operationId)) return;
@@ -171,11 +179,25 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
           : finished.outcome === 'already-done'
             ? 'already-done'
             : 'completed',
-      reason: finished.failure?.message,
+      reason: finished.failure ? boundReason(finished.failure.message) : undefined,
       failureType: finished.failure?.type,
     });
     publish();
-  });
+  };
+  setHandler(fleetOperationFinishedSignal, applyFinished);
+
+  /**
+   * A quiet spell with members still running: ask their lifecycles how their operations stand, so a lost
+   * end signal (a lifecycle terminated and replaced, a signal dropped) cannot leave the fleet waiting forever.
+   */
+  const reconcile = async (): Promise<void> => {
+    const running = outcomes.filter((o) => o.status === 'running' && o.operationId);
+    if (!running.length) return;
+    const found = await starts.reconcileFleetOperations(
+      running.map((o) => ({ phoneNumberId: o.phoneNumberId, operationId: o.operationId! })),
+    );
+    found.forEach(applyFinished);
+  };
 
   setHandler(cancelFleetUpdate, async (request) => {
     cancelledBy = request.requestedBy ?? '';
@@ -218,12 +240,17 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
 
   for (;;) {
-    await condition(
+    const moved = await condition(
       () =>
         (pending.length > 0 && inFlight < spec.concurrency) ||
         (pending.length === 0 && inFlight === 0) ||
         shouldContinueAsNew(),
+      RECONCILE_AFTER_QUIET,
     );
+    if (!moved) {
+      await reconcile();
+      continue;
+    }
     if (pending.length === 0 && inFlight === 0) break;
     if (shouldContinueAsNew()) {
       await condition(allHandlersFinished);
@@ -240,7 +267,7 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
           shared,
           pending,
           open: [...open.entries()],
-          outcomes: outcomes.map(compactOutcome),
+          outcomes: packOutcomes(outcomes),
           phase,
           cancelledBy,
           startedAt,
@@ -276,7 +303,11 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
   phase = cancelledBy !== undefined ? 'cancelled' : 'finished';
   publish();
   await condition(allHandlersFinished);
-  return { progress: progress('all'), retry: { shared, numbers: [...open.entries()] } };
+  return {
+    progress: progress('none'),
+    outcomes: packOutcomes(outcomes),
+    retry: { shared, numbers: [...open.entries()] },
+  };
 }
 
 /** Every number of the WABA (Graph pages), each with its request; bad or missing parameters start nothing. */

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fleetIdSchema } from '../../domain/fleet';
-import { operationRequestSchema } from '../../domain/operations';
+import { idempotencyKeySchema, operationRequestSchema } from '../../domain/operations';
 import { phoneNumberIdSchema } from '../../domain/phone-number';
 import { InputError, parseInput } from '../../domain/validation';
 import {
@@ -328,7 +328,14 @@ export function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
         POST: async (ctx) => {
           const id = phoneNumberId(ctx);
           const request = parseBody(operationRequestSchema, await readJsonBody(ctx.req));
-          return operationAccepted(id, await lifecycle.requestOperation(id, request));
+          // A client's retry with the same Idempotency-Key gets the first call's ticket, nothing queued twice.
+          const key = ctx.req.headers['idempotency-key'];
+          const idempotencyKey =
+            key === undefined ? undefined : parseInput(idempotencyKeySchema, String(key), 'Idempotency-Key');
+          return operationAccepted(
+            id,
+            await lifecycle.requestOperation(id, request, idempotencyKey ? { idempotencyKey } : {}),
+          );
         },
       },
     },

@@ -551,6 +551,16 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
         summary: 'Start an operation on a number, or join an identical one already queued or running',
         description:
           "Starts the number's lifecycle if needed. The operation runs in the background; follow it at the URL in Location.",
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description:
+              "A retry with the same key answers with the first call's ticket and queues nothing (1 to 200 letters, digits, or . _ : -).",
+            schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$' },
+          },
+        ],
         requestBody: {
           required: true,
           content: json('OperationRequest', {

@@ -469,7 +469,8 @@ test(
     );
     const failed = await cli(['list', '--waba', '555000111', '--state', 'failed']);
     assertExit(failed, 0);
-    assert.match(failed.stdout, new RegExp(`^${c}\\tfailed\\t-\\t555000111$`, 'm'));
+    // A failed number lists the operation that failed (WaOperation), so the UI finds failed migrations.
+    assert.match(failed.stdout, new RegExp(`^${c}\\tfailed\\tregister\\t555000111$`, 'm'));
     assert.match(failed.stderr, /1 number\(s\)/);
 
     const bad = await cli(['list', '--state', 'sleeping']);

@@ -25,6 +25,7 @@ import { temporalCliExecutable, timeSkippingServerExecutable } from '../../scrip
 import { SimulatorAdmin } from './simulator-admin';
 import { operationReport, type FinishedOperation } from './operation-report';
 import { createLedgerRecoveryActivities } from '../../activities/ledger-recovery';
+import { createFleetActivities } from '../../activities/fleet-activities';
 
 export const TEST_TOKEN = 'test-access-token';
 /** Payload encryption key of the test stacks (WA_ENCRYPTION_KEYS format): 32 bytes, base64. */
@@ -155,7 +156,11 @@ async function assembleStack(
       connection: env.nativeConnection,
       taskQueue: config.temporal.taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: { ...synced, ...createLedgerRecoveryActivities({ client: async () => env.client }) },
+      activities: {
+        ...synced,
+        ...createLedgerRecoveryActivities({ client: async () => env.client }),
+        ...createFleetActivities({ client: async () => env.client, taskQueue: config.temporal.taskQueue }),
+      },
       dataConverter,
     });
   } else {

@@ -137,6 +137,28 @@ test('register: POST → 202 with the ticket and Location; GET it with wait=true
   assertError(await call('GET', `${location}?wait=soon`), 400, 'BAD_REQUEST', 'wait');
 });
 
+test('Idempotency-Key: a retried POST answers with the first ticket and queues nothing; a bad key is refused', async () => {
+  const id = '7770000011';
+  await seed(id);
+  const post = (key: string | undefined, pin = PIN_REGISTER) =>
+    call<OperationTicket>('POST', `/v1/phone-numbers/${id}/operations`, {
+      body: { operation: 'register', pin },
+      ...(key ? { headers: { 'idempotency-key': key } } : {}),
+    });
+  const first = await post('order-42:register');
+  assert.equal(first.status, 202, first.text);
+  // The same key with another body is still the same call, retried: the first ticket, nothing new queued.
+  const retried = await post('order-42:register', PIN_EXTRA);
+  assert.equal(retried.status, 202, retried.text);
+  assert.deepEqual(retried.json, first.json);
+  const state = await call<LifecycleSnapshot>('GET', `/v1/phone-numbers/${id}`);
+  const ops = [state.json.currentOperation, ...state.json.queued, ...state.json.recentOperations].filter(
+    Boolean,
+  );
+  assert.equal(ops.length, 1, 'one operation for two calls');
+  assertError(await post('has spaces'), 400, 'BAD_REQUEST', 'Idempotency-Key');
+});
+
 test('verification: POST verify, wait for waiting-for-code, a wrong code (200, not accepted), the code from the simulator (accepted)', async () => {
   const id = '7770000002';
   await stack.sim.seed({ id, code_verification_status: 'NOT_VERIFIED', name_status: 'APPROVED' });

@@ -5,8 +5,11 @@ import assert from 'node:assert/strict';
 import {
   compactOutcome,
   expandOutcome,
+  MAX_FLEET_REASON,
   packMembers,
+  packOutcomes,
   unpackMembers,
+  unpackOutcomes,
   type FleetMember,
   type FleetNumberOutcome,
 } from '../../domain/fleet';
@@ -75,4 +78,43 @@ test('compact outcomes expand back to the same outcome', () => {
     expandOutcome(JSON.parse(JSON.stringify(compactOutcome(o))), 'register'),
   );
   assert.deepEqual(roundTrip, outcomes);
+});
+
+test('packed outcomes come back exactly; each distinct reason is stored once, without the number in it', () => {
+  const outcomes: FleetNumberOutcome[] = ['11', '12', '13'].map((id) => ({
+    phoneNumberId: id,
+    status: 'failed',
+    operationId: `phone-number:${id}:register:1`,
+    reason: `POST /${id}/register: (#133005) Two step verification PIN Mismatch`,
+    failureType: 'GraphPinMismatch',
+  }));
+  outcomes.push({ phoneNumberId: '14', status: 'completed', operationId: 'phone-number:14:register:2' });
+  const packed = JSON.parse(JSON.stringify(packOutcomes(outcomes))) as ReturnType<typeof packOutcomes>;
+  assert.equal(packed.reasons.length, 1);
+  assert.deepEqual(unpackOutcomes(packed, 'register'), outcomes);
+});
+
+test("a 10,000-number fleet where every number fails with Meta's longest text packs far below the 2 MB limit", () => {
+  // Meta's error texts run to a few hundred characters (error_user_msg, error_data.details); take 2,000.
+  const metaText =
+    'The PIN in the request does not match the two-step verification PIN of this phone number. '.repeat(23);
+  const outcomes: FleetNumberOutcome[] = Array.from({ length: 10_000 }, (_, i) => {
+    const id = String(5_550_000_000 + i);
+    return {
+      phoneNumberId: id,
+      status: 'failed',
+      operationId: `phone-number:${id}:migrate:1`,
+      // Each number's message names the number, and some carry a trace ID of their own.
+      reason: `POST /${id}/register: (#133005) ${metaText} (fbtrace ${i % 7})`,
+      failureType: 'GraphPinMismatch',
+    };
+  });
+  const bytes = Buffer.byteLength(JSON.stringify(packOutcomes(outcomes)));
+  assert.ok(bytes < 700_000, `packed outcomes take ${bytes} bytes`);
+  const unpacked = unpackOutcomes(packOutcomes(outcomes), 'migrate');
+  assert.ok(
+    unpacked.every(
+      (o, i) => o.reason!.length <= MAX_FLEET_REASON && o.reason!.includes(outcomes[i]!.phoneNumberId),
+    ),
+  );
 });

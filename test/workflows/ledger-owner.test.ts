@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import type { RequestLedger } from '../../domain/ledger';
+import { hourlyRegisters, startLifecycleWithLedger } from '../helpers/lifecycle';
 import { seedOnCloudApi, seedVerified } from '../helpers/seed';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -71,4 +72,30 @@ test('a terminated lifecycle is replaced by one that recovers its ledger and say
   assert.equal(state?.recovered?.status, 'TERMINATED');
   assert.equal(state?.recovered?.requests, 1);
   await assertLedgerMatchesMeta(id, state!.ledger);
+});
+
+test("a fleet whose member's lifecycle is terminated mid-operation still finishes: reconciled, not left waiting", async () => {
+  const id = '5553000003';
+  await seedVerified(stack.sim, id);
+  const now = await stack.env.currentTimeMs();
+  // The budget is spent: the member's register waits hours for a slot, so its end signal is a long way off.
+  await startLifecycleWithLedger(stack, id, hourlyRegisters(now, 10, 60), 'not-registered');
+  await stack.client.startFleet({
+    fleetId: 'reconcile-lost-signal',
+    operation: 'register',
+    concurrency: 1,
+    members: [{ phoneNumberId: id, request: { operation: 'register', pin: '123456' } }],
+  });
+  const handle = stack.env.client.workflow.getHandle(lifecycleWorkflowId(id));
+  for (let i = 0; (await stack.client.getState(id))?.state !== 'waiting-for-rate-limit'; i++) {
+    assert.ok(i < 200, 'the member never started waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await handle.terminate('operator terminated it: the end signal will never come');
+  const progress = await stack.client.waitForFleet('reconcile-lost-signal');
+  assert.equal(progress.phase, 'finished');
+  const [member] = progress.numbers;
+  assert.equal(member?.status, 'failed');
+  assert.equal(member?.failureType, 'OperationLost');
+  assert.deepEqual(await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' }), []);
 });
