@@ -1,6 +1,6 @@
 // 1. History events per operation, on the time-skipping server: how many events one operation writes
 // to its child run and to the number's lifecycle workflow, for the common paths and the costly ones.
-import type { OperationReport, OperationRequest } from '../domain/operations';
+import type { OperationRequest } from '../domain/operations';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { seedOnPremises } from '../test/helpers/seed';
 import { TEST_TOKEN, type TestStack } from '../test/helpers/stack';
