@@ -11,6 +11,11 @@ export interface GraphClientOptions {
   apiVersion: string;
   accessToken: string;
   timeoutMs: number;
+  /**
+   * The signal that aborts a call in flight: the running activity's cancellation (its heartbeat found it
+   * timed out, or the worker is shutting down), so a late answer never races the workflow's read-back.
+   */
+  abortSignal?: () => AbortSignal | undefined;
   /** Length of a 133016 block when Graph's details do not say (policy.blockHours). */
   blockMs: number;
   now?: () => number;
@@ -229,6 +234,7 @@ export class GraphClient {
         url: call.path,
         data: call.data,
         params: call.params,
+        signal: this.options.abortSignal?.(),
       });
     } catch (err) {
       throw this.transportError(call, err);

@@ -1,5 +1,6 @@
 // Builds a worker from config: the Graph client gets the access token here, from the worker's own
 // environment, and nowhere else.
+import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { GraphClient } from '../activities/graph-client';
@@ -32,6 +33,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     accessToken: options.accessToken,
     timeoutMs: config.graph.requestTimeoutMs,
     blockMs: policy.blockMs,
+    abortSignal: currentActivitySignal,
   });
   const client = lazyClient(config, options.dataConverter);
   return Worker.create({
@@ -58,6 +60,15 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       : {}),
     ...options.overrides,
   });
+}
+
+/** The running activity's cancellation signal; none outside an activity. */
+function currentActivitySignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The client of the fleet and ledger-recovery activities, connected on first use with the worker's data converter (payloads stay encrypted). */

@@ -13,6 +13,9 @@ import { neverStarted } from './request-budget';
 
 export { formatDuration };
 
+/** A heartbeat interval (10 s, activities/index.ts) and a margin. */
+const SETTLE_AFTER_SILENT_FAILURE_MS = 15_000;
+
 export interface BudgetedRequest {
   endpoint: BudgetedEndpoint;
   /** Sends the request (one activity attempt). */
@@ -133,6 +136,9 @@ async function sendWithinBudget(
         continue;
       }
       if (type === GraphErrorType.UnknownOutcome) {
+        // The activity timed out without an answer: its worker may still hold the HTTP call. It learns of
+        // the timeout at its next heartbeat and aborts the call; read only after that.
+        if (!graphFailureOf(err)) await sleep(SETTLE_AFTER_SILENT_FAILURE_MS);
         // Timeout, 5xx or 131000: the request may have taken effect. Read before sending again.
         await progress.active(`${req.endpoint} outcome unknown (${failure.message}); reading the number`);
         if (await req.alreadyDone()) return done();

@@ -308,3 +308,16 @@ test('listWabaPhoneNumbers: a next page without an after cursor, or no data arra
     assert.equal(err.retryable, false);
   }
 });
+
+test('a register in flight is aborted when its activity is cancelled (heartbeat timeout): unknown outcome, no late answer', async () => {
+  handler = () => undefined; // Meta never answers within the test
+  const controller = new AbortController();
+  const started = Date.now();
+  const pending = client({ timeoutMs: 10_000, abortSignal: () => controller.signal }).register(PHONE_ID, {
+    pin: PIN,
+  });
+  setTimeout(() => controller.abort(), 100);
+  const err = await callError(pending);
+  assert.ok(Date.now() - started < 5_000, 'aborted, not timed out');
+  assert.equal(err.type, GraphErrorType.UnknownOutcome, 'a mutation aborted mid-flight may have been applied');
+});
