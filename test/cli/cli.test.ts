@@ -169,6 +169,34 @@ test(
 );
 
 test(
+  '--idempotency-key: the same command run again returns the first operation, nothing new is queued',
+  TEST_TIMEOUT,
+  async () => {
+    const id = '7770000121';
+    await seed(id);
+    const run = () =>
+      cli(['register', id, '--pin-env', 'WA_PIN', '--idempotency-key', 'deploy-7:register'], {
+        env: { WA_PIN: '135790' },
+      });
+    const first = await run();
+    const second = await run();
+    assertExit(first, 0);
+    assertExit(second, 0);
+    const opId = (r: { stdout: string }) => /started (phone-number:\S+)$/m.exec(r.stdout)?.[1];
+    assert.ok(opId(first), first.stdout);
+    assert.equal(opId(second), opId(first));
+    const state = await stack.client.getState(id);
+    const ops = [state?.currentOperation, ...(state?.queued ?? []), ...(state?.recentOperations ?? [])];
+    assert.equal(ops.filter(Boolean).length, 1, 'one operation for two runs');
+    const bad = await cli(['register', id, '--pin-env', 'WA_PIN', '--idempotency-key', 'no spaces please'], {
+      env: { WA_PIN: '135790' },
+    });
+    assertExit(bad, 2);
+    assert.match(bad.stderr, /idempotency-key: must be 1 to 200 letters/);
+  },
+);
+
+test(
   'register without --wait: exit 0 with the operation id; status shows it and the request ledger',
   TEST_TIMEOUT,
   async () => {
