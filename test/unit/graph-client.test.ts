@@ -319,5 +319,9 @@ test('a register in flight is aborted when its activity is cancelled (heartbeat 
   setTimeout(() => controller.abort(), 100);
   const err = await callError(pending);
   assert.ok(Date.now() - started < 5_000, 'aborted, not timed out');
-  assert.equal(err.type, GraphErrorType.UnknownOutcome, 'a mutation aborted mid-flight may have been applied');
+  assert.equal(
+    err.type,
+    GraphErrorType.UnknownOutcome,
+    'a mutation aborted mid-flight may have been applied',
+  );
 });
