@@ -136,6 +136,10 @@ test('no PIN, code, password, backup, token or key appears in raw histories, sea
     `expected the 4 lifecycles and the verification's child run, saw ${rawTexts.length} runs`,
   );
   const decoded = decodedTexts.join('\n');
+  // Failure messages travel encrypted too (encodeCommonAttributes): Meta's text for the refused PIN is
+  // only in the decrypted history.
+  assert.ok(!rawTexts.join('\n').includes('PIN Mismatch'), 'a failure message in plaintext history');
+  assert.ok(decoded.includes('PIN Mismatch'), 'the key restores the failure message');
   // The backup blob is the On-Prem backup activity's result: only the decrypted history holds it.
   const backupData = decodedTexts
     .map((t) => JSON.parse(t) as unknown)
@@ -211,8 +215,13 @@ test('a payload encrypted with an unknown key fails its workflow task, naming th
     'a failed workflow task',
     async () => {
       const history = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
-      const failed = history.events?.find((e) => e.workflowTaskFailedEventAttributes);
-      return failed?.workflowTaskFailedEventAttributes?.failure?.message || undefined;
+      const failure = history.events?.find((e) => e.workflowTaskFailedEventAttributes)
+        ?.workflowTaskFailedEventAttributes?.failure;
+      if (!failure) return undefined;
+      // The message travels encrypted (encodeCommonAttributes); the worker's key opens it.
+      assert.equal(failure.message, 'Encoded failure');
+      const [attributes] = await stack.dataConverter.payloadCodecs![0]!.decode([failure.encodedAttributes!]);
+      return (defaultPayloadConverter.fromPayload(attributes!) as { message: string }).message;
     },
     { timeoutMs: 10_000 },
   );

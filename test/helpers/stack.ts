@@ -18,7 +18,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { loadConfig, operationPolicy, ROOT_DIR, type AppConfig } from '../../worker/config';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker';
 import { ensureSearchAttributes } from '../../worker/search-attributes';
-import { createDataConverter } from '../../worker/security/data-converter';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../worker/security/data-converter';
 import { createRedactingLogger } from '../../worker/security/redact';
 import type { DataConverter } from '@temporalio/common';
 import { temporalCliExecutable, timeSkippingServerExecutable } from '../../scripts/temporal-binaries';
@@ -67,7 +67,11 @@ export interface StackOptions {
 let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
 /** The workflows bundled once per test process (extra workers in a test reuse it). */
 export async function workflowBundle() {
-  bundle ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  bundle ??= await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH, // as the worker's data converter names it
+    logger: new DefaultLogger('WARN'),
+  });
   return bundle;
 }
 

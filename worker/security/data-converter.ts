@@ -5,6 +5,12 @@ import { ConfigError, ROOT_DIR, type AppConfig } from '../config';
 import { keyFileExists, parseKeyList, readKeyFile, type EncryptionKeyring } from './encryption-keys';
 import { AesGcmPayloadCodec } from './payload-codec';
 
+/**
+ * Failure messages encrypted with the payloads (encodeCommonAttributes). A prebuilt workflow bundle must be
+ * made with the same path (bundleWorkflowCode's failureConverterPath) for workflow failures to use it.
+ */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
 /** The key `npm start` generates on first run (the local stack only). */
 export function localKeyFile(config: AppConfig): string {
   return path.resolve(ROOT_DIR, config.local.dataDir, 'encryption-key.json');
@@ -37,7 +43,15 @@ export function createDataConverter(
   env: NodeJS.ProcessEnv = process.env,
 ): DataConverterChoice {
   const keyring = loadKeyring(config, env);
-  if (keyring) return { dataConverter: { payloadCodecs: [new AesGcmPayloadCodec(keyring)] }, keyring };
+  if (keyring) {
+    return {
+      dataConverter: {
+        payloadCodecs: [new AesGcmPayloadCodec(keyring)],
+        failureConverterPath: FAILURE_CONVERTER_PATH,
+      },
+      keyring,
+    };
+  }
   if (config.security.allowUnencrypted) return { dataConverter: {} };
   throw new ConfigError(
     `no payload encryption key: set ${config.security.encryptionKeysEnv} (id=base64 of 32 bytes) or ` +
