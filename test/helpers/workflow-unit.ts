@@ -1,5 +1,6 @@
 // Workflow unit tests: our workflow bundle on the time-skipping test server, run by workers with recording
 // (stand-in) activities that each test builds.
+import { after, before } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -33,6 +34,21 @@ export async function startWorkflowUnitEnv(): Promise<WorkflowUnitEnv> {
     logger: new DefaultLogger('WARN'),
   });
   return { env, workflowBundle };
+}
+
+/**
+ * One time-skipping server for a test file: registers the file's before/after hooks and returns a holder
+ * whose `current` is the environment once the hooks ran.
+ */
+export function useWorkflowUnitEnv(): { readonly current: WorkflowUnitEnv } {
+  const holder = {} as { current: WorkflowUnitEnv };
+  before(async () => {
+    holder.current = await startWorkflowUnitEnv();
+  });
+  after(async () => {
+    await holder.current?.env.teardown();
+  });
+  return holder;
 }
 
 /** A policy for workflow unit tests: Meta's real limits, short backoffs. */

@@ -1,7 +1,7 @@
 // Holes in the budget promise that the lifecycle must not have (issue 11), as workflow unit tests with
 // stand-in activities on the time-skipping server: stamps Meta can't beat, a cancel that lands with the
 // timer that ends a wait, and a lifecycle that survives its own failures and cancellation requests.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
@@ -11,21 +11,9 @@ import { phoneNumberLifecycle } from '../../workflows';
 import { getStateQuery, requestOperationUpdate } from '../../workflows/messages';
 import { hourlyRegisters } from '../helpers/lifecycle';
 import { operationReport } from '../helpers/operation-report';
-import {
-  runOnLifecycle,
-  startWorkflowUnitEnv,
-  UNIT_POLICY,
-  type WorkflowUnitEnv,
-} from '../helpers/workflow-unit';
+import { runOnLifecycle, UNIT_POLICY, useWorkflowUnitEnv } from '../helpers/workflow-unit';
 
-let unit: WorkflowUnitEnv;
-
-before(async () => {
-  unit = await startWorkflowUnitEnv();
-});
-after(async () => {
-  await unit?.env.teardown();
-});
+const suite = useWorkflowUnitEnv();
 
 const notRegistered = (id: string): PhoneNumberSnapshot => ({
   phoneNumberId: id,
@@ -35,7 +23,7 @@ const notRegistered = (id: string): PhoneNumberSnapshot => ({
 
 test('a register Meta receives late (behind a queue) is stamped when its answer is observed, never before Meta saw it', async () => {
   let metaReceivedAt = 0;
-  const report = await runOnLifecycle(unit, {
+  const report = await runOnLifecycle(suite.current, {
     taskQueue: 'holes-stamp',
     phoneNumberId: '901',
     request: { operation: 'register', pin: '123456' },
@@ -44,8 +32,8 @@ test('a register Meta receives late (behind a queue) is stamped when its answer 
       readPhoneNumber: async (id) => notRegistered(id),
       async registerPhoneNumber() {
         // Scheduled, then held back (a task-queue cap, no worker polling) before it reaches Meta.
-        await unit.env.sleep(20_000); // within the 30 s heartbeat timeout
-        metaReceivedAt = await unit.env.currentTimeMs();
+        await suite.current.env.sleep(20_000); // within the 30 s heartbeat timeout
+        metaReceivedAt = await suite.current.env.currentTimeMs();
       },
     },
   });
@@ -68,8 +56,8 @@ test('a cancel that lands in the same workflow task as the timer ending a wait: 
     readPhoneNumber: async (n: string) => notRegistered(n),
     registerPhoneNumber: async () => void registers.push(Date.now()),
   };
-  const now = await unit.env.currentTimeMs();
-  const handle = await unit.env.client.workflow.start(phoneNumberLifecycle, {
+  const now = await suite.current.env.currentTimeMs();
+  const handle = await suite.current.env.client.workflow.start(phoneNumberLifecycle, {
     taskQueue,
     workflowId: lifecycleWorkflowId(id),
     args: [
@@ -90,9 +78,9 @@ test('a cancel that lands in the same workflow task as the timer ending a wait: 
   // No workflow cache: the next task goes to the task queue, not to this worker's sticky queue (the
   // test server never moves a task off a dead worker's sticky queue).
   const first = await Worker.create({
-    connection: unit.env.nativeConnection,
+    connection: suite.current.env.nativeConnection,
     taskQueue,
-    workflowBundle: unit.workflowBundle,
+    workflowBundle: suite.current.workflowBundle,
     activities,
     maxCachedWorkflows: 0,
   });
@@ -109,16 +97,16 @@ test('a cancel that lands in the same workflow task as the timer ending a wait: 
   });
   // No worker now: the wait's timer fires and a cancellation request arrives; one workflow task holds both.
   // (The test server skips to the timer, then waits in real time while its workflow task is pending.)
-  await unit.env.sleep(ticket.until - (await unit.env.currentTimeMs()) + 1000);
+  await suite.current.env.sleep(ticket.until - (await suite.current.env.currentTimeMs()) + 1000);
   await handle.cancel();
   const second = await Worker.create({
-    connection: unit.env.nativeConnection,
+    connection: suite.current.env.nativeConnection,
     taskQueue,
-    workflowBundle: unit.workflowBundle,
+    workflowBundle: suite.current.workflowBundle,
     activities,
   });
   const report = await second.runUntil(
-    operationReport(unit.env.client, id, ticket.operationId, { timeSkipping: unit.env }),
+    operationReport(suite.current.env.client, id, ticket.operationId, { timeSkipping: suite.current.env }),
   );
   assert.equal(report.failure?.type, 'Cancelled', JSON.stringify(report.failure));
   assert.deepEqual(registers, [], 'no register was sent after the cancel');
@@ -134,7 +122,7 @@ test('the policy cannot be read: the operation fails, the lifecycle keeps runnin
   let policyReads = 0;
   const id = '903';
   const taskQueue = 'holes-policy';
-  const failing = await runOnLifecycle(unit, {
+  const failing = await runOnLifecycle(suite.current, {
     taskQueue,
     phoneNumberId: id,
     request: { operation: 'register', pin: '123456' },
@@ -150,8 +138,8 @@ test('the policy cannot be read: the operation fails, the lifecycle keeps runnin
     } as Partial<Activities>,
   });
   assert.equal(failing.failure?.type, 'ConfigError');
-  const { runId } = await unit.env.client.workflow.getHandle(lifecycleWorkflowId(id)).describe();
-  const next = await runOnLifecycle(unit, {
+  const { runId } = await suite.current.env.client.workflow.getHandle(lifecycleWorkflowId(id)).describe();
+  const next = await runOnLifecycle(suite.current, {
     taskQueue,
     phoneNumberId: id,
     request: { operation: 'register', pin: '123456' },
@@ -162,6 +150,6 @@ test('the policy cannot be read: the operation fails, the lifecycle keeps runnin
     },
   });
   assert.equal(next.outcome, 'completed');
-  const after = await unit.env.client.workflow.getHandle(lifecycleWorkflowId(id)).describe();
+  const after = await suite.current.env.client.workflow.getHandle(lifecycleWorkflowId(id)).describe();
   assert.equal(after.runId, runId, 'the same lifecycle run took the next operation');
 });

@@ -1,24 +1,12 @@
 // Which Graph calls carry the data-localization region, by API version (reference §6): a workflow unit
 // test with recording activities, on the time-skipping server.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Activities, PhoneNumberSnapshot } from '../../activities';
 import type { RegionMechanism } from '../../domain/operations';
-import {
-  runOnLifecycle,
-  startWorkflowUnitEnv,
-  UNIT_POLICY,
-  type WorkflowUnitEnv,
-} from '../helpers/workflow-unit';
+import { runOnLifecycle, UNIT_POLICY, useWorkflowUnitEnv } from '../helpers/workflow-unit';
 
-let unit: WorkflowUnitEnv;
-
-before(async () => {
-  unit = await startWorkflowUnitEnv();
-});
-after(async () => {
-  await unit?.env.teardown();
-});
+const suite = useWorkflowUnitEnv();
 
 async function registerWith(mechanism: RegionMechanism, region: 'DE' | undefined) {
   const calls: string[] = [];
@@ -40,7 +28,7 @@ async function registerWith(mechanism: RegionMechanism, region: 'DE' | undefined
       registered = true;
     },
   };
-  const report = await runOnLifecycle(unit, {
+  const report = await runOnLifecycle(suite.current, {
     taskQueue: `region-${mechanism}-${region}`,
     phoneNumberId: mechanism === 'settings' ? (region ? '101' : '102') : region ? '103' : '104',
     request: { operation: 'register', pin: '123456', region },

@@ -3,26 +3,14 @@
 // number back rather than fail, and the request must stay in the ledger whatever happens next.
 // Found by the kill-worker and restart-server drills (docs/drills.md). Workflow unit test: recording
 // activities on the time-skipping server, which lets the 3-minute activity timeout pass at once.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities, PhoneNumberSnapshot } from '../../activities';
-import {
-  runOnLifecycle,
-  startWorkflowUnitEnv,
-  UNIT_POLICY,
-  type WorkflowUnitEnv,
-} from '../helpers/workflow-unit';
+import { runOnLifecycle, UNIT_POLICY, useWorkflowUnitEnv } from '../helpers/workflow-unit';
 
-let unit: WorkflowUnitEnv;
+const suite = useWorkflowUnitEnv();
 const policy = { ...UNIT_POLICY, maxTransientRetries: 5 };
-
-before(async () => {
-  unit = await startWorkflowUnitEnv();
-});
-after(async () => {
-  await unit?.env.teardown();
-});
 
 /** Meta's side of one number, and what the operation did to it. */
 class FakeNumber {
@@ -41,7 +29,7 @@ class FakeNumber {
 
 let numbers = 0;
 function register(name: string, number: FakeNumber, sendRegister: Activities['registerPhoneNumber']) {
-  return runOnLifecycle(unit, {
+  return runOnLifecycle(suite.current, {
     taskQueue: `silent-${name}`,
     phoneNumberId: String(700 + ++numbers),
     request: { operation: 'register', pin: '123456' },
@@ -66,7 +54,7 @@ function applyThenHang(number: FakeNumber): Activities['registerPhoneNumber'] {
   return async () => {
     number.registers++;
     number.registered = true;
-    await unit.env.sleep(4 * 60_000);
+    await suite.current.env.sleep(4 * 60_000);
   };
 }
 
