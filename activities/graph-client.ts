@@ -170,7 +170,8 @@ export class GraphClient {
       method: 'POST',
       path: `/${phoneNumberId}/request_code`,
       params: { code_method: method, language }, // Meta's own examples use the query string
-      mutation: false,
+      // It texts or calls a person: an answer lost on the way (timeout, 5xx) may hide a code already sent.
+      mutation: true,
     });
     this.parse(successResponse, res, 'request_code response');
   }

@@ -67,6 +67,42 @@ test('a wrong code is answered as rejected, the operation keeps waiting, the rig
   assert.equal(state?.verification, 'verified');
 });
 
+test('request_code whose answer is lost after Meta sent the code: no second request_code, the sent code verifies', async () => {
+  const id = '5551000011';
+  await stack.sim.seed({ id, code_verification_status: 'NOT_VERIFIED' });
+  // Meta sends the code, but its answer comes after our Graph timeout (2 s): an unknown outcome.
+  await stack.sim.faults([
+    { endpoint: 'request_code', phoneNumberId: id, kind: 'timeout-after-apply', hangMs: 3000, count: 1 },
+  ]);
+  const ticket = await stack.client.requestOperation(id, { operation: 'verify' });
+  await waitForState(id, 'waiting-for-code');
+  const { code } = await sentCode(id);
+  assert.equal((await stack.client.submitVerificationCode(id, code)).accepted, true);
+  assert.equal((await stack.operationResult(ticket)).outcome, 'completed');
+  const requests = await stack.sim.requests({ phoneNumberId: id, endpoint: 'request_code' });
+  assert.equal(requests.length, 1, 'one request_code: the person got one code, not two');
+  await stack.sim.faults([]);
+});
+
+test('request_code throttled (80007, nothing sent): asked again after the wait, then the code verifies', async () => {
+  const id = '5551000012';
+  await stack.sim.seed({ id, code_verification_status: 'NOT_VERIFIED' });
+  await stack.sim.faults([
+    { endpoint: 'request_code', phoneNumberId: id, kind: 'throttle', code: 80007, count: 1 },
+  ]);
+  const ticket = await stack.client.requestOperation(id, { operation: 'verify' });
+  await waitForState(id, 'waiting-for-code');
+  const { code } = await sentCode(id);
+  assert.equal((await stack.client.submitVerificationCode(id, code)).accepted, true);
+  assert.equal((await stack.operationResult(ticket)).outcome, 'completed');
+  const requests = await stack.sim.requests({ phoneNumberId: id, endpoint: 'request_code' });
+  assert.deepEqual(
+    requests.map((r) => r.errorCode ?? r.status),
+    [80007, 200],
+  );
+  await stack.sim.faults([]);
+});
+
 test('no code in time: a new code is requested, by VOICE after the SMS, then the operation fails clearly', async () => {
   const id = '5551000002';
   await stack.sim.seed({ id, code_verification_status: 'NOT_VERIFIED' });
