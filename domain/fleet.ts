@@ -1,5 +1,6 @@
 // A fleet runs one kind of operation over many numbers, each through that number's own lifecycle workflow
 // (so serialization and the request ledger hold), at most `concurrency` at a time.
+import { boundText } from './validation';
 import { z } from 'zod';
 import type { OperationKind, OperationRequest } from './operations';
 import { operationWorkflowId } from './phone-number';
@@ -213,7 +214,7 @@ export function unpackOutcomes(packed: PackedOutcomes, operation: string): Fleet
 }
 
 export function boundReason(reason: string): string {
-  return reason.length <= MAX_FLEET_REASON ? reason : `${reason.slice(0, MAX_FLEET_REASON - 1)}…`;
+  return boundText(reason, MAX_FLEET_REASON);
 }
 
 export function compactOutcome(o: FleetNumberOutcome): CompactOutcome {

@@ -29,3 +29,8 @@ function ruleText(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
   return issue.message;
 }
+
+/** `text` cut to at most `max` characters (an ellipsis marks the cut): long texts from Meta kept bounded. */
+export function boundText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

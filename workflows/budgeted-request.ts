@@ -11,8 +11,6 @@ import { graphFailureOf, type GraphFailure } from './graph-failure';
 import type { OperationContext } from './operation-context';
 import { neverStarted } from './request-budget';
 
-export { formatDuration };
-
 /** A heartbeat interval (10 s, activities/index.ts) and a margin. */
 const SETTLE_AFTER_SILENT_FAILURE_MS = 15_000;
 
@@ -121,7 +119,8 @@ async function sendWithinBudget(
       await budget.send(req.endpoint, ctx.operationId, policy, req.send);
       return done();
     } catch (err) {
-      const failure = graphFailureOf(err) ?? silentSendFailure(err);
+      const answered = graphFailureOf(err); // undefined: the activity ended without Graph's answer
+      const failure = answered ?? silentSendFailure(err);
       if (!failure) throw err;
       const { type, details } = failure;
       if (type === GraphErrorType.RegistrationRateLimited) {
@@ -138,7 +137,7 @@ async function sendWithinBudget(
       if (type === GraphErrorType.UnknownOutcome) {
         // The activity timed out without an answer: its worker may still hold the HTTP call. It learns of
         // the timeout at its next heartbeat and aborts the call; read only after that.
-        if (!graphFailureOf(err)) await sleep(SETTLE_AFTER_SILENT_FAILURE_MS);
+        if (!answered) await sleep(SETTLE_AFTER_SILENT_FAILURE_MS);
         // Timeout, 5xx or 131000: the request may have taken effect. Read before sending again.
         await progress.active(`${req.endpoint} outcome unknown (${failure.message}); reading the number`);
         if (await req.alreadyDone()) return done();

@@ -4,7 +4,8 @@
 import { ApplicationFailure, CancellationScope, CancelledFailure, sleep } from '@temporalio/workflow';
 import type { ChangeRegionRequest } from '../domain/operations';
 import { mutations, reads } from './activity-proxies';
-import { formatDuration, runBudgetedRequest } from './budgeted-request';
+import { runBudgetedRequest } from './budgeted-request';
+import { formatDuration } from './format';
 import { workflowNow } from './clock';
 import { graphFailureOf } from './graph-failure';
 import type { OperationContext } from './operation-context';

@@ -115,8 +115,6 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   let pinSet = carried?.pinSet ?? false;
   let recovered = carried?.recovered;
   let lastPolicy: OperationPolicy | undefined;
-  /** False until a fresh run has recovered its predecessor's ledger: nothing is sent before that. */
-  let ready = !!carried;
   let current: QueuedOperation | undefined;
 
   const state = (): LifecycleState => {
@@ -415,9 +413,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   // Everything below ignores the lifecycle's own cancellation (handled above, by cancelling operations).
   await CancellationScope.nonCancellable(async () => {
     publish();
-    // Started with a ledger but not by continue-as-new (which passes the memo on): mirror it now.
-    if (carried && !workflowInfo().continuedFromExecutionRunId) budget.replace(budget.current);
-    if (!ready) {
+    if (carried) {
+      // Started with a ledger but not by continue-as-new (which passes the memo on): mirror it now.
+      if (!workflowInfo().continuedFromExecutionRunId) budget.replace(budget.current);
+    } else {
       // A fresh run: a predecessor may have been terminated holding counted requests. Recover them first.
       const found = await recovery.recoverLedger(phoneNumberId, workflowInfo().runId);
       if (found) {
@@ -425,7 +424,6 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
         budget.replace(found.ledger);
         publish();
       }
-      ready = true;
     }
     for (;;) {
       await condition(() => queue.length > 0 || shouldContinueAsNew());

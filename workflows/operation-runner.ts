@@ -18,6 +18,7 @@ import type {
   VerifyRequest,
 } from '../domain/operations';
 import type { LifecycleState } from '../domain/lifecycle-state';
+import { boundText } from '../domain/validation';
 import { settings } from './activity-proxies';
 import { runChangeRegion } from './change-region-operation';
 import { runDeregister } from './deregister-operation';
@@ -153,11 +154,7 @@ export function failureOf(err: unknown): NonNullable<OperationReport['failure']>
   const graphCode = details?.graphCode ?? details?.code;
   return {
     type,
-    message: boundMessage(raw),
+    message: boundText(raw, MAX_FAILURE_MESSAGE),
     ...(graphCode !== undefined ? { graphCode } : {}),
   };
-}
-
-export function boundMessage(message: string, max = MAX_FAILURE_MESSAGE): string {
-  return message.length <= max ? message : `${message.slice(0, max - 1)}…`;
 }

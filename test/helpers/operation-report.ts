@@ -22,35 +22,33 @@ export async function operationReport(
   const handle = client.workflow.getHandle(lifecycleWorkflowId(phoneNumberId));
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   const env = options.timeSkipping;
-  {
-    for (;;) {
-      const snapshot = await handle.query(getStateQuery);
-      const summary = snapshot.recentOperations.find((o) => o.operationId === operationId);
-      if (summary) {
-        return {
-          operationId,
-          summary,
-          snapshot,
-          outcome: summary.outcome,
-          failure: summary.failure,
-          // What the lifecycle knows of the number once the operation ended.
-          registration: snapshot.registration,
-          verification: snapshot.verification,
-          pinSet: snapshot.pinSet,
-          ledger: {
-            entries: snapshot.ledger.entries.filter((e) => e.operationId === operationId),
-            blockedUntil: snapshot.ledger.blockedUntil,
-          },
-        };
-      }
-      if (Date.now() > deadline)
-        throw new Error(`${operationId} did not finish in time: ${JSON.stringify(snapshot)}`);
-      const waitingUntil = snapshot.currentOperation?.nextAttemptAt;
-      if (env && snapshot.currentOperation?.operationId === operationId && waitingUntil) {
-        const ms = Date.parse(waitingUntil) - (await env.currentTimeMs());
-        if (ms > 0) await env.sleep(ms + 1000);
-      }
-      await new Promise((r) => setTimeout(r, 100));
+  for (;;) {
+    const snapshot = await handle.query(getStateQuery);
+    const summary = snapshot.recentOperations.find((o) => o.operationId === operationId);
+    if (summary) {
+      return {
+        operationId,
+        summary,
+        snapshot,
+        outcome: summary.outcome,
+        failure: summary.failure,
+        // What the lifecycle knows of the number once the operation ended.
+        registration: snapshot.registration,
+        verification: snapshot.verification,
+        pinSet: snapshot.pinSet,
+        ledger: {
+          entries: snapshot.ledger.entries.filter((e) => e.operationId === operationId),
+          blockedUntil: snapshot.ledger.blockedUntil,
+        },
+      };
     }
+    if (Date.now() > deadline)
+      throw new Error(`${operationId} did not finish in time: ${JSON.stringify(snapshot)}`);
+    const waitingUntil = snapshot.currentOperation?.nextAttemptAt;
+    if (env && snapshot.currentOperation?.operationId === operationId && waitingUntil) {
+      const ms = Date.parse(waitingUntil) - (await env.currentTimeMs());
+      if (ms > 0) await env.sleep(ms + 1000);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
