@@ -2,16 +2,16 @@
 // as any client does (update-with-start), so the number's queue and request ledger decide what happens.
 // Workflows cannot send updates themselves, hence an activity that holds a Temporal client.
 import { heartbeat } from '@temporalio/activity';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { lifecycleStartOperation } from '../client/lifecycle-start';
 import type { FleetMember } from '../domain/fleet';
 import { lifecycleWorkflowId } from '../domain/phone-number';
-import { WaPhoneNumberId } from '../domain/search-attributes';
-import type { phoneNumberLifecycle } from '../workflows/lifecycle';
 import type { FleetOperationFinished } from '../workflows/fleet-messages';
 import {
   cancelOperationUpdate,
   getStateQuery,
+  RECENT_OPERATIONS_KEPT,
   requestOperationUpdate,
   type OperationTicket,
 } from '../workflows/messages';
@@ -39,17 +39,7 @@ export function createFleetActivities(deps: { client: () => Promise<Client>; tas
       let next = 0;
       const startOne = async (member: FleetMember): Promise<FleetStartResult> => {
         const { phoneNumberId } = member;
-        const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneNumberLifecycle>(
-          'phoneNumberLifecycle',
-          {
-            workflowId: lifecycleWorkflowId(phoneNumberId),
-            taskQueue: deps.taskQueue,
-            workflowIdConflictPolicy: 'USE_EXISTING',
-            args: [{ phoneNumberId }],
-            typedSearchAttributes: [{ key: WaPhoneNumberId, value: phoneNumberId }],
-            staticSummary: `lifecycle of phone number ${phoneNumberId}`,
-          },
-        );
+        const startWorkflowOperation = lifecycleStartOperation(phoneNumberId, deps.taskQueue);
         try {
           const ticket = await client.workflow.executeUpdateWithStart(requestOperationUpdate, {
             args: [member.request, { fleetWorkflowId }],
@@ -144,7 +134,9 @@ export function createFleetActivities(deps: { client: () => Promise<Client>; tas
             status: 'failed',
             failure: {
               type: 'OperationLost',
-              message: `the number's lifecycle no longer knows ${operationId} (terminated and replaced?); run it again`,
+              message:
+                `the number's lifecycle no longer knows how ${operationId} ended (it was terminated and replaced, ` +
+                `or the operation is older than its ${RECENT_OPERATIONS_KEPT} recent ones); read the number's state before running it again`,
             },
           });
         }

@@ -7,13 +7,26 @@ import { msToTs, tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { requestLedgerSchema, settleInFlight } from '../domain/ledger';
 import { lifecycleWorkflowId } from '../domain/phone-number';
-import type { RecoveredLedger } from '../workflows/messages';
-import { LEDGER_MEMO } from '../workflows/ledger-memo';
+import { z } from 'zod';
+import { operationRequestSchema } from '../domain/operations';
+import type { RecoveredRun } from '../workflows/messages';
+import { LEDGER_MEMO, LIFECYCLE_MEMO, type LifecycleMemo } from '../workflows/lifecycle-memo';
+
+const lifecycleMemoSchema: z.ZodType<LifecycleMemo> = z.object({
+  sequence: z.number().int().nonnegative(),
+  open: z
+    .object({
+      operationId: z.string(),
+      request: operationRequestSchema,
+      waitingForPin: z.boolean().optional(),
+    })
+    .optional(),
+});
 
 export function createLedgerRecoveryActivities(deps: { client: () => Promise<Client> }) {
   return {
     /** The newest closed run of the number's lifecycle (not continued as new), and its ledger; undefined if none. */
-    async recoverLedger(phoneNumberId: string, currentRunId: string): Promise<RecoveredLedger | undefined> {
+    async recoverLedger(phoneNumberId: string, currentRunId: string): Promise<RecoveredRun | undefined> {
       const client = await deps.client();
       const workflowId = lifecycleWorkflowId(phoneNumberId);
       const latest = await latestClosedRun(client, workflowId, currentRunId);
@@ -28,7 +41,10 @@ export function createLedgerRecoveryActivities(deps: { client: () => Promise<Cli
       const held = requestLedgerSchema.parse(raw);
       const inFlight = held.entries.filter((e) => e.inFlight).length;
       const ledger = settleInFlight(held, { observedAt: closedAt.getTime(), sent: true });
+      // Memos written before the sequence was kept have none: the ledger alone is recovered then.
+      const kept = lifecycleMemoSchema.safeParse(memo?.[LIFECYCLE_MEMO]);
       return {
+        ...(kept.success ? kept.data : {}),
         runId: latest.runId,
         status: latest.status,
         closedAt: closedAt.toISOString(),

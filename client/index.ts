@@ -3,7 +3,6 @@
 import {
   Client,
   Connection,
-  WithStartWorkflowOperation,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
@@ -26,9 +25,9 @@ import {
 import { InputError, parseInput } from '../domain/validation';
 import { loadConfig, type AppConfig } from '../worker/config';
 import * as fleets from './fleets';
+import { lifecycleStartOperation } from './lifecycle-start';
 import { temporalConnectionOptions } from '../worker/connection';
 import { createDataConverter } from '../worker/security/data-converter';
-import type { phoneNumberLifecycle } from '../workflows/lifecycle';
 import {
   cancelOperationUpdate,
   getStateQuery,
@@ -133,23 +132,12 @@ export class NumberLifecycleClient {
       options.idempotencyKey === undefined
         ? undefined
         : parseInput(idempotencyKeySchema, options.idempotencyKey, 'idempotencyKey');
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneNumberLifecycle>(
-      'phoneNumberLifecycle',
-      {
-        workflowId: lifecycleWorkflowId(id),
-        taskQueue: this.config.temporal.taskQueue,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        // A closed lifecycle (terminated) is replaced; the new run recovers its ledger first.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        args: [{ phoneNumberId: id }],
-        typedSearchAttributes: [{ key: WaPhoneNumberId, value: id }],
-        staticSummary: `lifecycle of phone number ${id}`,
-      },
-    );
     try {
       return await this.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
-        args: [valid],
-        startWorkflowOperation,
+        // The key is the Update's ID (deduplicated by the server within a run) and is told to the
+        // lifecycle (remembered across continue-as-new).
+        args: updateId ? [valid, { idempotencyKey: updateId }] : [valid],
+        startWorkflowOperation: lifecycleStartOperation(id, this.config.temporal.taskQueue),
         ...(updateId ? { updateId } : {}),
       });
     } catch (err) {
@@ -183,12 +171,21 @@ export class NumberLifecycleClient {
   async retryOperation(phoneNumberId: string, request: RetryOperationRequest = {}): Promise<OperationTicket> {
     const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
     if (request.pin !== undefined) parseInput(pinSchema, request.pin, 'pin');
-    return this.lifecycleUpdate(id, () =>
-      this.client.workflow
-        .getHandle(lifecycleWorkflowId(id))
-        .executeUpdate(retryOperationUpdate, { args: [request] }),
-    );
+    return this.lifecycleUpdate(id, async () => {
+      const handle = this.client.workflow.getHandle(lifecycleWorkflowId(id));
+      try {
+        return await handle.executeUpdate(retryOperationUpdate, { args: [request] });
+      } catch (err) {
+        // A terminated lifecycle: its successor recovers the failed operation, then takes the retry.
+        if (!(err instanceof WorkflowNotFoundError) || !(await handle.describe().catch(() => undefined))) throw err;
+        return this.client.workflow.executeUpdateWithStart(retryOperationUpdate, {
+          args: [request],
+          startWorkflowOperation: lifecycleStartOperation(id, this.config.temporal.taskQueue),
+        });
+      }
+    });
   }
+
 
   private async lifecycleUpdate<T>(id: string, call: () => Promise<T>): Promise<T> {
     try {
@@ -197,8 +194,14 @@ export class NumberLifecycleClient {
       if (err instanceof WorkflowUpdateFailedError)
         throw new OperationRejectedError(err.cause?.message ?? err.message);
       if (err instanceof WorkflowNotFoundError) {
+        const closed = await this.client.workflow
+          .getHandle(lifecycleWorkflowId(id))
+          .describe()
+          .catch(() => undefined);
         throw new OperationRejectedError(
-          `phone number ${id} has no lifecycle yet: no operation ever ran on it`,
+          closed
+            ? `phone number ${id} has no running lifecycle (it was ${closed.status.name.toLowerCase()}): nothing is queued or running on it`
+            : `phone number ${id} has no lifecycle yet: no operation ever ran on it`,
         );
       }
       throw err;

@@ -4,6 +4,7 @@
 // crashes, restarts and continue-as-new, and, mirrored in the memo, a terminate: the next run recovers it.
 // A lifecycle never closes on its own: operation failures and cancellation requests do not end it.
 import {
+  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -11,6 +12,7 @@ import {
   getExternalWorkflowHandle,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -39,6 +41,7 @@ import {
   cancelOperationUpdate,
   getStateQuery,
   operationProgressSignal,
+  RECENT_OPERATIONS_KEPT,
   retryOperationUpdate,
   requestOperationUpdate,
   type LifecycleSnapshot,
@@ -46,13 +49,14 @@ import {
   type OperationSummary,
   type OperationTicket,
   type RecoveredLedger,
+  type RecoveredRun,
   type RequestOrigin,
   type RetryOperationRequest,
 } from './messages';
 import { fleetOperationFinishedSignal } from './fleet-messages';
 import { PinMailbox } from './operation-context';
 import { ACTIVE_STATE, HAS_CHILD_RUN, runOperation } from './operation-runner';
-import { LEDGER_MEMO } from './ledger-memo';
+import { LEDGER_MEMO, LIFECYCLE_MEMO, type LifecycleMemo, type OpenOperation } from './lifecycle-memo';
 import { RequestBudget } from './request-budget';
 
 interface QueuedOperation {
@@ -76,6 +80,15 @@ export interface CarriedLifecycleState {
   verification?: Verification;
   pinSet?: boolean;
   recovered?: RecoveredLedger;
+  /** Recent idempotency keys and the tickets they got, so a retried call after continue-as-new joins. */
+  idempotencyKeys?: RememberedKey[];
+}
+
+interface RememberedKey {
+  key: string;
+  ticket: OperationTicket;
+  /** When the first call came (epoch ms); keys are forgotten after IDEMPOTENCY_WINDOW_MS. */
+  at: number;
 }
 
 export interface LifecycleInput {
@@ -86,7 +99,15 @@ export interface LifecycleInput {
 /** Operations that register the number when they succeed. */
 const REGISTERS: ReadonlySet<OperationKind> = new Set(['register', 'onboard', 'change-region', 'migrate']);
 
-const RECENT_LIMIT = 20;
+/**
+ * Operations that can leave the number offline part-way (a region change between its deregister and
+ * register, a migration after its register): if the run is terminated there, the successor resumes them.
+ */
+const RESUMABLE: ReadonlySet<OperationKind> = new Set(['change-region', 'migrate']);
+
+/** How long, and how many, idempotency keys are remembered (a retrying caller gives up well before). */
+const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+const IDEMPOTENCY_KEYS_KEPT = 200;
 
 const cancelRequestSchema = z
   .object({ operationId: z.string().max(200).optional(), requestedBy: z.string().max(100).optional() })
@@ -100,8 +121,27 @@ const MAX_HISTORY_EVENTS = 2_000;
 export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void> {
   const { phoneNumberId } = input;
   const carried = input.carried;
-  const budget = new RequestBudget(carried?.ledger ?? emptyLedger());
-  const pins = new PinMailbox();
+  /** Whether the memo names an open operation (it is cleared when that operation ends). */
+  let memoNamesOpen = false;
+  const openOperation = (): OpenOperation | undefined =>
+    current && RESUMABLE.has(current.request.operation)
+      ? {
+          operationId: current.summary.operationId,
+          request: current.request,
+          ...(pins.waiting ? { waitingForPin: true } : {}),
+        }
+      : undefined;
+  // Every ledger write also records the sequence and the open operation, for a successor after a terminate.
+  const budget = new RequestBudget(carried?.ledger ?? emptyLedger(), (ledger) => {
+    const open = openOperation();
+    const memo: LifecycleMemo = { sequence, ...(open ? { open } : {}) };
+    upsertMemo({ [LEDGER_MEMO]: ledger, [LIFECYCLE_MEMO]: memo });
+    memoNamesOpen = !!open;
+  });
+  // A resumable operation that starts waiting for a PIN says so: a successor must not resend the refused one.
+  const pins = new PinMailbox(() => {
+    if (openOperation()) budget.remember();
+  });
   let registration: Registration = carried?.registration ?? 'unknown';
   let sequence = carried?.sequence ?? 0;
   const queue: QueuedOperation[] = [...(carried?.queue ?? [])];
@@ -114,6 +154,9 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   let verification: Verification = carried?.verification ?? 'unknown';
   let pinSet = carried?.pinSet ?? false;
   let recovered = carried?.recovered;
+  /** Until the recovery of a fresh run is done, requests wait (their operation IDs continue its sequence). */
+  let recovering = !carried;
+  const idempotencyKeys: RememberedKey[] = [...(carried?.idempotencyKeys ?? [])];
   let lastPolicy: OperationPolicy | undefined;
   let current: QueuedOperation | undefined;
 
@@ -217,15 +260,39 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
 
   setHandler(
     requestOperationUpdate,
-    (raw, origin?: RequestOrigin) => enqueue(parseInput(operationRequestSchema, raw), origin),
+    async (raw, origin?: RequestOrigin) => {
+      const request = parseInput(operationRequestSchema, raw);
+      await condition(() => !recovering);
+      const key = origin?.idempotencyKey;
+      const seen = key ? idempotencyKeys.find((k) => k.key === key) : undefined;
+      if (seen) return seen.ticket;
+      const issued = enqueue(request, origin);
+      if (key) rememberKey(key, issued);
+      return issued;
+    },
     {
       // Runs before anything is written to history: bad input and forbidden commands leave no trace.
       validator: (raw, _origin?: RequestOrigin) => checkAllowed(parseInput(operationRequestSchema, raw)),
     },
   );
 
-  /** Queues the request, or joins an identical one; a corrected PIN goes to the operation waiting for one. */
-  function enqueue(request: OperationRequest, origin?: RequestOrigin, retryOf?: string): OperationTicket {
+  const rememberKey = (key: string, issued: OperationTicket): void => {
+    const now = workflowNow();
+    idempotencyKeys.unshift({ key, ticket: issued, at: now });
+    const fresh = idempotencyKeys.filter((k) => now - k.at < IDEMPOTENCY_WINDOW_MS);
+    idempotencyKeys.splice(0, idempotencyKeys.length, ...fresh.slice(0, IDEMPOTENCY_KEYS_KEPT));
+  };
+
+  /**
+   * Queues the request, or joins an identical one; a corrected PIN goes to the operation waiting for one.
+   * `front`: ahead of everything queued (an operation resumed after a terminate).
+   */
+  function enqueue(
+    request: OperationRequest,
+    origin?: RequestOrigin,
+    retryOf?: string,
+    front = false,
+  ): OperationTicket {
     wabaId = request.wabaId ?? wabaId;
     const subscribe = (op: QueuedOperation): QueuedOperation => {
       const fleet = origin?.fleetWorkflowId;
@@ -234,6 +301,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     };
     if (current && correctsPin(request) && 'pin' in request) {
       pins.provide(request.pin);
+      // The request now carries the PIN in use: a retry, or a successor resuming it, sends this one.
+      current.request = { ...current.request, pin: request.pin } as OperationRequest;
       return ticket(subscribe(current), true);
     }
     const last = joinable(tail(), request);
@@ -253,7 +322,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
         ...(retryOf ? { retryOf } : {}),
       },
     };
-    queue.push(subscribe(op));
+    if (front) queue.unshift(subscribe(op));
+    else queue.push(subscribe(op));
     publish();
     return ticket(op, false);
   }
@@ -274,7 +344,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     });
     lastFailedOp = { operationId: op.summary.operationId, request: op.request };
     recent.unshift(op.summary);
-    recent.splice(RECENT_LIMIT);
+    recent.splice(RECENT_OPERATIONS_KEPT);
     publish();
     return notifyFleets(phoneNumberId, op);
   };
@@ -358,9 +428,26 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
 
   setHandler(
     retryOperationUpdate,
-    (raw) => enqueue(retryRequest(raw), undefined, lastFailedOp?.operationId),
+    async (raw) => {
+      // A retry that starts a successor (the lifecycle was terminated) waits for what it recovers.
+      await condition(() => !recovering);
+      // Nothing failed, but an operation the predecessor left open was resumed: that is the retry.
+      const resumed = recovered?.interrupted?.resumedAs;
+      const resuming = [current, ...queue].find((op) => op && op.summary.operationId === resumed);
+      if (resuming && !lastFailedOp) return ticket(resuming, true);
+      try {
+        return enqueue(retryRequest(raw), undefined, lastFailedOp?.operationId);
+      } catch (err) {
+        // Checked here, not in the validator, while recovering: an update failure, not a task failure.
+        if (err instanceof InputError) throw ApplicationFailure.nonRetryable(err.message, 'InputError');
+        throw err;
+      }
+    },
     {
-      validator: (raw) => checkAllowed(retryRequest(raw)),
+      validator: (raw) => {
+        if (recovering) parseInput(retryRequestSchema, raw);
+        else checkAllowed(retryRequest(raw));
+      },
     },
   );
 
@@ -400,11 +487,61 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     if (report.failure) lastFailedOp = { operationId: current.summary.operationId, request: current.request };
     else if (lastFailedOp?.request.operation === current.request.operation) lastFailedOp = undefined;
     recent.unshift(current.summary);
-    recent.splice(RECENT_LIMIT);
+    recent.splice(RECENT_OPERATIONS_KEPT);
     const finished = current;
     current = undefined;
+    if (memoNamesOpen) budget.remember(); // the open operation ended: a successor has nothing to resume
     publish();
     await notifyFleets(phoneNumberId, finished);
+  };
+
+  /** Takes over what a closed predecessor left: its ledger, its sequence, and an operation left open. */
+  const adoptRecovered = (found: RecoveredRun): void => {
+    const { open, sequence: lastSequence, ...seen } = found;
+    sequence = Math.max(sequence, lastSequence ?? 0);
+    recovered = seen;
+    if (open) recovered.interrupted = takeOverOpen(open, seen.status);
+    budget.replace(seen.ledger);
+    publish();
+  };
+
+  /**
+   * An operation the predecessor left past its point of no return runs again from the start (it reads the
+   * number first, so it does only what is left). One that waited for a corrected PIN is recorded as failed
+   * instead: running it again would resend the PIN Meta refused; `retry --pin` brings the number back.
+   */
+  const takeOverOpen = (open: OpenOperation, status: string): RecoveredLedger['interrupted'] => {
+    const { operationId, request } = open;
+    const how = `the lifecycle was ${status.toLowerCase()} while ${operationId} ran`;
+    if (!open.waitingForPin) {
+      const resumed = enqueue(
+        { ...request, requestedBy: `recovery (${how})` } as OperationRequest,
+        undefined,
+        operationId,
+        true,
+      );
+      return { operationId, operation: request.operation, resumedAs: resumed.operationId };
+    }
+    registration = 'not-registered';
+    lastFailed = true;
+    lastFailedOp = { operationId, request };
+    recent.unshift({
+      operationId,
+      workflowId: lifecycleWorkflowId(phoneNumberId),
+      operation: request.operation,
+      requestedBy: request.requestedBy,
+      status: 'failed',
+      enqueuedAt: new Date(workflowNow()).toISOString(),
+      finishedAt: new Date(workflowNow()).toISOString(),
+      failure: {
+        type: 'Interrupted',
+        message:
+          `${how}, waiting for a corrected two-step PIN after Meta refused one; the number may be offline. ` +
+          `Run it again with the new PIN: wa-number retry ${phoneNumberId} --pin <new PIN>`,
+      },
+    });
+    recent.splice(RECENT_OPERATIONS_KEPT);
+    return { operationId, operation: request.operation };
   };
 
   const shouldContinueAsNew = () =>
@@ -419,11 +556,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     } else {
       // A fresh run: a predecessor may have been terminated holding counted requests. Recover them first.
       const found = await recovery.recoverLedger(phoneNumberId, workflowInfo().runId);
-      if (found) {
-        recovered = found;
-        budget.replace(found.ledger);
-        publish();
-      }
+      if (found) adoptRecovered(found);
+      recovering = false;
     }
     for (;;) {
       await condition(() => queue.length > 0 || shouldContinueAsNew());
@@ -438,7 +572,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   });
   const ledger = lastPolicy ? pruneLedger(budget.current, workflowNow(), lastPolicy) : budget.current;
   const continueWith = makeContinueAsNewFunc<typeof phoneNumberLifecycle>({
-    memo: { [LEDGER_MEMO]: ledger },
+    memo: { [LEDGER_MEMO]: ledger, [LIFECYCLE_MEMO]: { sequence } satisfies LifecycleMemo },
   });
   await continueWith({
     phoneNumberId,
@@ -454,14 +588,21 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       verification,
       pinSet,
       recovered,
+      idempotencyKeys,
     },
   });
 }
 
 function describeRecovery(r: RecoveredLedger): string {
+  const interrupted = r.interrupted
+    ? r.interrupted.resumedAs
+      ? `; it was running ${r.interrupted.operationId} past its point of no return: resumed as ${r.interrupted.resumedAs}`
+      : `; ${r.interrupted.operationId} waited for a corrected PIN: recorded as failed, retry it with the new PIN`
+    : '';
   return (
     `recovered the request ledger of run ${r.runId} (${r.status.toLowerCase()} at ${r.closedAt}): ` +
-    `${r.requests} counted request(s)${r.inFlight ? `, ${r.inFlight} of them in flight when it closed (counted from then)` : ''}`
+    `${r.requests} counted request(s)${r.inFlight ? `, ${r.inFlight} of them in flight when it closed (counted from then)` : ''}` +
+    interrupted
   );
 }
 

@@ -4,6 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RequestLedger } from '../domain/ledger';
 import type { LifecycleState, Registration, Verification } from '../domain/lifecycle-state';
 import type { OperationKind, OperationOutcome, OperationRequest } from '../domain/operations';
+import type { OpenOperation } from './lifecycle-memo';
 
 /** What a caller gets back for a request: the operation it started or joined. */
 export interface OperationTicket {
@@ -41,6 +42,9 @@ export interface OperationSummary {
   retryOf?: string;
 }
 
+/** How many finished operations a lifecycle lists in recentOperations. */
+export const RECENT_OPERATIONS_KEPT = 20;
+
 export interface LifecycleSnapshot {
   phoneNumberId: string;
   state: LifecycleState;
@@ -66,6 +70,18 @@ export interface RecoveredLedger {
   /** Counted requests recovered, and how many of them were in flight (stamped at the close time). */
   requests: number;
   inFlight: number;
+  /**
+   * The operation the predecessor was running past its point of no return (the number may be offline):
+   * resumed as a new operation, or, when it waited for a corrected PIN, recorded as failed for a retry.
+   */
+  interrupted?: { operationId: string; operation: OperationKind; resumedAs?: string };
+}
+
+/** What the recovery activity reads from the predecessor's memo (the open operation holds secrets). */
+export interface RecoveredRun extends Omit<RecoveredLedger, 'interrupted'> {
+  /** The predecessor's last operation number; absent in memos written before it was kept. */
+  sequence?: number;
+  open?: OpenOperation;
 }
 
 /** A child reports that it waits (or resumes), so the number's own state and search attributes show it. */
@@ -82,6 +98,11 @@ export interface OperationProgress {
 /** Who else must hear when the operation ends: a fleet that asked for it is told by signal, not polled. */
 export interface RequestOrigin {
   fleetWorkflowId?: string;
+  /**
+   * The caller's idempotency key (also the Update's ID, which the server deduplicates within a run): the
+   * lifecycle remembers it across continue-as-new, so a retried call still gets the first call's ticket.
+   */
+  idempotencyKey?: string;
 }
 
 export const requestOperationUpdate = defineUpdate<OperationTicket, [OperationRequest, RequestOrigin?]>(

@@ -30,6 +30,9 @@ export class PinMailbox {
   private pin: string | undefined;
   private awaiting = false;
 
+  /** onWait: told when a wait begins (the lifecycle records it for a successor). */
+  constructor(private readonly onWait: () => void = () => undefined) {}
+
   /** True while an operation waits for a corrected PIN. */
   get waiting(): boolean {
     return this.awaiting;
@@ -42,6 +45,7 @@ export class PinMailbox {
   async waitForPin(progress: OperationProgressReporter, reason: string, maxWaitMs: number): Promise<string> {
     this.pin = undefined;
     this.awaiting = true;
+    this.onWait();
     try {
       await progress.report('waiting-for-pin', reason, workflowNow() + maxWaitMs);
       if (!(await condition(() => this.pin !== undefined, maxWaitMs))) {

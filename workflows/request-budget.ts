@@ -21,8 +21,7 @@ import {
 } from '../domain/ledger';
 import { workflowNow } from './clock';
 import { graphFailureOf } from './graph-failure';
-
-import { LEDGER_MEMO } from './ledger-memo';
+import { LEDGER_MEMO } from './lifecycle-memo';
 
 /** The activity was never picked up by a worker (schedule-to-start timeout): the request never left. */
 export function neverStarted(err: unknown): boolean {
@@ -33,8 +32,16 @@ export function neverStarted(err: unknown): boolean {
   );
 }
 
+/** Writes the ledger where it outlives the run: by default the memo, alone. */
+export type LedgerMirror = (ledger: RequestLedger) => void;
+
+const ledgerOnlyMirror: LedgerMirror = (ledger) => upsertMemo({ [LEDGER_MEMO]: ledger });
+
 export class RequestBudget {
-  constructor(private ledger: RequestLedger) {}
+  constructor(
+    private ledger: RequestLedger,
+    private readonly mirror: LedgerMirror = ledgerOnlyMirror,
+  ) {}
 
   get current(): RequestLedger {
     return this.ledger;
@@ -91,7 +98,7 @@ export class RequestBudget {
   }
 
   /** Mirrors the ledger into the run's memo: readable after the run is closed, however it closed. */
-  private remember(): void {
-    upsertMemo({ [LEDGER_MEMO]: this.ledger });
+  remember(): void {
+    this.mirror(this.ledger);
   }
 }

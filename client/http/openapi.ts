@@ -101,6 +101,9 @@ export const lifecycleSnapshotSchema = z.object({
       ledger: requestLedgerSchema,
       requests: z.number().int(),
       inFlight: z.number().int(),
+      interrupted: z
+        .object({ operationId: z.string(), operation: operationKindSchema, resumedAs: z.string().optional() })
+        .optional(),
     })
     .optional(),
 });

@@ -130,7 +130,14 @@ test('the ledger survives continue-as-new, and runs are searchable by our search
   const id = '6660000006';
   await seedVerified(stack.sim, id);
   const handle = stack.env.client.workflow.getHandle(lifecycleWorkflowId(id));
-  for (let i = 0; i < 3; i++) {
+  const keyed = await stack.client.requestOperation(
+    id,
+    { operation: 'register', pin: '123456', wabaId: '102290129340398' },
+    { idempotencyKey: 'first-register' },
+  );
+  await stack.client.waitForOperation(id, keyed.operationId, { pollIntervalMs: 100 });
+  await runToEnd(id, { operation: 'deregister' });
+  for (let i = 0; i < 2; i++) {
     await runToEnd(id, { operation: 'register', pin: '123456', wabaId: '102290129340398' });
     await runToEnd(id, { operation: 'deregister' });
   }
@@ -146,6 +153,17 @@ test('the ledger survives continue-as-new, and runs are searchable by our search
   }
   assert.ok(runs.length > 1, `expected continue-as-new, saw ${runs.length} run(s)`);
   assert.equal((await handle.describe()).status.name, 'RUNNING');
+  // A caller retrying its first call (same idempotency key) after continue-as-new gets the same ticket;
+  // nothing is queued (the number stays deregistered).
+  const again = await stack.client.requestOperation(
+    id,
+    { operation: 'register', pin: '123456', wabaId: '102290129340398' },
+    { idempotencyKey: 'first-register' },
+  );
+  assert.deepEqual(again, keyed);
+  const after = await stack.client.getState(id);
+  assert.equal(after?.currentOperation, undefined);
+  assert.deepEqual(after?.queued, []);
 
   // Operations run inside the lifecycle (issue 11): the number's runs are its lifecycle's, found by number and WABA.
   const found = new Set<string>();
