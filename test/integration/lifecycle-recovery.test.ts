@@ -62,7 +62,7 @@ test('terminated with a register in flight: the successor recovers it as counted
   await stack.sim.faults([]);
 });
 
-test('terminated between a region change\'s deregister and its register: the successor resumes it and the number comes back', async () => {
+test("terminated between a region change's deregister and its register: the successor resumes it and the number comes back", async () => {
   const id = '7710000002';
   await seedOnCloudApi(stack.sim, id, '123456');
   await stack.sim.faults([
@@ -124,7 +124,9 @@ test('terminated while a region change waits for a corrected PIN: the refused PI
   await until(
     'the region change to wait for a corrected PIN',
     async () =>
-      (await stack.client.getState(id))?.currentOperation?.activeState === 'waiting-for-pin' ? true : undefined,
+      (await stack.client.getState(id))?.currentOperation?.activeState === 'waiting-for-pin'
+        ? true
+        : undefined,
     { timeoutMs: 30_000, intervalMs: 100 },
   );
   await stack.env.client.workflow.getHandle(lifecycleWorkflowId(id)).terminate('terminated while waiting');
