@@ -18,6 +18,8 @@ export interface GraphClientOptions {
   abortSignal?: () => AbortSignal | undefined;
   /** Length of a 133016 block when Graph's details do not say (policy.blockHours). */
   blockMs: number;
+  /** The casing of storage_configuration.status sent to /settings (docs/graph-api-notes.md); default upper. */
+  storageStatusCase?: 'upper' | 'lower';
   now?: () => number;
 }
 
@@ -33,16 +35,78 @@ export class GraphCallError extends Error {
   }
 }
 
+/**
+ * Meta's error envelope (reference §8.1), read leniently: extra fields are ignored, `error_data` may be an
+ * object or a JSON string, and a missing `code` is taken from the `(#code)` in the message. The code is
+ * never lost to a shape we did not expect.
+ */
 const graphErrorEnvelope = z.object({
-  error: z.object({
+  error: z.looseObject({
     message: z.string().optional(),
     type: z.string().optional(),
-    code: z.coerce.number(),
+    code: z.coerce.number().int().optional(),
     error_subcode: z.coerce.number().optional(),
-    error_data: z.object({ details: z.string().optional() }).partial().optional(),
+    error_data: z.unknown().optional(),
+    is_transient: z.boolean().optional(),
     fbtrace_id: z.string().optional(),
   }),
 });
+
+/** error_data.details, from an object or from a JSON-encoded string (Graph sends both). */
+function detailsOf(errorData: unknown): string | undefined {
+  let data = errorData;
+  if (typeof data === 'string') {
+    try {
+      data = JSON.parse(data) as unknown;
+    } catch {
+      return data as string; // a plain string is the details text itself
+    }
+  }
+  const details = (data as { details?: unknown } | null | undefined)?.details;
+  return typeof details === 'string' ? details : undefined;
+}
+
+/** The code from the envelope, or from "(#133005) ..." in its message. */
+function codeOf(error: { code?: number; message?: string }): number | undefined {
+  if (error.code !== undefined && !Number.isNaN(error.code)) return error.code;
+  const match = /\(#(\d+)\)/.exec(error.message ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * How long Meta says to wait before calls are let through again: `estimated_time_to_regain_access`
+ * (minutes) in X-Business-Use-Case-Usage (reference §8.4, GRL). X-App-Usage has no such time: at 100% of
+ * any share we wait APP_USAGE_WAIT_MS, our choice (Meta's app window is a rolling hour).
+ */
+export function throttleWaitFromHeaders(headers: Record<string, unknown>): number | undefined {
+  const parse = (raw: unknown): unknown => {
+    if (typeof raw !== 'string') return undefined;
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  const business = parse(headers['x-business-use-case-usage']);
+  if (business && typeof business === 'object') {
+    const minutes = Object.values(business as Record<string, unknown>)
+      .flatMap((entries) => (Array.isArray(entries) ? entries : []))
+      .map((e) =>
+        Number((e as { estimated_time_to_regain_access?: unknown }).estimated_time_to_regain_access),
+      )
+      .filter((m) => Number.isFinite(m) && m >= 0);
+    if (minutes.length > 0) return Math.max(...minutes) * 60_000;
+  }
+  const app = parse(headers['x-app-usage']) as Record<string, unknown> | undefined;
+  if (app && typeof app === 'object') {
+    const shares = ['call_count', 'total_time', 'total_cputime'].map((k) => Number(app[k]));
+    if (shares.some((p) => Number.isFinite(p) && p >= 100)) return APP_USAGE_WAIT_MS;
+  }
+  return undefined;
+}
+
+/** The wait after an app-level throttle (code 4) whose X-App-Usage shows a share at 100%. */
+export const APP_USAGE_WAIT_MS = 10 * 60_000;
 
 /** Graph answers `{"success": true}`; some samples show `"true"`. */
 const successResponse = z.object({ success: z.union([z.literal(true), z.literal('true')]) });
@@ -161,7 +225,7 @@ export class GraphClient {
       data: { messaging_product: 'whatsapp', ...body },
       mutation: true,
     });
-    this.parse(successResponse, res, 'register response');
+    this.parse(successResponse, res, 'register response', true);
   }
 
   /** Asks Meta to send a verification code to the number (SMS or voice call). */
@@ -173,7 +237,7 @@ export class GraphClient {
       // It texts or calls a person: an answer lost on the way (timeout, 5xx) may hide a code already sent.
       mutation: true,
     });
-    this.parse(successResponse, res, 'request_code response');
+    this.parse(successResponse, res, 'request_code response', true);
   }
 
   /** Submits the code a person received (digits only). */
@@ -209,9 +273,11 @@ export class GraphClient {
 
   /** v21+: local storage is a setting, changeable only while the number is deregistered (reference §6). */
   async setLocalStorage(phoneNumberId: string, region: string | undefined): Promise<void> {
+    const cased = (status: string) =>
+      this.options.storageStatusCase === 'lower' ? status.toLowerCase() : status;
     const storage_configuration = region
-      ? { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: region }
-      : { status: 'IN_COUNTRY_STORAGE_DISABLED' };
+      ? { status: cased('IN_COUNTRY_STORAGE_ENABLED'), data_localization_region: region }
+      : { status: cased('IN_COUNTRY_STORAGE_DISABLED') };
     const res = await this.send({
       method: 'POST',
       path: `/${phoneNumberId}/settings`,
@@ -224,7 +290,7 @@ export class GraphClient {
 
   async deregister(phoneNumberId: string): Promise<void> {
     const res = await this.send({ method: 'POST', path: `/${phoneNumberId}/deregister`, mutation: true });
-    this.parse(successResponse, res, 'deregister response');
+    this.parse(successResponse, res, 'deregister response', true);
   }
 
   private async send(call: Call): Promise<AxiosResponse> {
@@ -242,7 +308,8 @@ export class GraphClient {
     }
     if (res.status >= 200 && res.status < 300) return res;
     const envelope = graphErrorEnvelope.safeParse(res.data);
-    if (!envelope.success) {
+    const code = envelope.success ? codeOf(envelope.data.error) : undefined;
+    if (!envelope.success || code === undefined) {
       // No Graph envelope (a proxy's 502, say): for a mutation we cannot know whether it happened.
       const type = call.mutation ? GraphErrorType.UnknownOutcome : GraphErrorType.Transient;
       throw new GraphCallError(
@@ -253,25 +320,33 @@ export class GraphClient {
       );
     }
     const e = envelope.data.error;
-    const facts = { code: e.code, subcode: e.error_subcode, details: e.error_data?.details };
+    const details = detailsOf(e.error_data);
+    const facts = {
+      code,
+      subcode: e.error_subcode,
+      details,
+      isTransient: e.is_transient,
+      httpStatus: res.status,
+      headerWaitMs: throttleWaitFromHeaders(res.headers as Record<string, unknown>),
+    };
     const c = classifyGraphError(facts, {
       mutation: call.mutation,
       now: this.now(),
       blockMs: this.options.blockMs,
     });
     // Meta's details text is the actionable part (reference §8.1); it never echoes a PIN or the token.
-    const detailsText = e.error_data?.details ? ` (${e.error_data.details})` : '';
+    const detailsText = details ? ` (${details})` : '';
     throw new GraphCallError(
-      `${describe(call)}: ${e.message ?? `(#${e.code})`}${detailsText}`,
+      `${describe(call)}: ${e.message ?? `(#${code})`}${detailsText}`,
       c.type,
       c.retryable,
       {
-        code: e.code,
-        subcode: e.error_subcode,
+        code,
+        ...(e.error_subcode !== undefined ? { subcode: e.error_subcode } : {}),
         httpStatus: res.status,
-        fbtraceId: e.fbtrace_id,
-        details: e.error_data?.details,
-        retryAfterMs: c.retryAfterMs,
+        ...(e.fbtrace_id !== undefined ? { fbtraceId: e.fbtrace_id } : {}),
+        ...(details !== undefined ? { details } : {}),
+        ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}),
       },
     );
   }
@@ -288,16 +363,28 @@ export class GraphClient {
     return new GraphCallError(`${describe(call)}: ${what}`, type, !call.mutation, {});
   }
 
-  private parse<T extends z.ZodType>(schema: T, res: AxiosResponse, what: string): z.output<T> {
+  /**
+   * A 2xx body that does not read as expected. For a register or deregister Meta may have applied it
+   * (the answer was cut or garbled on the way): an unknown outcome, read back before sending again.
+   */
+  private parse<T extends z.ZodType>(
+    schema: T,
+    res: AxiosResponse,
+    what: string,
+    mutation = false,
+  ): z.output<T> {
     const parsed = schema.safeParse(res.data);
     if (parsed.success) return parsed.data;
+    const unreadable = typeof res.data === 'string' || res.data === undefined || res.data === null;
     throw new GraphCallError(
-      `unexpected ${what} from Graph (HTTP ${res.status})`,
-      GraphErrorType.Unexpected,
-      false,
-      {
-        httpStatus: res.status,
-      },
+      `${unreadable ? 'unreadable' : 'unexpected'} ${what} from Graph (HTTP ${res.status})`,
+      mutation
+        ? GraphErrorType.UnknownOutcome
+        : unreadable
+          ? GraphErrorType.Transient
+          : GraphErrorType.Unexpected,
+      !mutation && unreadable,
+      { httpStatus: res.status },
     );
   }
 }

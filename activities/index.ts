@@ -3,9 +3,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Registration, Verification } from '../domain/lifecycle-state';
+import { registrationOf } from '../domain/registration';
 import type { OperationPolicy } from '../domain/operations';
 import { GraphCallError, type GraphClient, type PhoneNumberNode } from './graph-client';
 import { createOnPremBackup } from './onprem-client';
+import { explainRegisterRefusal } from './register-diagnosis';
 
 /** The facts about a number that the workflows decide on. */
 export interface PhoneNumberSnapshot {
@@ -21,12 +23,6 @@ export interface PhoneNumberSnapshot {
 export function verificationOf(node: PhoneNumberNode): Verification {
   if (node.code_verification_status === undefined) return 'unknown';
   return node.code_verification_status === 'VERIFIED' ? 'verified' : 'not-verified';
-}
-
-export function registrationOf(node: PhoneNumberNode): Registration {
-  if (node.platform_type === 'CLOUD_API' && node.status === 'CONNECTED') return 'registered';
-  if (node.platform_type === undefined && node.status === undefined) return 'unknown';
-  return 'not-registered';
 }
 
 function toFailure(err: unknown): unknown {
@@ -85,7 +81,7 @@ export function createActivities(deps: {
         platformType: node.platform_type,
         codeVerificationStatus: node.code_verification_status,
         nameStatus: node.name_status,
-        registration: registrationOf(node),
+        registration: registrationOf(node.status, node.platform_type),
         verification: verificationOf(node),
       };
     },
@@ -118,11 +114,15 @@ export function createActivities(deps: {
       params: { pin: string; region?: string; backup?: { data: string; password: string } },
     ): Promise<void> {
       await graphCall(() =>
-        graph.register(phoneNumberId, {
-          pin: params.pin,
-          ...(params.region ? { data_localization_region: params.region } : {}),
-          ...(params.backup ? { backup: params.backup } : {}),
-        }),
+        graph
+          .register(phoneNumberId, {
+            pin: params.pin,
+            ...(params.region ? { data_localization_region: params.region } : {}),
+            ...(params.backup ? { backup: params.backup } : {}),
+          })
+          .catch(async (err: unknown) => {
+            throw await explainRegisterRefusal(graph, phoneNumberId, err);
+          }),
       );
     },
 

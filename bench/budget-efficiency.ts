@@ -8,6 +8,7 @@ import { TEST_TOKEN, type TestStack } from '../test/helpers/stack';
 import type { SimRequest } from '../test/helpers/simulator-admin';
 import {
   faultRules,
+  faultSchedule,
   fixed,
   formatDuration,
   historySummary,
@@ -336,6 +337,7 @@ export async function runBudgetEfficiency(stack: TestStack, args: BenchArgs): Pr
     timeoutAfterApply: args.timeoutRate,
     http5xx: args.http5xxRate,
     error131000: args.error131000Rate,
+    fidelity: args.fidelityRate,
   };
   const rules = faultRules(ids, rates, args.seed, args.hangMs);
   const ours = await runOurs(stack, ids, rules, args.cycles);
@@ -343,8 +345,9 @@ export async function runBudgetEfficiency(stack: TestStack, args: BenchArgs): Pr
   const policy = operationPolicy(stack.config);
 
   const perOp = (s: SideResult) => (s.succeeded > 0 ? fixed(s.requests.total / s.succeeded) : 'n/a');
-  const faults = (s: SideResult) =>
-    ['timeout-after-apply', 'http-5xx', 'error-131000'].map((k) => `${s.faultsInjected[k] ?? 0}`).join(' / ');
+  const schedule = faultSchedule(rates, args.hangMs);
+  const kinds = [...new Set(schedule.map((f) => String(f.kind)))];
+  const faults = (s: SideResult) => kinds.map((k) => `${s.faultsInjected[k] ?? 0}`).join(' / ');
   const failures = (s: SideResult) =>
     Object.entries(s.failures)
       .map(([k, n]) => `${n}× ${k}`)
@@ -360,20 +363,11 @@ export async function runBudgetEfficiency(stack: TestStack, args: BenchArgs): Pr
     '',
     table(
       ['Fault on register/deregister calls', 'Marginal rate', 'Rule probability (rules checked in order)'],
-      (
-        [
-          [
-            'timeout-after-apply',
-            'timeout-after-apply (applied at Meta, answer held)',
-            rates.timeoutAfterApply,
-          ],
-          ['http-5xx', 'http-5xx (proxy 502: not applied, not counted by Meta)', rates.http5xx],
-          ['error-131000', 'error-131000 (counted by Meta, not applied)', rates.error131000],
-        ] as const
-      ).map(([kind, label, rate]) => {
-        const rule = rules.find((r) => r.kind === kind);
-        return [label, pct(rate), rule ? fixed(rule.probability as number, 4) : '0 (no rule)'];
-      }),
+      schedule.map((f) => [
+        f.label,
+        pct(f.rate),
+        f.probability > 0 ? fixed(f.probability, 4) : '0 (no rule)',
+      ]),
     ),
     '',
     `Seeds: base ${args.seed}; one seeded rule per number × endpoint × fault kind, so a number's n-th ` +
@@ -397,7 +391,7 @@ export async function runBudgetEfficiency(stack: TestStack, args: BenchArgs): Pr
         ['Requests per successful operation', ...sides.map(perOp)],
         ['133016 answers', ...sides.map((s) => s.answers133016)],
         ['Numbers left blocked by Meta (133016) at the end', ...sides.map((s) => s.numbersLeftBlocked)],
-        ['Faults injected: timeout / 5xx / 131000', ...sides.map(faults)],
+        [`Faults injected: ${kinds.join(' / ')}`, ...sides.map(faults)],
         [
           'Simulated time, first operation queued → last one finished',
           ours.ours ? formatDuration(ours.ours.simulatedSpanMs) : 'n/a',

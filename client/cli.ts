@@ -145,7 +145,10 @@ interface VerificationOptions {
 function withVerificationOptions(command: Command): Command {
   return command
     .option('--method <method>', 'how Meta sends the code: SMS or VOICE (default SMS)')
-    .option('--language <code>', 'language of the message or call, e.g. en_US (default) or de')
+    .option(
+      '--language <code>',
+      'locale of the message or call, language_COUNTRY: en_US (default), de_DE, ...',
+    )
     .option('--no-voice-fallback', 'when an SMS code never arrives, resend by SMS instead of a voice call');
 }
 

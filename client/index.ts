@@ -1,10 +1,6 @@
 // The typed library other services import to start and steer operations on numbers. The CLI and the
 // HTTP API are built on it. Secrets (PINs) travel only inside the request; never in IDs or logs.
-import {
-  Client,
-  Connection,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import {
   idempotencyKeySchema,
@@ -177,7 +173,8 @@ export class NumberLifecycleClient {
         return await handle.executeUpdate(retryOperationUpdate, { args: [request] });
       } catch (err) {
         // A terminated lifecycle: its successor recovers the failed operation, then takes the retry.
-        if (!(err instanceof WorkflowNotFoundError) || !(await handle.describe().catch(() => undefined))) throw err;
+        if (!(err instanceof WorkflowNotFoundError) || !(await handle.describe().catch(() => undefined)))
+          throw err;
         return this.client.workflow.executeUpdateWithStart(retryOperationUpdate, {
           args: [request],
           startWorkflowOperation: lifecycleStartOperation(id, this.config.temporal.taskQueue),
@@ -185,7 +182,6 @@ export class NumberLifecycleClient {
       }
     });
   }
-
 
   private async lifecycleUpdate<T>(id: string, call: () => Promise<T>): Promise<T> {
     try {

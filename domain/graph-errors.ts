@@ -8,8 +8,16 @@ export const GraphErrorType = {
   Auth: 'GraphAuthError',
   /** Permission missing (10, 200-299, 3, 368, 131005). */
   Permission: 'GraphPermissionDenied',
-  /** Two-step PIN does not match (133005; 131031 may also mean this). */
+  /** Two-step PIN does not match (133005; 131031 once the account is known not to be locked). */
   PinMismatch: 'GraphPinMismatch',
+  /** 131031 and the number or its account is locked or restricted (or that could not be ruled out). */
+  AccountLocked: 'GraphAccountLocked',
+  /** 133008: too many PIN guesses; PIN entry is locked for the time Meta gives. */
+  PinLockedOut: 'GraphPinLockedOut',
+  /** 133009: PINs entered too quickly; the PIN was not checked. */
+  PinTooFast: 'GraphPinTooFast',
+  /** 133010: the number is not registered (a deregister has nothing to do). */
+  NotRegistered: 'GraphNumberNotRegistered',
   /** The number must verify ownership first (133006). */
   NotVerified: 'GraphNumberNotVerified',
   /** The display name's certificate is not ready (100 / subcode 2388001). */
@@ -18,11 +26,17 @@ export const GraphErrorType = {
   IncompleteDeregistration: 'GraphIncompleteDeregistration',
   /** 133016: 10 requests in 72 h; blocked for 72 h. */
   RegistrationRateLimited: 'GraphRegistrationRateLimited',
-  /** A known wait, then try again (133015: 5 min; 133008/133009: from details). */
+  /** A known wait, then try again (133015: 5 min, or the time in details). */
   WaitThenRetry: 'GraphWaitThenRetry',
-  /** Throttling or temporary unavailability, with backoff (1, 2, 4, 80007/80008, 131016, 133004, ...). */
+  /**
+   * Throttling (4, 17, 32, 613, 80007/80008, 130429, 341: refused before the endpoint) or, on a read,
+   * temporary unavailability (1, 2, 131016, 133004, ...): wait and try again.
+   */
   Transient: 'GraphTransient',
-  /** A register/deregister whose result we did not see (timeout, 5xx, 131000): read the number's state. */
+  /**
+   * A register/deregister whose result we did not see: a timeout, a 5xx, a 2xx we could not read, codes 1,
+   * 2, 131000, 133004, or any answer marked is_transient. Read the number's state before sending again.
+   */
   UnknownOutcome: 'GraphUnknownOutcome',
   /** request_code refused (136024), e.g. the number is already verified. */
   RequestCodeRefused: 'GraphRequestCodeRefused',

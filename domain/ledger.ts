@@ -36,6 +36,8 @@ export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 export const requestLedgerSchema = z.object({
   entries: z.array(ledgerEntrySchema),
   blockedUntil: z.object({ register: z.number().optional(), deregister: z.number().optional() }),
+  /** 133008: Meta locked two-step PIN entry (so any register) until then. */
+  pinLockedUntil: z.number().optional(),
 });
 export type RequestLedger = z.infer<typeof requestLedgerSchema>;
 
@@ -85,6 +87,7 @@ export function nextAllowedAt(
   policy: LedgerPolicy,
 ): number {
   let at = blockEnd(ledger, endpoint, now, policy) ?? now;
+  if (endpoint === 'register') at = Math.max(at, pinLockEnd(ledger, now, policy) ?? now);
   const times = requestsInWindow(ledger, endpoint, at, policy);
   const excess = times.length - policy.requestsPerWindow;
   if (excess >= 0) {
@@ -127,6 +130,18 @@ export function settleInFlight(
   return { ...ledger, entries };
 }
 
+/** A known PIN lockout (133008), extended by the safety margin; undefined when over. */
+export function pinLockEnd(ledger: RequestLedger, now: number, policy: LedgerPolicy): number | undefined {
+  const until = ledger.pinLockedUntil;
+  return until !== undefined && until + policy.safetyMarginMs > now
+    ? until + policy.safetyMarginMs
+    : undefined;
+}
+
+export function recordPinLockout(ledger: RequestLedger, until: number): RequestLedger {
+  return { ...ledger, pinLockedUntil: Math.max(ledger.pinLockedUntil ?? 0, until) };
+}
+
 export function recordBlock(ledger: RequestLedger, endpoint: BudgetedEndpoint, until: number): RequestLedger {
   const current = ledger.blockedUntil[endpoint] ?? 0;
   return { ...ledger, blockedUntil: { ...ledger.blockedUntil, [endpoint]: Math.max(current, until) } };
@@ -139,7 +154,13 @@ export function pruneLedger(ledger: RequestLedger, now: number, policy: LedgerPo
     if (blockEnd(ledger, endpoint, now, policy) !== undefined)
       blockedUntil[endpoint] = ledger.blockedUntil[endpoint];
   }
-  return { entries: ledger.entries.filter((e) => inWindow(countsFrom(e, now), now, policy)), blockedUntil };
+  const pinLock =
+    pinLockEnd(ledger, now, policy) !== undefined ? { pinLockedUntil: ledger.pinLockedUntil } : {};
+  return {
+    entries: ledger.entries.filter((e) => inWindow(countsFrom(e, now), now, policy)),
+    blockedUntil,
+    ...pinLock,
+  };
 }
 
 /** Merges two ledgers (a recovered one into the current one; entries are deduplicated). */
@@ -154,5 +175,6 @@ export function mergeLedgers(base: RequestLedger, update: RequestLedger): Reques
     const until = update.blockedUntil[endpoint];
     if (until !== undefined) merged = recordBlock(merged, endpoint, until);
   }
+  if (update.pinLockedUntil !== undefined) merged = recordPinLockout(merged, update.pinLockedUntil);
   return merged;
 }

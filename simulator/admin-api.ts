@@ -14,6 +14,7 @@ import {
   storageRegion,
   type PhoneNumberRecord,
 } from './phone-numbers';
+import { conditionsView } from './number-conditions';
 import { activeBlock, callsInWindow, type RateLimitPolicy } from './rate-limit';
 import { GRAPH_ENDPOINTS, type RequestLog } from './request-log';
 import { UpdateSimSettingsInput, type SimSettings } from './sim-settings';
@@ -142,6 +143,8 @@ export function phoneNumberView(record: PhoneNumberRecord, now: number, policy: 
       record.onprem === null
         ? null
         : { running: record.onprem.running, backups: record.onprem.backups.length },
+    /** Meta-side conditions (account lock, PIN guessing rules and count, ...): number-conditions.ts. */
+    ...conditionsView(record, now),
   };
 }
 

@@ -4,9 +4,12 @@
 // migration (§5), and GET /{version}/{waba-id}/phone_numbers (a WABA's numbers, cursor-paged). Decides an
 // outcome, logs it, then sends it (possibly after the backup-register delay, possibly held back by a fault).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FaultSchedule, DEFAULT_HANG_MS, type FaultEndpoint, type FaultKind } from './faults';
+import { applyDeregister, checkRegionAvailable, checkRegisterConditions } from './account-conditions';
+import { answerCall } from './fault-answers';
+import type { FaultSchedule, FaultEndpoint, FaultKind } from './faults';
 import { GraphError, graphErrors } from './graph-errors';
 import { parseBodyParams, readBody, searchParamsToObject, sendJson, sendText, type Params } from './http-io';
+import { errorOutcome, type Outcome } from './outcome';
 import {
   CODE_METHODS,
   DATA_LOCALIZATION_REGIONS,
@@ -17,7 +20,7 @@ import {
   hashPin,
   isGraphField,
   isRegistered,
-  pinMatches,
+  storageRegion,
   type CodeMethod,
   type GraphField,
   type DataLocalizationRegion,
@@ -26,6 +29,7 @@ import {
   type StorageConfiguration,
 } from './phone-numbers';
 import { checkBackup, stopOnPrem } from './onprem';
+import { checkPinAttempt } from './pin-guard';
 import { admitCall, recordCall, type RateLimitPolicy } from './rate-limit';
 import { redactSecrets, type GraphEndpoint, type RequestLog } from './request-log';
 import type { SimSettings } from './sim-settings';
@@ -81,31 +85,11 @@ export function parseGraphRoute(method: string, pathname: string): GraphRoute {
   return { endpoint, nodeId, version: versionMatch?.[1] === undefined ? null : Number(versionMatch[1]) };
 }
 
-interface Outcome {
-  status: number;
-  json?: unknown;
-  html?: string;
-  errorCode?: number;
-  errorSubcode?: number;
-  counted: boolean;
-  applied: boolean;
-  /** Wait after applying (and logging) before answering: a register with backup takes time. */
-  delayMs?: number;
-}
-
-function errorOutcome(err: GraphError, counted = false): Outcome {
-  return {
-    status: err.httpStatus,
-    json: err.toBody(),
-    errorCode: err.code,
-    ...(err.subcode !== undefined ? { errorSubcode: err.subcode } : {}),
-    counted,
-    applied: false,
-  };
-}
-
-const BAD_GATEWAY_HTML =
-  '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n';
+/**
+ * Versions before v16.0 still return error_subcode on WhatsApp errors; from v16.0 Meta no longer does [ERR]
+ * (reference doc §8.1, §9), unless the legacySubcodes setting asks for them.
+ */
+const SUBCODE_MAX_VERSION = 15;
 
 function bearerToken(req: IncomingMessage, params: Params): string | undefined {
   const header = req.headers.authorization;
@@ -149,22 +133,30 @@ export async function handleGraphRequest(
     }
     const fault = decision.fault;
     if (fault !== null) faultKind = fault.kind;
-    // These two come from in front of the endpoint (a proxy, the app-level limiter): nothing counted.
-    if (fault?.kind === 'http-5xx') {
-      return { status: 502, html: BAD_GATEWAY_HTML, counted: false, applied: false };
-    }
-    if (fault?.kind === 'throttle') {
-      return errorOutcome(fault.code === 4 ? graphErrors.appRequestLimit() : graphErrors.wabaRateLimit());
-    }
-    if (fault?.kind === 'timeout-after-apply') holdMs = fault.hangMs ?? DEFAULT_HANG_MS;
-    return handleEndpoint(deps, method, route.endpoint, route.nodeId ?? '', params, {
-      // A routed endpoint always has a version segment (see parseGraphRoute).
-      version: route.version ?? 0,
-      bodyUnparseable: bodyParams === null,
-      injectInternalError: fault?.kind === 'error-131000',
-      // Graph's paging links are absolute; the Host header is how this client reached us.
-      pageUrl: `http://${req.headers.host ?? '127.0.0.1'}${url.pathname}`,
-    });
+    const endpoint = route.endpoint;
+    const nodeId = route.nodeId ?? '';
+    const answer = answerCall(
+      fault,
+      {
+        endpoint,
+        record: listing ? undefined : deps.state.get(nodeId),
+        nodeId,
+        now: deps.state.clock.now(),
+        windowMs: deps.policy.windowMs,
+        save: () => deps.state.save(),
+      },
+      ({ injectInternalError }) =>
+        handleEndpoint(deps, method, endpoint, nodeId, params, {
+          // A routed endpoint always has a version segment (see parseGraphRoute).
+          version: route.version ?? 0,
+          bodyUnparseable: bodyParams === null,
+          injectInternalError,
+          // Graph's paging links are absolute; the Host header is how this client reached us.
+          pageUrl: `http://${req.headers.host ?? '127.0.0.1'}${url.pathname}`,
+        }),
+    );
+    holdMs = answer.holdMs;
+    return answer.outcome;
   })();
 
   deps.requests.append({
@@ -188,8 +180,10 @@ export async function handleGraphRequest(
 
   const send = (): void => {
     if (req.socket.destroyed) return; // the client gave up while the response was held
-    if (outcome.html !== undefined) sendText(res, outcome.status, 'text/html; charset=utf-8', outcome.html);
-    else sendJson(res, outcome.status, outcome.json, outcome.status === 401 ? WWW_AUTHENTICATE : {});
+    const headers = { ...(outcome.status === 401 ? WWW_AUTHENTICATE : {}), ...outcome.headers };
+    if (outcome.raw !== undefined)
+      sendText(res, outcome.status, outcome.raw.contentType, outcome.raw.body, headers);
+    else sendJson(res, outcome.status, outcome.json, headers);
   };
   if (holdMs > 0) void deps.delay(holdMs).then(send);
   else send();
@@ -291,7 +285,7 @@ function parseLanguage(raw: unknown): string {
   }
   if (typeof raw !== 'string' || !LANGUAGE_PARAM.test(raw)) {
     throw graphErrors.invalidParameter(
-      'Param language must be a locale such as en_US',
+      'Param language must be a locale such as en_US or a two-letter language code such as en',
       'Send the language of the code message as a locale such as en_US (or a two-letter code such as en).',
     );
   }
@@ -423,6 +417,7 @@ function handleSettings(
   }
   try {
     const config = parseStorageConfiguration(params, flags.bodyUnparseable);
+    checkRegionAvailable(record, storageRegion(config));
     if (isRegistered(record)) throw graphErrors.storageChangeWhileRegistered();
     const applied = JSON.stringify(config) !== JSON.stringify(record.storage_configuration);
     if (applied) {
@@ -580,6 +575,7 @@ function handleLifecycleCall(
             now,
             version: flags.version,
             strictVersionRules: deps.settings.strictVersionRules,
+            legacySubcodes: deps.settings.legacySubcodes,
           })
         : { applied: applyDeregister(record), slow: false };
     const delayMs = result.slow ? deps.settings.backupRegisterDelayMs : 0;
@@ -731,6 +727,7 @@ interface RegisterContext {
   now: number;
   version: number;
   strictVersionRules: boolean;
+  legacySubcodes: boolean;
 }
 
 /** /register's own local-storage parameters (v20 and older; deprecated from v21.0, reference doc §1). */
@@ -842,17 +839,23 @@ function applyRegister(record: PhoneNumberRecord, params: Params, ctx: RegisterC
       ? { status: 'NO_STORAGE_ENABLED', retention_minutes: NO_STORAGE_RETENTION_MINUTES }
       : null;
   const backup = parseBackupParam(params);
+  checkRegionAvailable(record, requested === null ? null : storageRegion(requested));
 
+  checkRegisterConditions(record); // 131031 locked account, 133000 incomplete deregistration [ERR]
   if (record.code_verification_status !== 'VERIFIED') throw graphErrors.verificationNeeded();
-  if (record.name_status === 'NONE' || record.name_status === 'EXPIRED')
-    throw graphErrors.cannotCreateCertificate();
+  if (record.name_status === 'NONE' || record.name_status === 'EXPIRED') {
+    // [BPN]; the subcode [3P] only where Meta still sends subcodes (reference doc §8.1).
+    throw graphErrors.cannotCreateCertificate(ctx.version <= SUBCODE_MAX_VERSION || ctx.legacySubcodes);
+  }
 
   if (backup !== null) return applyBackupRegister(record, pin, backup, requested, ctx);
   if (record.platform_type === 'ON_PREMISE') throw graphErrors.onPremisesNeedsBackup();
 
   let pinChanged = false;
   if (record.pin_hash !== null) {
-    if (!pinMatches(record, pin)) throw graphErrors.pinMismatch();
+    // 133008 / 133009 under the number's guessing rules, else 133005 or 131031 for a wrong PIN [ERR].
+    const pinError = checkPinAttempt(record, pin, ctx.now);
+    if (pinError !== null) throw pinError;
   } else {
     // Two-step verification was off: the given PIN becomes the number's PIN.
     record.pin_hash = hashPin(record.id, pin);
@@ -890,12 +893,14 @@ function applyBackupRegister(
       : graphErrors.invalidBackupData(check.details);
   }
 
-  if (record.pin_hash !== null && !pinMatches(record, pin)) {
+  // A lockout or a too-fast attempt (133008 / 133009) is refused before Meta talks to the deployment.
+  const pinError = record.pin_hash === null ? null : checkPinAttempt(record, pin, ctx.now);
+  if (pinError !== null) {
     const stopped = stopOnPrem(onprem, 'pin_mismatch');
     const changed = stopped || record.platform_type !== 'NOT_APPLICABLE' || record.status !== 'DISCONNECTED';
     record.platform_type = 'NOT_APPLICABLE';
     record.status = 'DISCONNECTED';
-    return { applied: changed, error: graphErrors.pinMismatch(), slow: true };
+    return { applied: changed, error: pinError, slow: true };
   }
   // Two-step verification was off on On-Prem: the given PIN becomes the number's PIN.
   if (record.pin_hash === null) record.pin_hash = hashPin(record.id, pin);
@@ -922,13 +927,4 @@ function connectToCloud(
     record.storage_configuration = { ...DEFAULT_STORAGE };
   }
   // v21+ without storage parameters: keep what /settings configured while the number was deregistered.
-}
-
-/** Deregistering an unregistered number succeeds and changes nothing. */
-function applyDeregister(record: PhoneNumberRecord): boolean {
-  if (!isRegistered(record)) return false;
-  record.status = 'DISCONNECTED';
-  record.platform_type = 'NOT_APPLICABLE';
-  record.storage_configuration = { ...DEFAULT_STORAGE }; // local storage is turned off by deregistration
-  return true;
 }

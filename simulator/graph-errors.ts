@@ -114,12 +114,16 @@ export const graphErrors = {
         'change storage_configuration, then register again.',
     ),
 
-  cannotCreateCertificate: () =>
+  /**
+   * Register with name_status NONE or EXPIRED [BPN]: code 100, "Cannot Create Certificate" [3P]. Subcode 2388001
+   * only when asked for: error_subcode is not returned from v16.0 on [ERR] (see graph-api.ts).
+   */
+  cannotCreateCertificate: (withSubcode: boolean) =>
     GraphError.titled(
       100,
       'Cannot Create Certificate',
       'The display name has no usable certificate (name_status is NONE or EXPIRED). Register again once the display name is approved.',
-      2388001,
+      withSubcode ? 2388001 : undefined,
     ),
 
   /**
@@ -216,11 +220,4 @@ export const graphErrors = {
 
   appRequestLimit: () =>
     GraphError.titled(4, 'Application request limit reached', 'The app has reached its API call rate limit.'),
-
-  wabaRateLimit: () =>
-    GraphError.titled(
-      80007,
-      'Rate limit issues',
-      'The WhatsApp Business Account has reached its rate limit.',
-    ),
 };

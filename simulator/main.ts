@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     codeTtlMinutes: envPositive('SIM_CODE_TTL_MINUTES', 10),
     codeRequestsPerHour: envInt('SIM_CODE_REQUESTS_PER_HOUR', 5),
     backupRegisterDelayMs: envInt('SIM_BACKUP_REGISTER_DELAY_MS', 2000),
+    legacySubcodes: envBool('SIM_LEGACY_SUBCODES', false),
     log: (line) => console.log(line),
   });
   console.log(`simulator listening on ${sim.url}`);

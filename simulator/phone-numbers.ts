@@ -4,15 +4,19 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { formatGraphTime } from './clock';
 import { createOnPremState, DEFAULT_ONPREM_PASSWORD, DEFAULT_ONPREM_USERNAME, OnPremState } from './onprem';
+import { healthStatus } from './health-status';
+import {
+  applyConditionPatch,
+  conditionInputFields,
+  conditionRecordFields,
+  seedConditions,
+} from './number-conditions';
+import { DataLocalizationRegion } from './regions';
+
+export { DATA_LOCALIZATION_REGIONS, DataLocalizationRegion } from './regions';
 
 export const RATE_LIMITED_ENDPOINTS = ['register', 'deregister'] as const;
 export type RateLimitedEndpoint = (typeof RATE_LIMITED_ENDPOINTS)[number];
-
-/** The 14 local-storage regions accepted by /register and /settings (reference doc §6). */
-// prettier-ignore
-export const DATA_LOCALIZATION_REGIONS = [
-  'AU', 'ID', 'IN', 'JP', 'SG', 'KR', 'DE', 'CH', 'GB', 'BR', 'BH', 'ZA', 'AE', 'CA',
-] as const;
 
 // prettier-ignore
 export const NumberStatus = z.enum([
@@ -31,8 +35,6 @@ export const AccountMode = z.enum(['LIVE', 'SANDBOX']);
 export const MessagingLimitTier = z.enum([
   'TIER_50', 'TIER_250', 'TIER_1K', 'TIER_10K', 'TIER_100K', 'TIER_UNLIMITED',
 ]);
-export const DataLocalizationRegion = z.enum(DATA_LOCALIZATION_REGIONS);
-export type DataLocalizationRegion = z.infer<typeof DataLocalizationRegion>;
 
 /** The only retention No Storage allows, in minutes (reference doc §6 "No Storage variant"). */
 export const NO_STORAGE_RETENTION_MINUTES = 60;
@@ -132,6 +134,8 @@ export const PhoneNumberRecord = z.object({
    * Absent in state files written before it existed.
    */
   onprem: OnPremState.nullable().default(null),
+  /** Meta-side conditions (locked account, PIN guessing rules, ...): number-conditions.ts. Defaults when absent. */
+  ...conditionRecordFields,
 });
 export type PhoneNumberRecord = z.infer<typeof PhoneNumberRecord>;
 
@@ -159,6 +163,7 @@ export const SeedPhoneNumberInput = z
     /** Shorthand for storage_configuration IN_COUNTRY_STORAGE_ENABLED with this region. */
     data_localization_region: DataLocalizationRegion.optional(),
     storage_configuration: StorageConfiguration.optional(),
+    ...conditionInputFields,
   })
   .refine((v) => v.data_localization_region === undefined || v.storage_configuration === undefined, {
     message: 'give data_localization_region or storage_configuration, not both',
@@ -182,6 +187,7 @@ export const PatchPhoneNumberInput = z
     platform_type: PlatformType.optional(),
     verified_name: z.string().min(1).optional(),
     quality_rating: QualityRating.optional(),
+    ...conditionInputFields,
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), 'give at least one field to change');
 export type PatchPhoneNumberInput = z.output<typeof PatchPhoneNumberInput>;
@@ -195,6 +201,7 @@ export function patchPhoneNumber(record: PhoneNumberRecord, patch: PatchPhoneNum
   if (patch.platform_type !== undefined) record.platform_type = patch.platform_type;
   if (patch.verified_name !== undefined) record.verified_name = patch.verified_name;
   if (patch.quality_rating !== undefined) record.quality_rating = patch.quality_rating;
+  applyConditionPatch(record, patch);
   if (isRegistered(record) && record.last_onboarded_time === null) record.last_onboarded_time = now;
 }
 
@@ -264,6 +271,7 @@ export function createPhoneNumber(
           input.onprem?.password ?? DEFAULT_ONPREM_PASSWORD,
         )
       : null,
+    ...seedConditions(input),
   };
 }
 
@@ -272,7 +280,7 @@ export function createPhoneNumber(
 export const GRAPH_FIELDS = [
   'id', 'display_phone_number', 'verified_name', 'status', 'code_verification_status', 'name_status',
   'platform_type', 'quality_rating', 'throughput', 'account_mode', 'is_pin_enabled', 'messaging_limit_tier',
-  'last_onboarded_time',
+  'last_onboarded_time', 'health_status',
 ] as const;
 export type GraphField = (typeof GRAPH_FIELDS)[number];
 export const DEFAULT_GRAPH_FIELDS: readonly GraphField[] = [
@@ -293,6 +301,8 @@ export function graphFieldValue(record: PhoneNumberRecord, field: GraphField): u
       return { level: 'STANDARD' };
     case 'is_pin_enabled':
       return record.pin_hash !== null;
+    case 'health_status':
+      return healthStatus(record); // reference doc §7: requestable, not a default field
     case 'last_onboarded_time':
       return record.last_onboarded_time === null ? undefined : formatGraphTime(record.last_onboarded_time);
     default:

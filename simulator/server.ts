@@ -29,6 +29,8 @@ export interface SimulatorOptions {
   codeRequestsPerHour?: number;
   /** How long a register with backup (On-Prem → Cloud migration) takes, in ms; applied first. Default 2000. */
   backupRegisterDelayMs?: number;
+  /** Send error_subcode 2388001 on v16.0+ too (Meta stopped returning subcodes there). Default false. */
+  legacySubcodes?: boolean;
   log?: (line: string) => void;
 }
 
@@ -105,6 +107,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     codeTtlMinutes: positive('codeTtlMinutes', opts.codeTtlMinutes ?? 10),
     codeRequestsPerHour: positiveInteger('codeRequestsPerHour', opts.codeRequestsPerHour ?? 5),
     backupRegisterDelayMs: nonNegativeInteger('backupRegisterDelayMs', opts.backupRegisterDelayMs ?? 2000),
+    legacySubcodes: opts.legacySubcodes ?? false,
   });
   const log = opts.log;
 

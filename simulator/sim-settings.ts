@@ -17,6 +17,11 @@ export interface SimSettingsValues {
    * 15 s (reference doc §1). The change is applied before the wait.
    */
   backupRegisterDelayMs: number;
+  /**
+   * Send error_subcode (2388001 "Cannot Create Certificate") on every Graph version. Off: only below v16.0, as Meta
+   * documents that v16.0+ no longer returns error_subcode [ERR] (reference doc §8.1, §9).
+   */
+  legacySubcodes: boolean;
 }
 
 export const UpdateSimSettingsInput = z.strictObject({
@@ -24,6 +29,7 @@ export const UpdateSimSettingsInput = z.strictObject({
   codeTtlMinutes: z.number().positive().optional(),
   codeRequestsPerHour: z.number().int().positive().optional(),
   backupRegisterDelayMs: z.number().int().nonnegative().optional(),
+  legacySubcodes: z.boolean({ error: 'must be a boolean' }).optional(),
 });
 
 export class SimSettings {
@@ -49,6 +55,10 @@ export class SimSettings {
     return this.values.backupRegisterDelayMs;
   }
 
+  get legacySubcodes(): boolean {
+    return this.values.legacySubcodes;
+  }
+
   list(): SimSettingsValues {
     return { ...this.values };
   }
@@ -59,6 +69,7 @@ export class SimSettings {
     if (input.codeRequestsPerHour !== undefined) this.values.codeRequestsPerHour = input.codeRequestsPerHour;
     if (input.backupRegisterDelayMs !== undefined)
       this.values.backupRegisterDelayMs = input.backupRegisterDelayMs;
+    if (input.legacySubcodes !== undefined) this.values.legacySubcodes = input.legacySubcodes;
     return this.list();
   }
 

@@ -18,13 +18,15 @@ export type SeedName = 'default' | 'none';
 
 const STATE_FILE_FORMAT = 'whatsapp-graph-simulator-state';
 
-const STATE_FILE_VERSION = 4;
+const STATE_FILE_VERSION = 5;
 
 /**
  * Version 1 kept only `data_localization_region` per number; version 2 keeps the whole
  * `storage_configuration`. A version-1 record is read as in-country storage with that region (or DEFAULT).
  * Version 3 adds `verification` (codes and request_code history); older records get an empty one.
  * Version 4 adds `onprem` (the On-Premises client); older records get null (no On-Prem client).
+ * Version 5 adds the Meta-side conditions of number-conditions.ts (account_locked, the PIN guessing rules and
+ * count, ...); older records get their defaults.
  * `wabas` (the known WhatsApp Business Accounts) is optional, so it needed no new version: a file without it
  * knows the WABAs of its numbers.
  */
@@ -42,7 +44,7 @@ function upgradeRecord(raw: unknown): unknown {
 
 const StateFileContent = z.object({
   format: z.literal(STATE_FILE_FORMAT),
-  version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(STATE_FILE_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(STATE_FILE_VERSION)]),
   clockOffsetMs: z.number(),
   wabas: z.array(z.string().regex(/^\d+$/)).optional(),
   phoneNumbers: z.array(z.preprocess(upgradeRecord, PhoneNumberRecord)),

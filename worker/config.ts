@@ -58,6 +58,7 @@ export const configSchema = z
         regionMechanism: z.enum(['auto', 'register-field', 'settings'], {
           error: 'must be auto, register-field or settings',
         }),
+        storageStatusCase: z.enum(['upper', 'lower'], { error: 'must be upper or lower' }).default('upper'),
       })
       .strict(),
     policy: z

@@ -33,6 +33,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     accessToken: options.accessToken,
     timeoutMs: config.graph.requestTimeoutMs,
     blockMs: policy.blockMs,
+    storageStatusCase: config.graph.storageStatusCase,
     abortSignal: currentActivitySignal,
   });
   const client = lazyClient(config, options.dataConverter);

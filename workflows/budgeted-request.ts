@@ -10,6 +10,7 @@ import { formatDuration } from './format';
 import { graphFailureOf, type GraphFailure } from './graph-failure';
 import type { OperationContext } from './operation-context';
 import { neverStarted } from './request-budget';
+import { pinLockEnd } from '../domain/ledger';
 
 /** A heartbeat interval (10 s, activities/index.ts) and a margin. */
 const SETTLE_AFTER_SILENT_FAILURE_MS = 15_000;
@@ -22,6 +23,11 @@ export interface BudgetedRequest {
   beforeFirstSend?(): Promise<void>;
   /** Reads the number and says whether the request's effect already holds. */
   alreadyDone(): Promise<boolean>;
+  /**
+   * A refusal that still means the effect holds (a deregister Meta answers "not registered"): checked,
+   * reading if need be, before the refusal fails the request.
+   */
+  doneDespite?(failure: GraphFailure): Promise<boolean>;
   /** Registration once the effect holds. */
   registrationWhenDone: Registration;
   /** The number is offline until this request succeeds: waits say so loudly (state `offline`). */
@@ -98,14 +104,18 @@ async function sendWithinBudget(
   await req.beforeFirstSend?.();
   let lockoutWaits = 0;
   let retries = 0;
+  let tooFastRetried = false;
   for (;;) {
     const now = workflowNow();
     const allowedAt = budget.nextAllowedAt(req.endpoint, policy, now);
     if (allowedAt > now) {
       const blocked = (budget.current.blockedUntil[req.endpoint] ?? 0) > now;
-      const why = blocked
-        ? `Meta blocked ${req.endpoint} for this number (133016)`
-        : `${policy.requestsPerWindow} ${req.endpoint} requests already sent in the moving ${formatDuration(policy.windowMs)} window`;
+      const pinLocked = req.endpoint === 'register' && pinLockEnd(budget.current, now, policy) === allowedAt;
+      const why = pinLocked
+        ? 'Meta locked two-step PIN entry for this number after too many guesses (133008)'
+        : blocked
+          ? `Meta blocked ${req.endpoint} for this number (133016)`
+          : `${policy.requestsPerWindow} ${req.endpoint} requests already sent in the moving ${formatDuration(policy.windowMs)} window`;
       const reason = `${why}; next ${req.endpoint} request allowed in ${formatDuration(allowedAt - now)}`;
       if (req.offline)
         await progress.report('offline', `NUMBER IS OFFLINE until registered again: ${reason}`, allowedAt);
@@ -142,6 +152,21 @@ async function sendWithinBudget(
         await progress.active(`${req.endpoint} outcome unknown (${failure.message}); reading the number`);
         if (await req.alreadyDone()) return done();
       }
+      if (type === GraphErrorType.PinTooFast && !tooFastRetried) {
+        // 133009: the PIN was not checked, only entered too soon. Wait the time Meta gives, then once more.
+        tooFastRetried = true;
+        const wait = details.retryAfterMs ?? policy.transientBackoffMs;
+        await progress.active(
+          `${failure.message}; sending the same PIN once more in ${formatDuration(wait)}`,
+          workflowNow() + wait,
+        );
+        await sleep(wait);
+        continue;
+      }
+      if (req.doneDespite && (await req.doneDespite(failure))) {
+        ctx.learn({ registration: req.registrationWhenDone });
+        return 'already-done';
+      }
       const retryable =
         type === GraphErrorType.UnknownOutcome ||
         type === GraphErrorType.Transient ||
@@ -151,7 +176,10 @@ async function sendWithinBudget(
         throw requestFailure(type, `${failure.message} (gave up after ${retries} attempts)`, details.code);
       }
       const delay = details.retryAfterMs ?? policy.transientBackoffMs * 2 ** (retries - 1);
-      await progress.active(`${failure.message}; retrying in ${formatDuration(delay)}`);
+      await progress.active(
+        `${failure.message}; retrying in ${formatDuration(delay)}`,
+        workflowNow() + delay,
+      );
       await sleep(delay);
     }
   }

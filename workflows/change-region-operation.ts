@@ -2,17 +2,22 @@
 // storage_configuration) → register with the PIN, then read the result back. The deregister is sent only
 // when the register that must follow fits Meta's budget at once; until then the number stays online.
 import { ApplicationFailure, CancellationScope, CancelledFailure, sleep } from '@temporalio/workflow';
+import { GraphErrorType } from '../domain/graph-errors';
 import type { ChangeRegionRequest } from '../domain/operations';
-import { mutations, reads } from './activity-proxies';
-import { runBudgetedRequest } from './budgeted-request';
+import { reads } from './activity-proxies';
 import { formatDuration } from './format';
 import { workflowNow } from './clock';
 import { graphFailureOf } from './graph-failure';
 import type { OperationContext } from './operation-context';
 import { registerBack } from './offline-recovery';
+import { deregisterNumber } from './deregister-operation';
+import { readKnownNumber } from './number-reads';
 
 const describe = (region: string | null | undefined) =>
   region ? `local storage in ${region}` : 'no local storage';
+const storageOf = (s: { enabled: boolean; region?: string }) => (s.enabled ? (s.region ?? null) : null);
+const failureText = (err: unknown) =>
+  graphFailureOf(err)?.message ?? (err instanceof Error ? err.message : String(err));
 
 export async function runChangeRegion(
   ctx: OperationContext,
@@ -23,8 +28,7 @@ export async function runChangeRegion(
   const readsStorage = policy.regionMechanism === 'settings';
 
   await progress.active('reading the number and its local-storage setting');
-  const number = await reads.readPhoneNumber(phoneNumberId);
-  ctx.learn({ registration: number.registration });
+  const number = await readKnownNumber(ctx);
   // Up to v20 Meta exposes no way to read the setting back: the change is always made.
   const current = readsStorage ? await reads.readLocalStorage(phoneNumberId) : undefined;
   const already = current && (current.enabled ? current.region === target : target === null);
@@ -55,34 +59,57 @@ export async function runChangeRegion(
   // From the deregister on, a cancel waits: a deregistered number must be registered again first.
   return CancellationScope.nonCancellable(async () => {
     if (number.registration === 'registered') {
-      await runBudgetedRequest(ctx, {
-        endpoint: 'deregister',
-        registrationWhenDone: 'not-registered',
-        send: () => mutations.deregisterPhoneNumber(phoneNumberId),
-        alreadyDone: async () =>
-          (await reads.readPhoneNumber(phoneNumberId)).registration === 'not-registered',
-      });
+      await deregisterNumber(ctx);
     }
 
     const why = `deregistered to change to ${describe(target)}`;
-    let settingsFailure: unknown;
+    const previous = current ? (current.enabled ? (current.region ?? null) : null) : undefined;
+    let refused: string | undefined;
+    let restoreRefused = '';
     if (readsStorage) {
       await progress.report('offline', `NUMBER IS OFFLINE (${why}): setting local storage`);
       try {
         await reads.configureLocalStorage(phoneNumberId, target ?? undefined);
       } catch (err) {
-        settingsFailure = err; // bring the number back first, then report
+        refused = failureText(err);
+        // Deregistering turned local storage off: set the previous region back before registering.
+        if (previous) {
+          await reads.configureLocalStorage(phoneNumberId, previous).catch((again: unknown) => {
+            restoreRefused = `; setting ${describe(previous)} back was refused too (${failureText(again)})`;
+          });
+        }
       }
     }
-    await registerBack(ctx, {
-      pin: request.pin,
-      region: readsStorage ? undefined : (target ?? undefined),
-      why,
-    });
-    if (settingsFailure) {
+    try {
+      await registerBack(ctx, {
+        pin: request.pin,
+        region: readsStorage ? undefined : (target ?? undefined),
+        why,
+      });
+    } catch (err) {
+      // Up to v20 the region travels on register: refused for it, the number comes back without it.
+      const refusedForRegion =
+        !readsStorage &&
+        target &&
+        err instanceof ApplicationFailure &&
+        err.type === GraphErrorType.InvalidRequest;
+      if (!refusedForRegion) throw err;
+      refused = failureText(err);
+      await registerBack(ctx, { pin: request.pin, why });
+    }
+    if (refused !== undefined) {
+      // Report what is in force now, as Meta reports it (v21+), never an assumed "previous setting".
+      const inForce = readsStorage ? storageOf(await reads.readLocalStorage(phoneNumberId)) : null;
+      const versus =
+        previous === undefined
+          ? ' (Graph v20 and older cannot read the previous setting back)'
+          : inForce === previous
+            ? ' (its previous setting)'
+            : `, NOT its previous setting (${describe(previous)})`;
       throw ApplicationFailure.nonRetryable(
-        `the local-storage setting was refused (${graphFailureOf(settingsFailure)?.message ?? String(settingsFailure)}); ` +
-          'the number was registered again with its previous setting',
+        // What is in force comes first: failure messages are bounded, Meta's texts are long.
+        `the number is registered again with ${describe(inForce)}${versus}; ` +
+          `the change to ${describe(target)} was refused (${refused})${restoreRefused}`,
         'RegionNotChanged',
       );
     }

@@ -10,6 +10,7 @@ import { onPrem, reads } from './activity-proxies';
 import type { OperationContext } from './operation-context';
 import { pinRefused, registerBack } from './offline-recovery';
 import { registerNumber } from './register-operation';
+import { readKnownNumber } from './number-reads';
 
 const NAME_NOT_USABLE = new Set(['NONE', 'EXPIRED', 'DECLINED']);
 
@@ -68,10 +69,11 @@ export async function runMigrate(ctx: OperationContext, request: MigrateRequest)
     }
 
     await progress.active('post-check: reading the number on Cloud API');
-    const after = await reads.readPhoneNumber(phoneNumberId);
-    if (after.platformType !== 'CLOUD_API' || after.status !== 'CONNECTED') {
+    const after = await readKnownNumber(ctx);
+    // Registered on Cloud API: CONNECTED, or a quality/limit state (FLAGGED, ...) of a registered number.
+    if (after.platformType !== 'CLOUD_API' || after.registration !== 'registered') {
       throw ApplicationFailure.nonRetryable(
-        `post-check failed: Meta reports platform_type ${after.platformType}, status ${after.status}; expected CLOUD_API, CONNECTED`,
+        `post-check failed: Meta reports platform_type ${after.platformType}, status ${after.status}; expected a registered Cloud API number`,
         'MigrationPostCheckFailed',
       );
     }

@@ -18,9 +18,19 @@ export interface RegisterBackParams {
   why: string;
 }
 
-/** Meta refused the two-step PIN (133005 and its kin): the failure's type says so. */
+/**
+ * Failures after which the PIN just sent must not be sent again (issue 12): a mismatch (133005, or 131031
+ * once the account is known not to be locked), too many guesses (133008), or too fast twice (133009).
+ */
+const PIN_REFUSALS: ReadonlySet<string> = new Set([
+  GraphErrorType.PinMismatch,
+  GraphErrorType.PinLockedOut,
+  GraphErrorType.PinTooFast,
+]);
+
+/** Meta refused the two-step PIN: its Graph code (133005 and its kin), or undefined for other failures. */
 export function pinRefused(err: unknown): number | undefined {
-  if (!(err instanceof ApplicationFailure) || err.type !== GraphErrorType.PinMismatch) return undefined;
+  if (!(err instanceof ApplicationFailure) || !err.type || !PIN_REFUSALS.has(err.type)) return undefined;
   return (err.details?.[0] as { graphCode?: number } | undefined)?.graphCode ?? 133005;
 }
 
@@ -41,7 +51,8 @@ export async function registerBack(ctx: OperationContext, params: RegisterBackPa
       pin = await ctx.pins.waitForPin(
         ctx.progress,
         `NUMBER IS OFFLINE (${params.why}) and Meta refused the two-step PIN (${code}). ` +
-          'Reset the PIN if needed (WhatsApp Manager), then run the same command again with the right PIN.',
+          'Reset the PIN if needed (WhatsApp Manager), then run the same command again with the right PIN' +
+          (code === 133008 ? ' (it is sent once Meta lifts the PIN lockout).' : '.'),
         ctx.policy.maxPinWaitMs,
       );
       await ctx.progress.report(

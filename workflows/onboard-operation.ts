@@ -4,7 +4,7 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { GraphErrorType } from '../domain/graph-errors';
 import type { OnboardRequest } from '../domain/operations';
-import { reads } from './activity-proxies';
+import { readKnownNumber } from './number-reads';
 import { formatDuration } from './format';
 import { workflowNow } from './clock';
 import type { OperationContext } from './operation-context';
@@ -19,7 +19,7 @@ export async function runOnboard(
   /** Runs the ownership verification as a child run (the code arrives there, from a person). */
   verifyOwnership: () => Promise<unknown>,
 ): Promise<'completed' | 'already-done'> {
-  const { phoneNumberId, policy, progress } = ctx;
+  const { policy, progress } = ctx;
 
   const waitForDisplayName = async (nameStatus: string, deadline: number) => {
     const now = workflowNow();
@@ -40,15 +40,15 @@ export async function runOnboard(
   };
 
   await progress.active('reading code_verification_status');
-  let number = await reads.readPhoneNumber(phoneNumberId);
+  let number = await readKnownNumber(ctx);
   const wasVerified = number.verification === 'verified';
   if (!wasVerified) {
     await verifyOwnership();
     ctx.learn({ verification: 'verified' });
-    number = await reads.readPhoneNumber(phoneNumberId);
+    number = await readKnownNumber(ctx);
   }
   const deadline = workflowNow() + policy.maxDisplayNameWaitMs;
-  for (; ; number = await reads.readPhoneNumber(phoneNumberId)) {
+  for (; ; number = await readKnownNumber(ctx)) {
     if (number.registration === 'registered') {
       ctx.learn({ registration: 'registered', verification: 'verified' });
       return wasVerified ? 'already-done' : 'completed';

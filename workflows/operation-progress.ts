@@ -21,9 +21,12 @@ export class OperationProgressReporter {
     private readonly sink: ProgressSink = showOnChildRun,
   ) {}
 
-  /** Working (not waiting): the operation's own state, e.g. registering. */
-  async active(what: string): Promise<void> {
-    await this.report(this.activeState, what);
+  /**
+   * Working (not waiting): the operation's own state, e.g. registering; `until` when its next step is a
+   * backoff (throttling, an unknown answer), so the number shows when it tries again.
+   */
+  async active(what: string, until?: number): Promise<void> {
+    await this.report(this.activeState, what, until);
   }
 
   /** Waiting for Meta's budget: a durable timer until `until`. */

@@ -113,7 +113,12 @@ export class OwnershipVerification {
         const waitable =
           failure.type === GraphErrorType.Transient || failure.type === GraphErrorType.WaitThenRetry;
         if (!waitable || retries >= this.policy.maxTransientRetries) throw err;
-        await sleep(failure.details.retryAfterMs ?? this.policy.transientBackoffMs * 2 ** retries);
+        const delay = failure.details.retryAfterMs ?? this.policy.transientBackoffMs * 2 ** retries;
+        await this.progress.active(
+          `${failure.message}; asking for a code again in ${formatDuration(delay)}`,
+          workflowNow() + delay,
+        );
+        await sleep(delay);
       }
     }
   }

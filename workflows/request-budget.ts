@@ -13,6 +13,7 @@ import { GraphErrorType } from '../domain/graph-errors';
 import {
   nextAllowedAt,
   recordBlock,
+  recordPinLockout,
   recordRequests,
   settleInFlight,
   type BudgetedEndpoint,
@@ -78,21 +79,34 @@ export class RequestBudget {
       this.settle({ sent: true });
       return result;
     } catch (err) {
-      const blocked = graphFailureOf(err)?.type === GraphErrorType.RegistrationRateLimited;
+      const failure = graphFailureOf(err);
+      const blocked = failure?.type === GraphErrorType.RegistrationRateLimited;
+      const pinLocked = failure?.type === GraphErrorType.PinLockedOut;
       this.settle({
         sent: !neverStarted(err),
         block: blocked ? { endpoint, ms: policy.blockMs } : undefined,
+        pinLockMs: pinLocked ? failure.details.retryAfterMs : undefined,
       });
       throw err;
     }
   }
 
-  /** Stamps the request in flight; after 133016, Meta's block runs from that same stamp. */
-  private settle(outcome: { sent: boolean; block?: { endpoint: BudgetedEndpoint; ms: number } }): void {
+  /**
+   * Stamps the request in flight; after 133016, Meta's block runs from that same stamp, and after 133008
+   * the PIN lockout Meta gave.
+   */
+  private settle(outcome: {
+    sent: boolean;
+    block?: { endpoint: BudgetedEndpoint; ms: number };
+    pinLockMs?: number;
+  }): void {
     const observedAt = workflowNow();
     this.ledger = settleInFlight(this.ledger, { observedAt, sent: outcome.sent });
     if (outcome.block) {
       this.ledger = recordBlock(this.ledger, outcome.block.endpoint, observedAt + outcome.block.ms);
+    }
+    if (outcome.pinLockMs !== undefined) {
+      this.ledger = recordPinLockout(this.ledger, observedAt + outcome.pinLockMs);
     }
     this.remember();
   }

@@ -43,6 +43,8 @@ export interface BenchArgs {
   timeoutRate: number;
   http5xxRate: number;
   error131000Rate: number;
+  /** budget: share of calls hit by each of the issue-12 answers (FIDELITY_FAULTS). */
+  fidelityRate: number;
   seed: number;
   naiveMaxAttempts: number;
   /** throughput */
@@ -77,6 +79,7 @@ export const USAGE = `usage: npm run bench -- [section...] [options]
   --timeout-rate R       budget: share of register/deregister calls hit by timeout-after-apply (default 0.2)
   --5xx-rate R           budget: share hit by a proxy 502 (default 0.1)
   --131000-rate R        budget: share answered with error 131000 (default 0.1)
+  --fidelity-rate R      budget: share hit by each of the issue-12 answers of real Graph (default 0.03 each)
   --seed S               budget: base seed of the fault schedule (default 1)
   --naive-max-attempts A budget: attempts per operation of the naive loop (default 15)
   --graph-timeout-ms T   Graph request timeout on the time-skipping stack (default 500)
@@ -118,6 +121,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     timeoutRate: 0.2,
     http5xxRate: 0.1,
     error131000Rate: 0.1,
+    fidelityRate: 0.03,
     seed: 1,
     naiveMaxAttempts: 15,
     ops: 50,
@@ -140,6 +144,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     '--timeout-rate': 'timeoutRate',
     '--5xx-rate': 'http5xxRate',
     '--131000-rate': 'error131000Rate',
+    '--fidelity-rate': 'fidelityRate',
     '--seed': 'seed',
     '--naive-max-attempts': 'naiveMaxAttempts',
     '--graph-timeout-ms': 'graphTimeoutMs',
@@ -219,8 +224,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   if (!Number.isFinite(args.fleetRaisedCap) || args.fleetRaisedCap < 0) {
     throw new Error('--fleet-raised-cap must be a non-negative number');
   }
-  if (args.timeoutRate + args.http5xxRate + args.error131000Rate > 1) {
-    throw new Error('the three fault rates must add up to at most 1');
+  const total =
+    args.timeoutRate + args.http5xxRate + args.error131000Rate + FIDELITY_FAULTS.length * args.fidelityRate;
+  if (total > 1) {
+    throw new Error(
+      `the fault rates must add up to at most 1 (timeout + 5xx + 131000 + ${FIDELITY_FAULTS.length} × fidelity)`,
+    );
   }
   return args;
 }
@@ -384,6 +393,64 @@ export interface FaultRates {
   timeoutAfterApply: number;
   http5xx: number;
   error131000: number;
+  /** Share of each FIDELITY_FAULTS kind. */
+  fidelity: number;
+}
+
+/**
+ * Answers of the real Graph API the simulator gives since issue 12, in the budget bench's schedule:
+ * applied but unanswered (code 2, is_transient, a 503 with Meta's envelope, an unreadable 2xx), not
+ * applied but transient (133004), and throttling with a regain time (80007, refused before the endpoint).
+ */
+export const FIDELITY_FAULTS: { label: string; rule: Record<string, unknown> }[] = [
+  { label: 'code 2, applied', rule: { kind: 'graph-error', code: 2, applied: true } },
+  {
+    label: 'is_transient, applied',
+    rule: { kind: 'graph-error', code: 42, isTransient: true, applied: true },
+  },
+  { label: '133004, not applied (counted)', rule: { kind: 'graph-error', code: 133004 } },
+  {
+    label: '503 with envelope, applied',
+    rule: { kind: 'http-5xx', httpStatus: 503, envelope: true, applied: true },
+  },
+  { label: 'unreadable 2xx, applied', rule: { kind: 'unreadable-2xx', body: 'truncated' } },
+  {
+    label: '80007 throttle, 1 min (not counted)',
+    rule: { kind: 'throttle', code: 80007, regainAccessMinutes: 1 },
+  },
+];
+
+/** The fault kinds in rule order, each with its marginal rate and the conditional probability its rule gets. */
+export function faultSchedule(
+  rates: FaultRates,
+  hangMs: number,
+): { label: string; kind: unknown; rate: number; probability: number; extra: Record<string, unknown> }[] {
+  const marginal: { label: string; rate: number; rule: Record<string, unknown> }[] = [
+    {
+      label: 'timeout-after-apply (applied at Meta, answer held)',
+      rate: rates.timeoutAfterApply,
+      rule: { kind: 'timeout-after-apply', hangMs },
+    },
+    {
+      label: 'http-5xx (proxy 502: not applied, not counted by Meta)',
+      rate: rates.http5xx,
+      rule: { kind: 'http-5xx' },
+    },
+    {
+      label: 'error-131000 (counted by Meta, not applied)',
+      rate: rates.error131000,
+      rule: { kind: 'error-131000' },
+    },
+    ...FIDELITY_FAULTS.map((f) => ({ label: f.label, rate: rates.fidelity, rule: f.rule })),
+  ];
+  let before = 0;
+  return marginal.map(({ label, rate, rule }) => {
+    // Rules are checked in order: a rule fires only when the earlier ones did not.
+    const probability = before < 1 ? rate / (1 - before) : 0;
+    before += rate;
+    const { kind, ...extra } = rule;
+    return { label, kind, rate, probability, extra };
+  });
 }
 
 /**
@@ -398,12 +465,7 @@ export function faultRules(
   seed: number,
   hangMs: number,
 ): Record<string, unknown>[] {
-  const { timeoutAfterApply: p1, http5xx: p2, error131000: p3 } = rates;
-  const conditional = [
-    { kind: 'timeout-after-apply', probability: p1, extra: { hangMs } },
-    { kind: 'http-5xx', probability: p1 < 1 ? p2 / (1 - p1) : 0, extra: {} },
-    { kind: 'error-131000', probability: p1 + p2 < 1 ? p3 / (1 - p1 - p2) : 0, extra: {} },
-  ];
+  const conditional = faultSchedule(rates, hangMs);
   const rules: Record<string, unknown>[] = [];
   numberIds.forEach((phoneNumberId, n) => {
     (['register', 'deregister'] as const).forEach((endpoint, e) => {

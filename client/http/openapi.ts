@@ -405,7 +405,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
   }
   const code = requests.VerificationCodeRequest?.properties as Record<string, JsonObject> | undefined;
   if (code?.code) {
-    code.code = { ...code.code, description: '4 to 8 digits; one hyphen allowed', examples: ['123-830'] };
+    code.code = { ...code.code, description: '6 digits; one hyphen allowed', examples: ['123-830'] };
   }
 
   const responses = componentSchemas(

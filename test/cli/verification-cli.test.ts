@@ -122,7 +122,7 @@ test(
     for (const bad of ['12a4', '123', '123456789', '12-34-56']) {
       const r = await cli(['submit-code', id, bad]);
       assertExit(r, 2);
-      assert.match(r.stderr, /code: must be 4 to 8 digits/, `${r.command}: ${r.stderr}`);
+      assert.match(r.stderr, /code: must be 6 digits/, `${r.command}: ${r.stderr}`);
       assert.equal(r.stdout, '');
       assertNoSecret(r, sent.code, sent.display);
     }
@@ -173,7 +173,7 @@ test(
     await stack.sim.seed({ id, code_verification_status: 'NOT_VERIFIED', name_status: 'APPROVED' });
 
     const waiter = cli(
-      ['verify', id, '--method', 'VOICE', '--language', 'de', '--no-voice-fallback', '--wait'],
+      ['verify', id, '--method', 'VOICE', '--language', 'de_DE', '--no-voice-fallback', '--wait'],
       {
         timeoutMs: BACKGROUND_TIMEOUT_MS,
       },
@@ -182,7 +182,7 @@ test(
     assert.match(waiting.currentOperation?.waitingFor ?? '', /code sent by VOICE/);
     const sent = await sentCode(id);
     assert.equal(sent.method, 'VOICE');
-    assert.equal(sent.language, 'de');
+    assert.equal(sent.language, 'de_DE');
 
     const submitted = await cli(['submit-code', id, sent.code, '--json']);
     assertExit(submitted, 0);
@@ -264,7 +264,7 @@ test(
     for (const bad of ['12a4', '123', '123456789']) {
       const r = await cli(['submit-code', id, bad]);
       assertExit(r, 2);
-      assert.match(r.stderr, /code: must be 4 to 8 digits \(one hyphen allowed/);
+      assert.match(r.stderr, /code: must be 6 digits \(one hyphen allowed/);
       assert.equal(r.stdout, '');
     }
     assert.equal(await count(id, 'verify_code'), 0, 'no verify_code');
@@ -282,9 +282,13 @@ test(
       { args: ['verify', id, '--method', 'EMAIL'], error: /method: must be SMS or VOICE/ },
       {
         args: ['verify', id, '--language', 'english'],
-        error: /language: must be a language like en or en_US/,
+        error: /language: must be a locale like en_US/,
       },
-      { args: ['verify', id, '--language', 'EN_us'], error: /language: must be a language like en or en_US/ },
+      { args: ['verify', id, '--language', 'EN_us'], error: /language: must be a locale like en_US/ },
+      {
+        args: ['verify', id, '--language', 'en'],
+        error: /language: must be a locale like en_US \(language_COUNTRY\)/,
+      },
       {
         args: ['onboard', id, '--pin-env', 'WA_PIN', '--wait'],
         env: { WA_PIN: '24680' },

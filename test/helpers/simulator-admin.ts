@@ -20,11 +20,55 @@ export interface SimRequest {
   wabaId?: string;
   status: number;
   errorCode?: number;
+  errorSubcode?: number;
   counted: boolean;
   applied: boolean;
   fault?: string;
   /** Query and body parameters, secrets masked. */
   params?: Record<string, unknown>;
+}
+
+/**
+ * Meta-side conditions of one number, settable at seed (`seed`) and by `patchPhoneNumber`; `phoneNumber` shows
+ * them (plus `pinGuesses`). See the README's "The Graph API simulator".
+ */
+export interface SimNumberConditions {
+  /** register / deregister answer 131031 (HTTP 403); health_status BLOCKED. Default false. */
+  account_locked?: boolean;
+  /** The code a wrong PIN gets on register. Default 133005. */
+  pin_mismatch_code?: 133005 | 131031;
+  /** Wrong PINs that lock register out with 133008; null = off (default). */
+  pin_guess_limit?: number | null;
+  /** Length of that lockout. Default 60. */
+  pin_lockout_minutes?: number;
+  /** Least time between PIN attempts, else 133009; null = off (default). */
+  pin_min_interval_seconds?: number | null;
+  /** register answers 133000 (HTTP 500) until a deregister succeeds. Default false. */
+  deregistration_incomplete?: boolean;
+  /** What deregister answers for a number that is not registered. Default 'success'. */
+  deregister_when_not_registered?: 'success' | '133010' | 'invalid-parameter';
+  /** Regions whose local storage POST /{id}/settings refuses with (#100). Default []. */
+  unavailable_regions?: string[];
+}
+
+/** Body of PATCH /_sim/phone-numbers/{id}: at least one field. */
+export interface SimNumberPatch extends SimNumberConditions {
+  status?: string;
+  code_verification_status?: string;
+  name_status?: string;
+  platform_type?: string;
+  verified_name?: string;
+  quality_rating?: string;
+}
+
+/** The simulator's run-time switches (GET / POST /_sim/settings). */
+export interface SimSettingsValues {
+  strictVersionRules: boolean;
+  codeTtlMinutes: number;
+  codeRequestsPerHour: number;
+  backupRegisterDelayMs: number;
+  /** error_subcode 2388001 on v16.0+ too (off: only below v16.0, as Meta documents). */
+  legacySubcodes: boolean;
 }
 
 export class SimulatorAdmin {
@@ -61,6 +105,17 @@ export class SimulatorAdmin {
   }
   phoneNumber(id: string): Promise<Record<string, unknown>> {
     return this.call('GET', `/_sim/phone-numbers/${id}`);
+  }
+  /** Changes fields of a number in place (PIN, codes and budgets stay); returns its full simulator state. */
+  patchPhoneNumber(id: string, patch: SimNumberPatch): Promise<Record<string, unknown>> {
+    return this.call('PATCH', `/_sim/phone-numbers/${id}`, patch);
+  }
+  getSettings(): Promise<SimSettingsValues> {
+    return this.call('GET', '/_sim/settings');
+  }
+  /** Changes the given switches (the others stay); /_sim/reset restores the startup values. */
+  updateSettings(values: Partial<SimSettingsValues>): Promise<SimSettingsValues> {
+    return this.call('POST', '/_sim/settings', values);
   }
   async requests(
     filter: { phoneNumberId?: string; wabaId?: string; endpoint?: string } = {},

@@ -52,7 +52,14 @@ test('transient faults (throttling, a proxy 502) are retried within the budget a
   const id = '6660000002';
   await seedVerified(stack.sim, id);
   await stack.sim.faults([
-    { endpoint: 'register', phoneNumberId: id, kind: 'throttle', code: 80007, count: 2 },
+    {
+      endpoint: 'register',
+      phoneNumberId: id,
+      kind: 'throttle',
+      code: 80007,
+      regainAccessMinutes: 0,
+      count: 2,
+    },
     { endpoint: 'register', phoneNumberId: id, kind: 'http-5xx', count: 1 },
   ]);
   const outcome = await runToEnd(id, { operation: 'register', pin: '123456' });

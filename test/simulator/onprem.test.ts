@@ -663,7 +663,7 @@ void test('state file: On-Prem credentials (hashed), tokens, backups and the run
     assert.ok(!content.includes(secret), `state file holds a secret in clear (${secret.slice(0, 6)}…)`);
   }
   const saved = JSON.parse(content) as { version: number; phoneNumbers: Array<Record<string, unknown>> };
-  assert.equal(saved.version, 4);
+  assert.equal(saved.version, 5);
 
   const second = await launchSimulator({ stateFile, backupRegisterDelayMs: 0 });
   t.after(() => second.close());

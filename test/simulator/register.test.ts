@@ -63,18 +63,65 @@ void test('register of a NOT_VERIFIED number → 133006, nothing changes', async
   });
 });
 
-void test('register with name_status NONE or EXPIRED → code 100 subcode 2388001 "Cannot Create Certificate"', async (t) => {
+void test('register with name_status NONE or EXPIRED on v25 → (#100) "Cannot Create Certificate" without a subcode', async (t) => {
   const sim = await startTestSimulator(t);
   const none = await register(sim, NO_NAME_ID, '111111');
   assert.equal(none.status, 400);
   assert.equal(none.json.error.code, 100);
-  assert.equal(none.json.error.error_subcode, 2388001);
   assert.equal(none.json.error.message, '(#100) Cannot Create Certificate');
+  assert.equal('error_subcode' in none.json.error, false, 'v16.0+ returns no error_subcode (ERR)');
   assert.equal((await readFields(sim, NO_NAME_ID, ['status'])).status, 'PENDING');
 
   await admin(sim, 'POST', '/_sim/phone-numbers', { id: '5550001', name_status: 'EXPIRED' });
   const expired = await register(sim, '5550001', '111111');
-  assert.equal(expired.json.error.error_subcode, 2388001);
+  assert.equal(expired.json.error.message, '(#100) Cannot Create Certificate');
+  assert.equal(expired.json.error.error_subcode, undefined);
+  const log = await requestLog(sim, '?endpoint=register');
+  assert.deepEqual(
+    log.map((e) => [e.errorCode, e.errorSubcode, e.counted]),
+    [
+      [100, undefined, true],
+      [100, undefined, true],
+    ],
+  );
+});
+
+void test('subcode 2388001 below v16.0, and on any version with the legacySubcodes setting', async (t) => {
+  const sim = await startTestSimulator(t);
+  const v15 = await graph(sim, 'POST', `/v15.0/${NO_NAME_ID}/register`, {
+    json: { messaging_product: 'whatsapp', pin: '111111' },
+  });
+  assert.equal(v15.status, 400);
+  assert.equal(v15.json.error.error_subcode, 2388001);
+  const v16 = await graph(sim, 'POST', `/v16.0/${NO_NAME_ID}/register`, {
+    json: { messaging_product: 'whatsapp', pin: '111111' },
+  });
+  assert.equal(v16.json.error.error_subcode, undefined, 'v16.0 is the first version without subcodes');
+
+  const on = await admin(sim, 'POST', '/_sim/settings', { legacySubcodes: true });
+  assert.equal(on.status, 200, on.text);
+  assert.equal(on.json.legacySubcodes, true);
+  const legacy = await register(sim, NO_NAME_ID, '111111');
+  assert.equal(legacy.json.error.code, 100);
+  assert.equal(legacy.json.error.error_subcode, 2388001);
+  assert.equal(legacy.json.error.message, '(#100) Cannot Create Certificate');
+  const [, , entry] = await requestLog(sim, '?endpoint=register');
+  assert.equal(entry?.errorSubcode, 2388001);
+
+  const bad = await admin(sim, 'POST', '/_sim/settings', { legacySubcodes: 'yes' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.field, 'legacySubcodes');
+  assert.match(bad.json.error.message, /legacySubcodes: must be a boolean/);
+
+  await admin(sim, 'POST', '/_sim/reset');
+  assert.equal((await admin(sim, 'GET', '/_sim/settings')).json.legacySubcodes, false, 'reset restores');
+  assert.equal((await register(sim, NO_NAME_ID, '111111')).json.error.error_subcode, undefined);
+});
+
+void test('legacySubcodes startup option', async (t) => {
+  const sim = await startTestSimulator(t, { legacySubcodes: true });
+  assert.equal((await admin(sim, 'GET', '/_sim/settings')).json.legacySubcodes, true);
+  assert.equal((await register(sim, NO_NAME_ID, '111111')).json.error.error_subcode, 2388001);
 });
 
 void test('registering an already registered number succeeds and changes nothing; the PIN is still checked', async (t) => {

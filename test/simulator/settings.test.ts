@@ -19,7 +19,12 @@ import {
   type GraphCall,
 } from './helpers';
 
-const DEFAULT_SIM_SETTINGS = { codeTtlMinutes: 10, codeRequestsPerHour: 5, backupRegisterDelayMs: 2000 };
+const DEFAULT_SIM_SETTINGS = {
+  codeTtlMinutes: 10,
+  codeRequestsPerHour: 5,
+  backupRegisterDelayMs: 2000,
+  legacySubcodes: false,
+};
 
 const ENABLED_BR = { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: 'BR' };
 
@@ -383,7 +388,7 @@ void test('state file keeps the storage configuration across a restart; version-
     version: number;
     phoneNumbers: Array<{ id: string; storage_configuration: unknown }>;
   };
-  assert.equal(saved.version, 4);
+  assert.equal(saved.version, 5);
   assert.deepEqual(saved.phoneNumbers.find((n) => n.id === PENDING_ID)?.storage_configuration, ENABLED_BR);
 
   const second = await launchSimulator({ stateFile });

@@ -148,6 +148,45 @@ void test('request_code takes its parameters as query string, JSON or form; `en`
   assert.equal((await verify(sim, NOT_VERIFIED_ID, code, 'form')).status, 200);
 });
 
+void test("request_code language: a locale xx_XX (Meta's examples) or a two-letter code (BPN's prose); anything else is (#100) naming language", async (t) => {
+  const sim = await startTestSimulator(t, { codeRequestsPerHour: 20 });
+  for (const language of ['en_US', 'pt_BR', 'zh_CN', 'en', 'de']) {
+    const res = await requestCode(sim, NOT_VERIFIED_ID, { code_method: 'SMS', language });
+    assert.equal(res.status, 200, `${language}: ${res.text}`);
+    assert.equal((await latestCode(sim, NOT_VERIFIED_ID)).language, language, 'stored as given');
+  }
+  const refused: unknown[] = [
+    'EN',
+    'en_us',
+    'En_US',
+    'eng',
+    'en_USA',
+    'pt-BR',
+    'en_',
+    '_US',
+    'en_US ',
+    12,
+    ['en'],
+  ];
+  for (const language of refused) {
+    const res = await graph(sim, 'POST', `/${VERSION}/${NOT_VERIFIED_ID}/request_code`, {
+      json: { code_method: 'SMS', language },
+    });
+    assertGraphError(res, 100);
+    assert.equal(
+      res.json.error.message,
+      '(#100) Param language must be a locale such as en_US or a two-letter language code such as en',
+      JSON.stringify(language),
+    );
+    assert.match(res.json.error.error_data.details, /en_US/);
+  }
+  assert.equal(
+    (await simNumber(sim, NOT_VERIFIED_ID)).codeRequestsInLastHour,
+    5,
+    'refused calls send nothing',
+  );
+});
+
 void test('history: /_sim/codes/{id}?all=true lists every code sent, newest first', async (t) => {
   const sim = await startTestSimulator(t);
   const sms = await sendAndRead(sim, NOT_VERIFIED_ID, 'SMS');
@@ -276,6 +315,7 @@ void test('codeRequestsPerHour and codeTtlMinutes: startup options, /_sim/settin
     codeTtlMinutes: 3,
     codeRequestsPerHour: 2,
     backupRegisterDelayMs: 2000,
+    legacySubcodes: false,
   });
   const code = await sendAndRead(sim, NOT_VERIFIED_ID);
   const view = await latestCode(sim, NOT_VERIFIED_ID);
@@ -291,6 +331,7 @@ void test('codeRequestsPerHour and codeTtlMinutes: startup options, /_sim/settin
     codeTtlMinutes: 0.5,
     codeRequestsPerHour: 4,
     backupRegisterDelayMs: 2000,
+    legacySubcodes: false,
   });
   assert.equal((await requestCode(sim, NOT_VERIFIED_ID)).status, 200, 'the new budget applies at once');
   const short = await latestCode(sim, NOT_VERIFIED_ID);
@@ -313,6 +354,7 @@ void test('codeRequestsPerHour and codeTtlMinutes: startup options, /_sim/settin
     codeTtlMinutes: 3,
     codeRequestsPerHour: 2,
     backupRegisterDelayMs: 2000,
+    legacySubcodes: false,
   });
   await assert.rejects(launchSimulator({ codeRequestsPerHour: 0 }), /codeRequestsPerHour/);
   await assert.rejects(launchSimulator({ codeTtlMinutes: -1 }), /codeTtlMinutes/);
@@ -481,7 +523,8 @@ void test('PATCH /_sim/phone-numbers/{id}: approve a display name later; registe
   // Start from NONE on a verified number: the certificate cannot be created.
   const noCert = await register(sim, NO_NAME_ID, '111111');
   assertGraphError(noCert, 100);
-  assert.equal(noCert.json.error.error_subcode, 2388001);
+  assert.equal(noCert.json.error.message, '(#100) Cannot Create Certificate');
+  assert.equal(noCert.json.error.error_subcode, undefined, 'no subcode on v25 (ERR: none from v16.0)');
 
   const patched = await admin(sim, 'PATCH', `/_sim/phone-numbers/${NO_NAME_ID}`, { name_status: 'APPROVED' });
   assert.equal(patched.status, 200, patched.text);
@@ -493,7 +536,10 @@ void test('PATCH /_sim/phone-numbers/{id}: approve a display name later; registe
 
   // And back: NONE blocks a later register on another number.
   await admin(sim, 'PATCH', `/_sim/phone-numbers/${PENDING_ID}`, { name_status: 'NONE' });
-  assert.equal((await register(sim, PENDING_ID, '111111')).json.error.error_subcode, 2388001);
+  assert.equal(
+    (await register(sim, PENDING_ID, '111111')).json.error.message,
+    '(#100) Cannot Create Certificate',
+  );
   await admin(sim, 'PATCH', `/_sim/phone-numbers/${PENDING_ID}`, { name_status: 'APPROVED' });
   assert.equal((await register(sim, PENDING_ID, '111111')).status, 200);
   assert.equal((await simNumber(sim, PENDING_ID)).rateLimits.register.callsInWindow, 2);
@@ -640,7 +686,7 @@ void test('state file keeps a pending code and the code-request history across a
     version: number;
     phoneNumbers: Array<{ id: string; verification: { codes: Array<{ code: string }>; requests: number[] } }>;
   };
-  assert.equal(saved.version, 4);
+  assert.equal(saved.version, 5);
   const persisted = saved.phoneNumbers.find((n) => n.id === NOT_VERIFIED_ID)?.verification;
   assert.equal(persisted?.codes[0]?.code, code, 'codes are stored as given');
   assert.equal(persisted?.requests.length, 2);

@@ -254,11 +254,11 @@ test('the message lists 20 errors, then "... and N more"; errors has them all', 
 });
 
 test('verify: method and language columns; the schema fills in what is not given', () => {
-  const fleet = csvFleet('verify', 'phone_number_id,method,language\n1,VOICE,de\n2,,\n');
+  const fleet = csvFleet('verify', 'phone_number_id,method,language\n1,VOICE,de_DE\n2,,\n');
   assert.deepEqual(
     fleet.map((n) => n.request),
     [
-      { operation: 'verify', method: 'VOICE', language: 'de', fallbackToVoice: true },
+      { operation: 'verify', method: 'VOICE', language: 'de_DE', fallbackToVoice: true },
       { operation: 'verify', method: 'SMS', language: 'en_US', fallbackToVoice: true },
     ],
   );

@@ -4,7 +4,12 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphCallError, GraphClient, type GraphClientOptions } from '../../activities/graph-client';
+import {
+  APP_USAGE_WAIT_MS,
+  GraphCallError,
+  GraphClient,
+  type GraphClientOptions,
+} from '../../activities/graph-client';
 import { GraphErrorType } from '../../domain/graph-errors';
 
 const TOKEN = 'EAAB-unit-test-secret-token';
@@ -166,14 +171,14 @@ test('133008 details are read with the injected clock', async () => {
     error: { code: 133008, error_data: { details: 'Try again after 2026-03-01T12:20:00Z' } },
   });
   const err = await callError(client({ now: () => now }).register(PHONE_ID, { pin: PIN }));
-  assert.equal(err.type, GraphErrorType.WaitThenRetry);
+  assert.equal(err.type, GraphErrorType.PinLockedOut);
   assert.equal(err.details.retryAfterMs, 20 * 60_000);
 });
 
-test('a Graph error envelope with HTTP 200 → GraphUnexpectedError (errors are classified only on non-2xx)', async () => {
+test('a Graph error envelope with HTTP 200 on a mutation → GraphUnknownOutcome (errors are classified only on non-2xx; read back)', async () => {
   handler = json(200, { error: { code: 133005 } });
   const err = await callError(client().register(PHONE_ID, { pin: PIN }));
-  assert.equal(err.type, GraphErrorType.Unexpected);
+  assert.equal(err.type, GraphErrorType.UnknownOutcome);
 });
 
 test('131000 on a mutation → GraphUnknownOutcome; on a read → retryable GraphTransient', async () => {
@@ -251,16 +256,101 @@ test('connection refused on register → GraphTransient (never sent, so not unkn
   assert.match(err.message, /ECONNREFUSED/);
 });
 
-test('an unexpected success body ({"ok":1}) → GraphUnexpectedError', async () => {
+test('a 2xx body a register/deregister cannot read → GraphUnknownOutcome (Meta may have applied it: read back)', async () => {
   handler = json(200, { ok: 1 });
   const err = await callError(client().register(PHONE_ID, { pin: PIN }));
-  assert.equal(err.type, GraphErrorType.Unexpected);
+  assert.equal(err.type, GraphErrorType.UnknownOutcome);
   assert.equal(err.retryable, false);
   assert.equal(err.details.httpStatus, 200);
   for (const body of [{ success: false }, { success: 'yes' }, 'OK']) {
     handler = json(200, body);
-    assert.equal((await callError(client().deregister(PHONE_ID))).type, GraphErrorType.Unexpected);
+    assert.equal((await callError(client().deregister(PHONE_ID))).type, GraphErrorType.UnknownOutcome);
   }
+  for (const raw of ['{"success":tr', '', '<html>OK</html>']) {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(raw);
+    };
+    assert.equal(
+      (await callError(client().register(PHONE_ID, { pin: PIN }))).type,
+      GraphErrorType.UnknownOutcome,
+      raw,
+    );
+    // A read of the same: cut off on the way, worth another try.
+    const r = await callError(client().getPhoneNumber(PHONE_ID));
+    assert.equal(r.type, GraphErrorType.Transient, raw);
+    assert.equal(r.retryable, true);
+  }
+});
+
+test('the envelope never loses the code: string error_data, code only in the message, extra fields', async () => {
+  handler = json(400, {
+    error: {
+      code: 133005,
+      message: '(#133005) Two step verification PIN Mismatch',
+      error_data: JSON.stringify({ messaging_product: 'whatsapp', details: 'PIN does not match' }),
+    },
+  });
+  const a = await callError(client().register(PHONE_ID, { pin: PIN }));
+  assert.equal(a.type, GraphErrorType.PinMismatch);
+  assert.equal(a.details.details, 'PIN does not match');
+  handler = json(400, { error: { message: '(#133016) Too many requests' } });
+  const b = await callError(client().register(PHONE_ID, { pin: PIN }));
+  assert.equal(b.details.code, 133016);
+  assert.equal(b.type, GraphErrorType.RegistrationRateLimited);
+  handler = json(400, {
+    error: {
+      code: '133010',
+      error_user_title: 'Not registered',
+      error_user_msg: 'The number is not registered',
+      is_transient: false,
+      x_unknown: { nested: true },
+      error_data: 'Account not registered',
+    },
+  });
+  const c = await callError(client().deregister(PHONE_ID));
+  assert.equal(c.type, GraphErrorType.NotRegistered);
+  assert.equal(c.details.details, 'Account not registered');
+});
+
+test('is_transient or a 5xx envelope on a mutation → unknown outcome; throttling waits come from the usage headers', async () => {
+  handler = json(400, { error: { code: 42, message: 'whatever', is_transient: true } });
+  assert.equal(
+    (await callError(client().register(PHONE_ID, { pin: PIN }))).type,
+    GraphErrorType.UnknownOutcome,
+  );
+  handler = json(503, { error: { code: 2, message: 'Service temporarily unavailable', is_transient: true } });
+  assert.equal((await callError(client().deregister(PHONE_ID))).type, GraphErrorType.UnknownOutcome);
+  handler = (_req, res) => {
+    res.writeHead(400, {
+      'content-type': 'application/json',
+      'x-business-use-case-usage': JSON.stringify({
+        '102290129340398': [
+          {
+            type: 'whatsapp_business_management',
+            call_count: 100,
+            total_cputime: 3,
+            total_time: 4,
+            estimated_time_to_regain_access: 17,
+          },
+        ],
+      }),
+    });
+    res.end(JSON.stringify({ error: { code: 80007, message: '(#80007) Rate limit issues' } }));
+  };
+  const t = await callError(client().register(PHONE_ID, { pin: PIN }));
+  assert.equal(t.type, GraphErrorType.Transient);
+  assert.equal(t.details.retryAfterMs, 17 * 60_000);
+  handler = (_req, res) => {
+    res.writeHead(400, {
+      'content-type': 'application/json',
+      'x-app-usage': JSON.stringify({ call_count: 100, total_cputime: 20, total_time: 30 }),
+    });
+    res.end(JSON.stringify({ error: { code: 4, message: '(#4) Application request limit reached' } }));
+  };
+  const app = await callError(client().getPhoneNumber(PHONE_ID));
+  assert.equal(app.type, GraphErrorType.Transient);
+  assert.equal(app.details.retryAfterMs, APP_USAGE_WAIT_MS);
 });
 
 test('a node without an id → GraphUnexpectedError', async () => {
@@ -324,4 +414,20 @@ test('a register in flight is aborted when its activity is cancelled (heartbeat 
     GraphErrorType.UnknownOutcome,
     'a mutation aborted mid-flight may have been applied',
   );
+});
+
+test("/settings: storage_configuration.status in the guide's upper case by default, lower case by switch; answers read in either", async () => {
+  await client().setLocalStorage(PHONE_ID, 'DE');
+  await client({ storageStatusCase: 'lower' }).setLocalStorage(PHONE_ID, undefined);
+  assert.deepEqual(
+    seen.map((r) => JSON.parse(r.body) as unknown),
+    [
+      { storage_configuration: { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: 'DE' } },
+      { storage_configuration: { status: 'in_country_storage_disabled' } },
+    ],
+  );
+  handler = json(200, {
+    storage_configuration: { status: 'in_country_storage_enabled', data_localization_region: 'de' },
+  });
+  assert.deepEqual(await client().getLocalStorage(PHONE_ID), { enabled: true, region: 'DE' });
 });

@@ -24,6 +24,10 @@ const {
   IncompleteDeregistration,
   RegistrationRateLimited,
   WaitThenRetry,
+  AccountLocked,
+  PinLockedOut,
+  PinTooFast,
+  NotRegistered,
   Transient,
   UnknownOutcome,
   RequestCodeRefused,
@@ -56,14 +60,18 @@ const TABLE: Row[] = [
   same(0, Auth),
   // "possible server error": a register/deregister may have happened, so read back first.
   { code: 1, onMutation: UnknownOutcome, onRead: Transient, readRetryable: true },
-  same(2, Transient, true),
+  // Temporary unavailability: a register/deregister may have been applied anyway (issue 12).
+  { code: 2, onMutation: UnknownOutcome, onRead: Transient, readRetryable: true },
   same(3, Permission),
   same(4, Transient, true),
+  same(102, Auth),
+  same(104, Auth),
   same(10, Permission),
   same(12, InvalidRequest),
   same(17, Transient, true),
   same(32, Transient, true),
   same(613, Transient, true),
+  same(341, Transient, true),
   same(33, InvalidRequest),
   same(100, InvalidRequest),
   { ...same(100, DisplayNameNotReady), subcode: 2388001 },
@@ -72,6 +80,9 @@ const TABLE: Row[] = [
   same(250, Permission),
   same(299, Permission),
   same(368, Permission),
+  same(506, InvalidRequest),
+  same(803, InvalidRequest),
+  same(2500, InvalidRequest),
   same(80007, Transient, true),
   same(80008, Transient, true),
   same(130429, Transient, true),
@@ -80,25 +91,26 @@ const TABLE: Row[] = [
   same(131005, Permission),
   same(131008, InvalidRequest),
   same(131009, InvalidRequest),
-  same(131016, Transient, true),
-  same(131031, PinMismatch),
+  { code: 131016, onMutation: UnknownOutcome, onRead: Transient, readRetryable: true },
+  // "Account locked" first; the register activity reads the account before calling it a wrong PIN.
+  same(131031, AccountLocked),
   // Not known to the classifier yet: what it does today (see the notes in the report).
   same(131045, InvalidRequest),
-  same(131056, Transient, true),
-  same(131057, Transient, true),
+  { code: 131056, onMutation: UnknownOutcome, onRead: Transient, readRetryable: true },
+  { code: 131057, onMutation: UnknownOutcome, onRead: Transient, readRetryable: true },
   same(133000, IncompleteDeregistration),
-  same(133004, Transient, true),
+  { code: 133004, onMutation: UnknownOutcome, onRead: Transient, readRetryable: true },
   same(133005, PinMismatch),
   same(133006, NotVerified),
-  same(133008, WaitThenRetry, false, 30 * MINUTE),
-  same(133009, WaitThenRetry, false, 30 * MINUTE),
-  same(133010, InvalidRequest),
+  same(133008, PinLockedOut, false, HOUR),
+  same(133009, PinTooFast, false, MINUTE),
+  same(133010, NotRegistered),
   same(133015, WaitThenRetry, false, 5 * MINUTE),
   same(133016, RegistrationRateLimited, false, BLOCK_MS),
   // Not known to the classifier yet: what it does today.
   same(136024, RequestCodeRefused),
   same(136025, CodeRejected),
-  same(2494100, Transient, true),
+  { code: 2494100, onMutation: UnknownOutcome, onRead: Transient, readRetryable: true },
 ];
 
 test('the table covers every code of reference §8.3', () => {
@@ -156,7 +168,7 @@ test('subcode 2388001 means "display name not ready" only with code 100', () => 
 });
 
 test('an unknown code is GraphUnexpectedError, not retryable, even on a read', () => {
-  for (const code of [803, 999999, -1]) {
+  for (const code of [42, 999999, -1]) {
     assert.deepEqual(classifyGraphError({ code }, read), { type: Unexpected, retryable: false });
   }
 });
@@ -190,7 +202,7 @@ test('133008/133009: the wait comes from details (relative text or ISO time)', (
     { code: 133008, details: 'Too many attempts. Try again in 30 minutes.' },
     mutation,
   );
-  assert.deepEqual(c, { type: WaitThenRetry, retryable: false, retryAfterMs: 30 * MINUTE });
+  assert.deepEqual(c, { type: PinLockedOut, retryable: false, retryAfterMs: 30 * MINUTE });
   assert.equal(
     classifyGraphError({ code: 133008, details: 'Try again in 2 hours' }, mutation).retryAfterMs,
     2 * HOUR,
@@ -204,11 +216,12 @@ test('133008/133009: the wait comes from details (relative text or ISO time)', (
       .retryAfterMs,
     75 * MINUTE,
   );
-  // Without a readable wait: 30 minutes.
+  // Without a readable wait: our defaults (an hour locked out, a minute too fast).
   assert.equal(
     classifyGraphError({ code: 133009, details: 'PIN guessed too fast' }, mutation).retryAfterMs,
-    30 * MINUTE,
+    MINUTE,
   );
+  assert.equal(classifyGraphError({ code: 133008 }, mutation).retryAfterMs, HOUR);
 });
 
 test('transient codes carry a wait from details when there is one', () => {
@@ -216,6 +229,30 @@ test('transient codes carry a wait from details when there is one', () => {
   assert.deepEqual(r, { type: Transient, retryable: true, retryAfterMs: 2 * MINUTE });
   const m = classifyGraphError({ code: 80007, details: 'Retry in 15 min' }, mutation);
   assert.deepEqual(m, { type: Transient, retryable: false, retryAfterMs: 15 * MINUTE });
+});
+
+test('throttling is a refusal in front of the endpoint: Transient even on a mutation, even at 5xx; a header wait wins', () => {
+  const m = classifyGraphError({ code: 80007, httpStatus: 503, headerWaitMs: 7 * MINUTE }, mutation);
+  assert.deepEqual(m, { type: Transient, retryable: false, retryAfterMs: 7 * MINUTE });
+  const h = classifyGraphError({ code: 4, details: 'Try again in 2 minutes', headerWaitMs: MINUTE }, read);
+  assert.deepEqual(h, { type: Transient, retryable: true, retryAfterMs: MINUTE });
+});
+
+test('is_transient or a 5xx: a mutation may have been applied (read back), a read retries; definite codes keep their meaning', () => {
+  assert.equal(classifyGraphError({ code: 42, isTransient: true }, mutation).type, UnknownOutcome);
+  assert.equal(classifyGraphError({ code: 42, httpStatus: 500 }, mutation).type, UnknownOutcome);
+  assert.equal(classifyGraphError({ code: 42, httpStatus: 400 }, mutation).type, Unexpected);
+  assert.deepEqual(classifyGraphError({ code: 42, isTransient: true }, read), {
+    type: Transient,
+    retryable: true,
+  });
+  // Meta's is_transient never turns a refusal into an unknown outcome.
+  assert.equal(classifyGraphError({ code: 133005, isTransient: true }, mutation).type, PinMismatch);
+  assert.equal(
+    classifyGraphError({ code: 133000, httpStatus: 500 }, mutation).type,
+    IncompleteDeregistration,
+  );
+  assert.equal(classifyGraphError({ code: 133016, httpStatus: 500 }, mutation).type, RegistrationRateLimited);
 });
 
 test('non-waiting codes ignore a wait in details', () => {

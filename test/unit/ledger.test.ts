@@ -13,6 +13,7 @@ import {
   type BudgetedEndpoint,
   type LedgerPolicy,
   type RequestLedger,
+  recordPinLockout,
 } from '../../domain/ledger';
 
 const HOUR = 3_600_000;
@@ -257,4 +258,19 @@ test('nextAllowedAt keeps the safety margin when asked just after blockedUntil',
   assert.equal(nextAllowedAt(ledger, 'register', until - 1000, policy), until + MARGIN);
   // 1 s after the block's end, still inside the margin, it answers "now" (until + 1 s).
   assert.equal(nextAllowedAt(ledger, 'register', until + 1000, policy), until + MARGIN);
+});
+
+test('a PIN lockout (133008) holds back registers only, until it ends plus the margin; it survives pruning and merging', () => {
+  const locked = recordPinLockout(emptyLedger(), T0 + HOUR);
+  assert.equal(nextAllowedAt(locked, 'register', T0, policy), T0 + HOUR + MARGIN);
+  assert.equal(nextAllowedAt(locked, 'deregister', T0, policy), T0);
+  assert.equal(nextAllowedAt(locked, 'register', T0 + 2 * HOUR, policy), T0 + 2 * HOUR);
+  assert.equal(
+    recordPinLockout(locked, T0).pinLockedUntil,
+    T0 + HOUR,
+    'a shorter lockout does not shorten it',
+  );
+  assert.equal(pruneLedger(locked, T0, policy).pinLockedUntil, T0 + HOUR);
+  assert.equal(pruneLedger(locked, T0 + 2 * HOUR, policy).pinLockedUntil, undefined);
+  assert.equal(mergeLedgers(emptyLedger(), locked).pinLockedUntil, T0 + HOUR);
 });
