@@ -10,13 +10,19 @@ export async function runDeregister(ctx: OperationContext) {
   return deregisterNumber(ctx);
 }
 
-/** The deregister step, also used by region changes. */
-export function deregisterNumber(ctx: OperationContext): Promise<'completed' | 'already-done'> {
+/**
+ * The deregister step, also used by region changes and by register's 133000 remedy (`evenIfNotRegistered`:
+ * the number reads "not registered" before and after, so only Meta's answer says it went through).
+ */
+export function deregisterNumber(
+  ctx: OperationContext,
+  options: { evenIfNotRegistered?: boolean } = {},
+): Promise<'completed' | 'already-done'> {
   return runBudgetedRequest(ctx, {
     endpoint: 'deregister',
     registrationWhenDone: 'not-registered',
     send: () => mutations.deregisterPhoneNumber(ctx.phoneNumberId),
-    alreadyDone: async () => !(await isRegistered(ctx)),
+    alreadyDone: async () => !options.evenIfNotRegistered && !(await isRegistered(ctx)),
     doneDespite: (failure) => notRegisteredAnswer(ctx, failure),
   });
 }

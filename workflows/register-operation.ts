@@ -7,6 +7,7 @@ import { reads, mutations } from './activity-proxies';
 import { requestFailure, runBudgetedRequest } from './budgeted-request';
 import { workflowNow } from './clock';
 import { formatDuration } from './format';
+import { deregisterNumber } from './deregister-operation';
 import { isRegistered } from './number-reads';
 import type { OperationContext } from './operation-context';
 
@@ -93,11 +94,5 @@ async function finishDeregistration(ctx: OperationContext): Promise<void> {
   await ctx.progress.active(
     "133000: a previous deregistration did not finish; deregistering again (Meta's remedy)",
   );
-  await runBudgetedRequest(ctx, {
-    endpoint: 'deregister',
-    registrationWhenDone: 'not-registered',
-    send: () => mutations.deregisterPhoneNumber(phoneNumberId),
-    // The number reads "not registered" before and after: only Meta's answer says the deregister went through.
-    alreadyDone: async () => false,
-  });
+  await deregisterNumber(ctx, { evenIfNotRegistered: true });
 }
