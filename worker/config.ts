@@ -45,6 +45,22 @@ export const configSchema = z
         apiKeyEnv: envVarName,
         connectTimeoutMs: positiveInt,
         maxCachedWorkflows: nonNegativeInt,
+        workerVersioning: z
+          .object({
+            enabled: boolish,
+            deploymentName: z.string().min(1, 'must not be empty'),
+            // Temporal's rule for build IDs: at most 255 characters; '.' would be read as the version separator.
+            buildId: z
+              .string()
+              .max(255, 'must be at most 255 characters')
+              .regex(/^[^.]*$/, "must not contain '.'")
+              .default(''),
+          })
+          .strict()
+          .refine((v) => !v.enabled || v.buildId !== '', {
+            path: ['buildId'],
+            message: 'must be set when workerVersioning.enabled is true (for example the git commit)',
+          }),
       })
       .strict(),
     graph: z

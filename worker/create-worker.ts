@@ -56,11 +56,28 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     dataConverter: options.dataConverter,
     // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.
     maxTaskQueueActivitiesPerSecond: config.graph.maxRequestsPerSecond,
+    ...workerDeploymentOptions(config),
     ...(config.temporal.maxCachedWorkflows > 0
       ? { maxCachedWorkflows: config.temporal.maxCachedWorkflows }
       : {}),
     ...options.overrides,
   });
+}
+
+/**
+ * Worker Versioning (temporal.workerVersioning): lifecycles follow the current build (AUTO_UPGRADE, the
+ * default here); operation runs and fleets declare PINNED in their own modules and stay on their build.
+ */
+function workerDeploymentOptions(config: AppConfig): Partial<WorkerOptions> {
+  const v = config.temporal.workerVersioning;
+  if (!v.enabled) return {};
+  return {
+    workerDeploymentOptions: {
+      version: { deploymentName: v.deploymentName, buildId: v.buildId },
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: 'AUTO_UPGRADE',
+    },
+  };
 }
 
 /** The running activity's cancellation signal; none outside an activity. */

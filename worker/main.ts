@@ -20,12 +20,22 @@ async function main(): Promise<void> {
         `(namespace ${config.temporal.namespace}); Graph ${config.graph.baseUrl} ${config.graph.apiVersion}; ` +
         (keyring
           ? `payloads encrypted with key "${keyring.encryptWith}" (${keyring.keys.size} key(s) from ${keyring.source})`
-          : 'payloads NOT encrypted (security.allowUnencrypted)'),
+          : 'payloads NOT encrypted (security.allowUnencrypted)') +
+        versioningNote(config),
     );
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
   } finally {
     await connection.close();
   }
+}
+
+function versioningNote(config: ReturnType<typeof loadConfig>): string {
+  const v = config.temporal.workerVersioning;
+  return v.enabled
+    ? `; Worker Versioning: deployment ${v.deploymentName}, build ${v.buildId} (gets new work once it is the ` +
+        `current version: temporal worker deployment set-current-version --deployment-name ${v.deploymentName} ` +
+        `--build-id ${v.buildId})`
+    : '; unversioned (temporal.workerVersioning off)';
 }
 
 main().catch((err) => {

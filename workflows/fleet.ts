@@ -9,6 +9,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  setWorkflowOptions,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -342,3 +343,7 @@ async function listWabaMembers(spec: FleetSpec): Promise<FleetMember[]> {
     throw err;
   }
 }
+
+// Worker Versioning (when on): a fleet, and each run it continues as, stays on the build that started it; the
+// old build drains it (docs/versioning.md).
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, numberFleet);

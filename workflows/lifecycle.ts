@@ -10,8 +10,10 @@ import {
   condition,
   makeContinueAsNewFunc,
   getExternalWorkflowHandle,
+  patched,
   setCurrentDetails,
   setHandler,
+  setWorkflowOptions,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -117,6 +119,13 @@ const retryRequestSchema = z
   .strict();
 /** Continue-as-new well before Temporal's history limits, even if the server does not suggest it. */
 const MAX_HISTORY_EVENTS = 2_000;
+/**
+ * A run this old starts afresh after its next operation: a lifecycle lives for years, and one evicted from a
+ * worker's cache replays its whole run; so a run covers at most a week of operations (plus the last one).
+ */
+const MAX_RUN_AGE_MS = 7 * 24 * 3_600_000;
+/** The patch that introduced MAX_RUN_AGE_MS (runs recorded before it never continued as new for age). */
+export const CONTINUE_AS_NEW_WHEN_OLD = 'continue-as-new-when-old';
 
 export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void> {
   const { phoneNumberId } = input;
@@ -544,8 +553,18 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     return { operationId, operation: request.operation };
   };
 
+  /** The build this run started on (Worker Versioning; undefined when off). */
+  const startedOnBuild = workflowInfo().currentDeploymentVersion?.buildId;
+  /** Auto-upgraded to a newer build: start afresh there, so its history is written by one build only. */
+  const movedToNewBuild = () => {
+    const build = workflowInfo().currentDeploymentVersion?.buildId;
+    return startedOnBuild !== undefined && build !== undefined && build !== startedOnBuild;
+  };
   const shouldContinueAsNew = () =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+    workflowInfo().continueAsNewSuggested ||
+    workflowInfo().historyLength > MAX_HISTORY_EVENTS ||
+    movedToNewBuild();
+  const runIsOld = () => workflowNow() - workflowInfo().runStartTime.getTime() >= MAX_RUN_AGE_MS;
 
   // Everything below ignores the lifecycle's own cancellation (handled above, by cancelling operations).
   await CancellationScope.nonCancellable(async () => {
@@ -563,9 +582,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       await condition(() => queue.length > 0 || shouldContinueAsNew());
       if (queue.length > 0) {
         await runNext();
-        continue;
+        // patched(): runs recorded before this rule went on at this point; only new ones continue as new.
+        if (queue.length > 0 || !runIsOld() || !patched(CONTINUE_AS_NEW_WHEN_OLD)) continue;
       }
-      // Idle and the history is long: start afresh with the same state once no update handler runs.
+      // Idle, and the history is long or old: start afresh with the same state once no update handler runs.
       await condition(allHandlersFinished);
       if (queue.length === 0) break;
     }
@@ -592,6 +612,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     },
   });
 }
+
+// Worker Versioning (when on): a lifecycle lives for years, so it follows the current build; its changes
+// replay its history or sit behind patched() (docs/versioning.md).
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, phoneNumberLifecycle);
 
 function describeRecovery(r: RecoveredLedger): string {
   const interrupted = r.interrupted

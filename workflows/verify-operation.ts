@@ -1,6 +1,6 @@
 // Ownership verification runs as a child run of the lifecycle because a person is in the loop: the code
 // they receive arrives as an Update on this run (its ID is the operation's ID). It sends no counted request.
-import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setWorkflowOptions } from '@temporalio/workflow';
 import type { OperationInput, VerifyRequest } from '../domain/operations';
 import { labelOperation } from './operation-labels';
 import { OperationProgressReporter } from './operation-progress';
@@ -16,3 +16,6 @@ export async function verifyOperation(
   await condition(allHandlersFinished); // the submitter of the right code gets its answer
   return result === 'already-verified' ? 'already-done' : 'completed';
 }
+
+// Worker Versioning (when on): a verification stays on the build that started it (docs/versioning.md).
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, verifyOperation);

@@ -62,6 +62,8 @@ export interface StackOptions {
   configEnv?: Record<string, string>;
   /** Extra dev-server flags, e.g. dynamic config. */
   devServerArgs?: string[];
+  /** Payload keys (WA_ENCRYPTION_KEYS format); default TEST_ENCRYPTION_KEYS. The replay corpus has its own. */
+  encryptionKeys?: string;
 }
 
 let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
@@ -78,7 +80,7 @@ export async function workflowBundle() {
 export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
   // Payloads are encrypted in tests as in production: clients and workers share the test key.
   const { dataConverter } = createDataConverter(loadConfig({ env: {} }), {
-    WA_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    WA_ENCRYPTION_KEYS: options.encryptionKeys ?? TEST_ENCRYPTION_KEYS,
   });
   const env = options.timeSkipping
     ? await TestWorkflowEnvironment.createTimeSkipping({

@@ -397,3 +397,28 @@ test('operationPolicy converts hours and seconds to milliseconds', () => {
   assert.equal(customPolicy.safetyMarginMs, 5_000);
   assert.equal(customPolicy.transientBackoffMs, 500);
 });
+
+test('Worker Versioning: off by default; on, it needs a build ID without a dot', () => {
+  const shipped = loadConfig({ env: {} }).temporal.workerVersioning;
+  assert.deepEqual(shipped, { enabled: false, deploymentName: 'whatsapp-number-lifecycle', buildId: '' });
+  const on = loadConfig({
+    env: {
+      WA_TEMPORAL_WORKER_VERSIONING_ENABLED: 'true',
+      WA_TEMPORAL_WORKER_VERSIONING_BUILD_ID: 'git-3f2a9c1',
+    },
+  }).temporal.workerVersioning;
+  assert.deepEqual(on, {
+    enabled: true,
+    deploymentName: 'whatsapp-number-lifecycle',
+    buildId: 'git-3f2a9c1',
+  });
+  assert.equal(
+    configErrorOf(() => loadConfig({ env: { WA_TEMPORAL_WORKER_VERSIONING_ENABLED: 'true' } })),
+    'temporal.yaml: temporal.workerVersioning.buildId (env WA_TEMPORAL_WORKER_VERSIONING_BUILD_ID): ' +
+      'must be set when workerVersioning.enabled is true (for example the git commit)',
+  );
+  assert.match(
+    configErrorOf(() => loadConfig({ env: { WA_TEMPORAL_WORKER_VERSIONING_BUILD_ID: '1.2.3' } })),
+    /temporal\.workerVersioning\.buildId .*: must not contain '\.'/,
+  );
+});

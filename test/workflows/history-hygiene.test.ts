@@ -1,0 +1,109 @@
+// History hygiene of the lifecycle (issue 13): a run older than a week continues as new after its next
+// operation (behind the patch that introduced the rule), carrying everything; a younger run does not.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import type { Activities, PhoneNumberSnapshot } from '../../activities';
+import { operationRequestSchema, type OperationRequestInput } from '../../domain/operations';
+import { lifecycleWorkflowId } from '../../domain/phone-number';
+import { phoneNumberLifecycle } from '../../workflows';
+import { CONTINUE_AS_NEW_WHEN_OLD } from '../../workflows/lifecycle';
+import { getStateQuery, requestOperationUpdate } from '../../workflows/messages';
+import { operationReport } from '../helpers/operation-report';
+import { UNIT_POLICY, useWorkflowUnitEnv } from '../helpers/workflow-unit';
+
+const suite = useWorkflowUnitEnv();
+
+/** A number that registers and deregisters as asked (stand-in activities). */
+function standInNumber(): Partial<Activities> & Record<string, unknown> {
+  let registered = false;
+  return {
+    loadPolicy: async () => UNIT_POLICY,
+    recoverLedger: async () => undefined,
+    readPhoneNumber: async (id: string): Promise<PhoneNumberSnapshot> => ({
+      phoneNumberId: id,
+      registration: registered ? 'registered' : 'not-registered',
+      verification: 'verified',
+    }),
+    registerPhoneNumber: async () => void (registered = true),
+    deregisterPhoneNumber: async () => void (registered = false),
+  };
+}
+
+async function runOperation(id: string, taskQueue: string, request: OperationRequestInput): Promise<void> {
+  const { env } = suite.current;
+  const ticket = await env.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
+    args: [operationRequestSchema.parse(request)],
+    startWorkflowOperation: new WithStartWorkflowOperation(phoneNumberLifecycle, {
+      workflowId: lifecycleWorkflowId(id),
+      taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ phoneNumberId: id }],
+    }),
+  });
+  const report = await operationReport(env.client, id, ticket.operationId, { timeSkipping: env });
+  assert.equal(report.outcome, 'completed', JSON.stringify(report.failure));
+}
+
+/** The patch IDs recorded in a history (the SDK's patch markers hold them as a JSON payload). */
+function patchMarkers(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
+  return events.flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data =
+      marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : null;
+    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+  });
+}
+
+async function lifecycleAfterSleep(id: string, sleepMs: number) {
+  const { env, workflowBundle } = suite.current;
+  const taskQueue = `hygiene-${id}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: standInNumber(),
+  });
+  return worker.runUntil(async () => {
+    await runOperation(id, taskQueue, { operation: 'register', pin: '123456' });
+    const first = await env.client.workflow.getHandle(lifecycleWorkflowId(id)).describe();
+    await env.sleep(sleepMs);
+    await runOperation(id, taskQueue, { operation: 'deregister' });
+    const firstRun = env.client.workflow.getHandle(lifecycleWorkflowId(id), first.runId);
+    const latest = env.client.workflow.getHandle(lifecycleWorkflowId(id));
+    return {
+      firstRunStatus: (await firstRun.describe()).status.name,
+      patches: patchMarkers((await firstRun.fetchHistory()).events ?? []),
+      latestRunId: (await latest.describe()).runId,
+      firstRunId: first.runId,
+      state: await latest.query(getStateQuery),
+    };
+  });
+}
+
+test('a run older than a week continues as new after its next operation, with the patch marker and its state', async () => {
+  const r = await lifecycleAfterSleep('951', 8 * 24 * 3_600_000);
+  assert.equal(r.firstRunStatus, 'CONTINUED_AS_NEW');
+  assert.notEqual(r.latestRunId, r.firstRunId);
+  assert.deepEqual(r.patches, [CONTINUE_AS_NEW_WHEN_OLD], 'the patch marker is in the old run');
+  // Everything travels: both operations, the registration the last one left, and the counted requests still
+  // inside Meta's 72-hour window (the register of 8 days ago is pruned at continue-as-new).
+  assert.deepEqual(
+    r.state.recentOperations.map((o) => o.operation),
+    ['deregister', 'register'],
+  );
+  assert.deepEqual(
+    r.state.ledger.entries.map((e) => e.endpoint),
+    ['deregister'],
+  );
+  assert.equal(r.state.registration, 'not-registered');
+});
+
+test('a run younger than a week keeps going after an operation, and records no patch marker', async () => {
+  const r = await lifecycleAfterSleep('952', 2 * 24 * 3_600_000);
+  assert.equal(r.firstRunStatus, 'RUNNING');
+  assert.equal(r.latestRunId, r.firstRunId);
+  assert.deepEqual(r.patches, []);
+});
