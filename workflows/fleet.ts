@@ -42,6 +42,7 @@ import {
   type FleetOperationFinished,
   type ProgressDetail,
 } from './fleet-messages';
+import { whenVersioned } from './versioning';
 
 /** With members running and no news for this long, the fleet asks their lifecycles (a lost signal). */
 const RECONCILE_AFTER_QUIET = '10 minutes';
@@ -346,4 +347,4 @@ async function listWabaMembers(spec: FleetSpec): Promise<FleetMember[]> {
 
 // Worker Versioning (when on): a fleet, and each run it continues as, stays on the build that started it; the
 // old build drains it (docs/versioning.md).
-setWorkflowOptions({ versioningBehavior: 'PINNED' }, numberFleet);
+setWorkflowOptions(whenVersioned('PINNED'), numberFleet);

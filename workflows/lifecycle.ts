@@ -60,6 +60,7 @@ import { PinMailbox } from './operation-context';
 import { ACTIVE_STATE, HAS_CHILD_RUN, runOperation } from './operation-runner';
 import { LEDGER_MEMO, LIFECYCLE_MEMO, type LifecycleMemo, type OpenOperation } from './lifecycle-memo';
 import { RequestBudget } from './request-budget';
+import { versionedBuild, whenVersioned } from './versioning';
 
 interface QueuedOperation {
   summary: OperationSummary;
@@ -554,10 +555,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   };
 
   /** The build this run started on (Worker Versioning; undefined when off). */
-  const startedOnBuild = workflowInfo().currentDeploymentVersion?.buildId;
+  const startedOnBuild = versionedBuild();
   /** Auto-upgraded to a newer build: start afresh there, so its history is written by one build only. */
   const movedToNewBuild = () => {
-    const build = workflowInfo().currentDeploymentVersion?.buildId;
+    const build = versionedBuild();
     return startedOnBuild !== undefined && build !== undefined && build !== startedOnBuild;
   };
   const shouldContinueAsNew = () =>
@@ -615,7 +616,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
 
 // Worker Versioning (when on): a lifecycle lives for years, so it follows the current build; its changes
 // replay its history or sit behind patched() (docs/versioning.md).
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, phoneNumberLifecycle);
+setWorkflowOptions(whenVersioned('AUTO_UPGRADE'), phoneNumberLifecycle);
 
 function describeRecovery(r: RecoveredLedger): string {
   const interrupted = r.interrupted

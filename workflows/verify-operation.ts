@@ -5,6 +5,7 @@ import type { OperationInput, VerifyRequest } from '../domain/operations';
 import { labelOperation } from './operation-labels';
 import { OperationProgressReporter } from './operation-progress';
 import { OwnershipVerification } from './ownership-verification';
+import { whenVersioned } from './versioning';
 
 export async function verifyOperation(
   input: OperationInput<VerifyRequest>,
@@ -18,4 +19,4 @@ export async function verifyOperation(
 }
 
 // Worker Versioning (when on): a verification stays on the build that started it (docs/versioning.md).
-setWorkflowOptions({ versioningBehavior: 'PINNED' }, verifyOperation);
+setWorkflowOptions(whenVersioned('PINNED'), verifyOperation);
