@@ -8,6 +8,7 @@ import { runBudgetEfficiency } from './budget-efficiency';
 import { runEngineFloor } from './engine-floor';
 import { runFleet } from './fleet';
 import { runHistoryEvents } from './history-events';
+import { runHistoryHygiene } from './history-hygiene';
 import {
   formatDuration,
   machineFacts,
@@ -156,7 +157,9 @@ async function runTimeSkippingSections(
   args: BenchArgs,
   run: (name: Section, fn: () => Promise<SectionResult>) => Promise<void>,
 ) {
-  const wanted = args.only.filter((s): s is 'history' | 'budget' => s === 'history' || s === 'budget');
+  const wanted = args.only.filter(
+    (s): s is 'history' | 'budget' | 'hygiene' => s === 'history' || s === 'budget' || s === 'hygiene',
+  );
   if (wanted.length === 0) return;
   let stack: TestStack | undefined;
   try {
@@ -172,6 +175,7 @@ async function runTimeSkippingSections(
     const s = stack;
     if (wanted.includes('history')) await run('history', () => runHistoryEvents(s, args));
     if (wanted.includes('budget')) await run('budget', () => runBudgetEfficiency(s, args));
+    if (wanted.includes('hygiene')) await run('hygiene', () => runHistoryHygiene(s, args));
   } finally {
     await stack.stop();
   }

@@ -14,8 +14,16 @@ import {
   type ServerExecutable,
 } from '../../scripts/temporal-binaries';
 
-export type Section = 'history' | 'budget' | 'throughput' | 'fleet' | 'floor' | 'waiting';
-export const SECTIONS: readonly Section[] = ['history', 'budget', 'throughput', 'fleet', 'floor', 'waiting'];
+export type Section = 'history' | 'budget' | 'throughput' | 'fleet' | 'floor' | 'waiting' | 'hygiene';
+export const SECTIONS: readonly Section[] = [
+  'history',
+  'budget',
+  'throughput',
+  'fleet',
+  'floor',
+  'waiting',
+  'hygiene',
+];
 /** What a plain `npm run bench` runs: fleet and waiting take long at their defaults, so only on request. */
 export const DEFAULT_SECTIONS: readonly Section[] = ['history', 'budget', 'throughput', 'floor'];
 
@@ -67,12 +75,14 @@ export interface BenchArgs {
   waitingMeasureSeconds: number;
   /** waiting: the worker's maxCachedWorkflows (temporal.maxCachedWorkflows); 0 = the SDK's default. */
   waitingCache: number;
+  /** hygiene: operations per number at most while waiting for its lifecycle to continue as new. */
+  hygieneMaxOps: number;
 }
 
 export const USAGE = `usage: npm run bench -- [section...] [options]
-  --only history|budget|throughput|fleet|floor|waiting   sections to run (comma-separated list allowed);
+  --only history|budget|throughput|fleet|floor|waiting|hygiene   sections to run (comma-separated list allowed);
                          a bare section name does the same (npm run bench -- fleet); default:
-                         history,budget,throughput,floor (fleet and waiting only on request);
+                         history,budget,throughput,floor (fleet, waiting and hygiene only on request);
                          all = every section, in one run (npm run bench -- all; about an hour on 2 cores)
   --numbers M            budget: numbers (default 20)
   --cycles K             budget: register→deregister cycles per number (default 6)
@@ -98,6 +108,7 @@ export const USAGE = `usage: npm run bench -- [section...] [options]
   --waiting-numbers N    waiting: numbers waiting out a 72-hour block (default 1000; env BENCH_WAITING_NUMBERS)
   --waiting-measure-s S  waiting: seconds measured while they wait (default 60; env BENCH_WAITING_MEASURE_S)
   --waiting-cache N      waiting: the worker's maxCachedWorkflows (default 0: the SDK's, sized from the heap; env BENCH_WAITING_CACHE)
+  --hygiene-max-ops N    hygiene: operations per number at most, waiting for continue-as-new (default 400)
   --verbose              print the worker's warnings for expected Graph activity failures and for the
                          operation runs the waiting section cancels`;
 
@@ -137,6 +148,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     waitingNumbers: Number(env.BENCH_WAITING_NUMBERS || 1000),
     waitingMeasureSeconds: Number(env.BENCH_WAITING_MEASURE_S || 60),
     waitingCache: Number(env.BENCH_WAITING_CACHE || 0),
+    hygieneMaxOps: 400,
   };
   const numeric: Record<string, keyof BenchArgs> = {
     '--numbers': 'numbers',
@@ -158,6 +170,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     '--waiting-numbers': 'waitingNumbers',
     '--waiting-measure-s': 'waitingMeasureSeconds',
     '--waiting-cache': 'waitingCache',
+    '--hygiene-max-ops': 'hygieneMaxOps',
   };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
