@@ -2,15 +2,22 @@
 // bounded in time and ending with assertions. PASS/FAIL per drill; exit code 1 if any failed.
 // See docs/drills.md.
 import { parseArgs } from 'node:util';
-import { DRILL_NAMES, runDrill, type DrillArgs, type DrillName, type DrillReport } from './drill/drills';
+import {
+  DRILL_DEFAULTS,
+  DRILL_NAMES,
+  runDrill,
+  type DrillArgs,
+  type DrillName,
+  type DrillReport,
+} from './drill/drills';
 import { installCleanupHandlers } from './drill/processes';
 
 const USAGE = `usage: npm run drill -- [options]   (flags win over the DRILL_* env vars)
   --only LIST          drills to run, comma-separated: ${DRILL_NAMES.join(', ')} (env DRILL_ONLY; default all)
-  --numbers N          numbers in each drill's register fleet (DRILL_NUMBERS, default 200)
-  --concurrency C      fleet concurrency (DRILL_CONCURRENCY, default 20)
+  --numbers N          numbers in each drill's register fleet (DRILL_NUMBERS, default 200; upgrade 12)
+  --concurrency C      fleet concurrency (DRILL_CONCURRENCY, default 20; upgrade 3)
   --at F               share of the fleet settled when the worker is killed / the server stopped (DRILL_AT, 0.3)
-  --latency-ms MS      latency on every Graph call in kill-worker and restart-server (DRILL_LATENCY_MS, 1000)
+  --latency-ms MS      latency on every Graph call in kill-worker, restart-server, upgrade (DRILL_LATENCY_MS, 1000)
   --down-ms MS         kill-worker: time between the kill and the restart (DRILL_DOWN_MS, 2000)
   --outage-ms MS       restart-server: time the server stays down (DRILL_OUTAGE_MS, 10000)
   --timeout-s S        bound on each drill, stack start to checks (DRILL_TIMEOUT_S, 900)
@@ -19,9 +26,13 @@ const USAGE = `usage: npm run drill -- [options]   (flags win over the DRILL_* e
   --backoff-s S        the worker's policy.transientBackoffSeconds (DRILL_BACKOFF_S, 1)
   --rps R              the worker's graph.maxRequestsPerSecond (DRILL_RPS, 10)
   --seed N             fault-soak: base seed of the fault rules (DRILL_SEED, 1)
+  --wait-s S           upgrade: how long the rate-limit and 133016 waits last once set (DRILL_WAIT_S, 90;
+                       at least policy.safetyMarginSeconds + 20); they must outlast the roll
   --keep               keep each drill's temp dir (logs, SQLite) even when it passes`;
 
-function parse(): { drills: DrillName[]; args: DrillArgs } {
+type GivenArgs = Omit<DrillArgs, 'numbers' | 'concurrency'> & { numbers?: number; concurrency?: number };
+
+function parse(): { drills: DrillName[]; args: GivenArgs } {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
@@ -37,6 +48,7 @@ function parse(): { drills: DrillName[]; args: DrillArgs } {
       'backoff-s': { type: 'string' },
       rps: { type: 'string' },
       seed: { type: 'string' },
+      'wait-s': { type: 'string' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -49,14 +61,31 @@ function parse(): { drills: DrillName[]; args: DrillArgs } {
   const env = (flag: string) => `DRILL_${flag.replace(/-/g, '_').toUpperCase()}`;
   const raw = (flag: keyof typeof values): string | undefined =>
     (values[flag] as string | undefined) ?? process.env[env(flag)];
-  const num = (flag: keyof typeof values, fallback: number, check: (n: number) => boolean, rule: string) => {
+  function num(
+    flag: keyof typeof values,
+    fallback: number,
+    check: (n: number) => boolean,
+    rule: string,
+  ): number;
+  function num(
+    flag: keyof typeof values,
+    fallback: undefined,
+    check: (n: number) => boolean,
+    rule: string,
+  ): number | undefined;
+  function num(
+    flag: keyof typeof values,
+    fallback: number | undefined,
+    check: (n: number) => boolean,
+    rule: string,
+  ) {
     const text = raw(flag);
     if (text === undefined || text === '') return fallback;
     const n = Number(text);
     if (!Number.isFinite(n) || !check(n))
       throw new Error(`--${flag} (or ${env(flag)}): ${rule}, got "${text}"`);
     return n;
-  };
+  }
   const int = (n: number) => Number.isInteger(n) && n >= 0;
   const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
   const only = (raw('only') ?? DRILL_NAMES.join(','))
@@ -67,9 +96,10 @@ function parse(): { drills: DrillName[]; args: DrillArgs } {
     if (!(DRILL_NAMES as readonly string[]).includes(name))
       throw new Error(`--only: unknown drill "${name}" (one of ${DRILL_NAMES.join(', ')})`);
   }
-  const args: DrillArgs = {
-    numbers: num('numbers', 200, positiveInt, 'a whole number > 0'),
-    concurrency: num('concurrency', 20, positiveInt, 'a whole number > 0'),
+  const args: GivenArgs = {
+    // Undefined: each drill's own default (DRILL_DEFAULTS).
+    numbers: num('numbers', undefined, positiveInt, 'a whole number > 0'),
+    concurrency: num('concurrency', undefined, positiveInt, 'a whole number > 0'),
     at: num('at', 0.3, (n) => n > 0 && n < 1, 'a share between 0 and 1'),
     latencyMs: num('latency-ms', 1000, int, 'milliseconds'),
     downMs: num('down-ms', 2000, int, 'milliseconds'),
@@ -80,6 +110,7 @@ function parse(): { drills: DrillName[]; args: DrillArgs } {
     backoffS: num('backoff-s', 1, (n) => n > 0, 'seconds > 0'),
     rps: num('rps', 10, (n) => n > 0, 'requests per second > 0'),
     seed: num('seed', 1, Number.isInteger, 'an integer'),
+    waitS: num('wait-s', 90, positiveInt, 'seconds'),
     keep: values.keep ?? process.env.DRILL_KEEP === 'true',
   };
   return { drills: DRILL_NAMES.filter((d) => only.includes(d)), args };
@@ -95,9 +126,12 @@ async function main(): Promise<number> {
   }
   installCleanupHandlers();
   const { drills, args } = parsed;
+  const sizes = drills.map(
+    (d) =>
+      `${d} ${args.numbers ?? DRILL_DEFAULTS[d].numbers} numbers, concurrency ${args.concurrency ?? DRILL_DEFAULTS[d].concurrency}`,
+  );
   console.log(
-    `drills: ${drills.join(', ')}; ${args.numbers} numbers, concurrency ${args.concurrency}, ` +
-      `bound ${args.timeoutS} s per drill; Graph timeout ${args.graphTimeoutMs} ms`,
+    `drills: ${sizes.join('; ')}; bound ${args.timeoutS} s per drill; Graph timeout ${args.graphTimeoutMs} ms`,
   );
   const reports: DrillReport[] = [];
   for (const name of drills) {

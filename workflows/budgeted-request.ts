@@ -109,7 +109,8 @@ async function sendWithinBudget(
     const now = workflowNow();
     const allowedAt = budget.nextAllowedAt(req.endpoint, policy, now);
     if (allowedAt > now) {
-      const blocked = (budget.current.blockedUntil[req.endpoint] ?? 0) > now;
+      // Still "blocked" while the safety margin after Meta's block runs (nextAllowedAt adds it).
+      const blocked = (budget.current.blockedUntil[req.endpoint] ?? 0) + policy.safetyMarginMs > now;
       const pinLocked = req.endpoint === 'register' && pinLockEnd(budget.current, now, policy) === allowedAt;
       const why = pinLocked
         ? 'Meta locked two-step PIN entry for this number after too many guesses (133008)'

@@ -43,7 +43,16 @@ export async function verifyFleet(
   stack: DrillStack,
   fleetId: string,
   numbers: string[],
-  options: { everyNumberCompletes: boolean },
+  options: {
+    everyNumberCompletes: boolean;
+    /**
+     * Ledger entries stamped before this time (epoch ms) are not compared with the simulator: a lifecycle
+     * started with a carried ledger (the upgrade drill) holds requests Meta never saw.
+     */
+    ledgerFrom?: number;
+    /** Numbers outside the fleet whose ledgers are compared with the simulator too. */
+    otherNumbers?: string[];
+  },
 ): Promise<Verification> {
   const checks: Check[] = [];
   const notes: string[] = [];
@@ -95,18 +104,17 @@ export async function verifyFleet(
   if (failed.length > 8) notes.push(`... and ${failed.length - 8} more failed`);
 
   // 2. Each number's lifecycle: the fleet's operation is in its history, and its ledger.
-  const snapshots = await mapLimit(progress.numbers, 8, async (n) => {
+  const others = options.otherNumbers ?? [];
+  const ledgerIds = [...progress.numbers.map((n) => n.phoneNumberId), ...others];
+  const allSnapshots = await mapLimit(ledgerIds, 8, async (id) => {
     try {
-      return await withTimeout(
-        `getState(${n.phoneNumberId})`,
-        stack.client.getState(n.phoneNumberId),
-        20_000,
-      );
+      return await withTimeout(`getState(${id})`, stack.client.getState(id), 20_000);
     } catch (err) {
-      notes.push(`getState(${n.phoneNumberId}) failed: ${(err as Error).message.split('\n')[0]}`);
+      notes.push(`getState(${id}) failed: ${(err as Error).message.split('\n')[0]}`);
       return undefined;
     }
   });
+  const snapshots = allSnapshots.slice(0, progress.numbers.length);
   const notRecorded: string[] = [];
   const disagree: string[] = [];
   snapshots.forEach((snap, i) => {
@@ -144,7 +152,7 @@ export async function verifyFleet(
     code133016.length === 0,
     `${code133016.length} responses with 133016${code133016.length ? ` (numbers ${[...new Set(code133016.map((r) => r.phoneNumberId))].slice(0, 5).join(', ')})` : ''}`,
   );
-  const fleetSet = new Set(numbers);
+  const fleetSet = new Set([...numbers, ...others]);
   const budgeted = requests.filter(
     (r) => (r.endpoint === 'register' || r.endpoint === 'deregister') && fleetSet.has(r.phoneNumberId ?? ''),
   );
@@ -163,23 +171,30 @@ export async function verifyFleet(
   const simMore: string[] = [];
   const ledgerMore: string[] = [];
   let ledgerTotal = 0;
-  snapshots.forEach((snap, i) => {
-    const id = progress.numbers[i]!.phoneNumberId;
+  let carriedIn = 0;
+  const from = options.ledgerFrom ?? -Infinity;
+  allSnapshots.forEach((snap, i) => {
+    const id = ledgerIds[i]!;
     for (const endpoint of BUDGETED) {
-      const inLedger = snap?.ledger.entries.filter((e) => e.endpoint === endpoint).length ?? 0;
+      const entries = snap?.ledger.entries.filter((e) => e.endpoint === endpoint) ?? [];
+      carriedIn += entries.filter((e) => e.at < from).length;
+      const inLedger = entries.filter((e) => e.at >= from).length;
       const atSim = simCount.get(`${id}/${endpoint}`) ?? 0;
       ledgerTotal += inLedger;
       if (atSim > inLedger) simMore.push(`${id}/${endpoint}`);
       if (atSim < inLedger) ledgerMore.push(`${id}/${endpoint}`);
       if (atSim !== inLedger && simMore.length + ledgerMore.length <= 6) {
-        notes.push(explainMismatch(id, endpoint, snap, requests, progress));
+        notes.push(explainMismatch(id, endpoint, snap, requests, progress, from));
       }
     }
   });
   check(
     'simulator register/deregister count = ledger entries, per number',
-    simMore.length === 0 && ledgerMore.length === 0 && snapshots.every(Boolean),
-    `simulator ${budgeted.length} vs ledgers ${ledgerTotal}; ${simMore.length} number(s) with MORE requests at the ` +
+    simMore.length === 0 && ledgerMore.length === 0 && allSnapshots.every(Boolean),
+    `${ledgerIds.length} numbers${others.length ? ` (${others.length} outside the fleet)` : ''}: ` +
+      `simulator ${budgeted.length} vs ledgers ${ledgerTotal}` +
+      (carriedIn ? ` (not counting ${carriedIn} entries carried in from before the drill)` : '') +
+      `; ${simMore.length} number(s) with MORE requests at the ` +
       `simulator than in the ledger${simMore.length ? ` (${simMore.slice(0, 5).join(', ')})` : ''}, ${ledgerMore.length} with fewer` +
       `${ledgerMore.length ? ` (${ledgerMore.slice(0, 5).join(', ')})` : ''}`,
   );
@@ -214,6 +229,7 @@ function explainMismatch(
   snap: LifecycleSnapshot | undefined,
   requests: SimRequest[],
   progress: FleetProgress,
+  from: number,
 ): string {
   const outcome = progress.numbers.find((n) => n.phoneNumberId === id);
   const atSim = requests
@@ -223,11 +239,13 @@ function explainMismatch(
         `#${r.seq} ${r.at.slice(11, 23)} ${r.status}${r.errorCode ? `/${r.errorCode}` : ''}${r.fault ? ` ${r.fault}` : ''}${r.applied ? ' applied' : ''}`,
     );
   const inLedger = (snap?.ledger.entries ?? [])
-    .filter((e) => e.endpoint === endpoint)
+    .filter((e) => e.endpoint === endpoint && e.at >= from)
     .map((e) => new Date(e.at).toISOString().slice(11, 23));
   return (
     `mismatch ${id}/${endpoint}: simulator [${atSim.join('; ')}] vs ledger [${inLedger.join('; ')}]; ` +
-    `fleet ${outcome?.status}${outcome?.reason ? ` (${outcome.failureType}: ${outcome.reason})` : ''}`
+    (outcome
+      ? `fleet ${outcome.status}${outcome.reason ? ` (${outcome.failureType}: ${outcome.reason})` : ''}`
+      : 'not in the fleet')
   );
 }
 

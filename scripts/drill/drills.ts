@@ -1,6 +1,7 @@
 // The drills: a register fleet on a fresh process stack, one disruption when a share of the fleet has
 // settled (kill -9 the worker, restart the dev server) or faults throughout (the soak), then the checks.
-import { mkdtempSync, rmSync } from 'node:fs';
+// The upgrade drill (a rolling deploy with Worker Versioning) has its own flow in ./upgrade.ts.
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FleetMember, FleetProgress } from '../../domain/fleet';
@@ -8,37 +9,14 @@ import type { FaultRule } from '../../simulator/faults';
 import { seedManyVerified } from '../../test/helpers/seed';
 import { count, requestFigures, summarize, verifyFleet, type Check } from './checks';
 import { logTail, signalProcess, sleep, stopAll, withTimeout, waitFor } from './processes';
+import { DRILL_DEFAULTS, DrillLog, type DrillArgs, type DrillName, type DrillReport } from './report';
 import { DrillStack, ms } from './stack';
+import { runUpgradeDrill } from './upgrade';
 
-export const DRILL_NAMES = ['kill-worker', 'restart-server', 'fault-soak'] as const;
-export type DrillName = (typeof DRILL_NAMES)[number];
+export { DRILL_DEFAULTS, DRILL_NAMES, type DrillArgs, type DrillName, type DrillReport } from './report';
 
-export interface DrillArgs {
-  numbers: number;
-  concurrency: number;
-  /** Share of the fleet settled when the disruption happens. */
-  at: number;
-  latencyMs: number;
-  downMs: number;
-  outageMs: number;
-  timeoutS: number;
-  graphTimeoutMs: number;
-  hangMs: number;
-  backoffS: number;
-  rps: number;
-  seed: number;
-  keep: boolean;
-}
-
-export interface DrillReport {
-  name: DrillName;
-  ok: boolean;
-  wallMs: number;
-  checks: Check[];
-  lines: string[];
-  dir: string;
-  kept: boolean;
-}
+/** The drills around one register fleet (upgrade has its own flow: ./upgrade.ts). */
+type FleetDrillName = Exclude<DrillName, 'upgrade'>;
 
 interface DrillContext {
   stack: DrillStack;
@@ -50,7 +28,7 @@ interface DrillContext {
 }
 
 interface DrillDef {
-  name: DrillName;
+  name: FleetDrillName;
   title: (a: DrillArgs) => string;
   everyNumberCompletes: boolean;
   /** A worker exit the drill did not cause fails the drill (restart-server: it is reported instead). */
@@ -68,7 +46,7 @@ const progressLine = (p: FleetProgress) =>
 const latencyFault = (a: DrillArgs): FaultRule[] =>
   a.latencyMs > 0 ? [{ endpoint: '*', kind: 'latency', latencyMs: a.latencyMs, probability: 1 }] : [];
 
-export const DRILLS: Record<DrillName, DrillDef> = {
+export const DRILLS: Record<FleetDrillName, DrillDef> = {
   'kill-worker': {
     name: 'kill-worker',
     title: (a) => `kill -9 the worker at ${Math.round(a.at * 100)}% settled, restart it`,
@@ -196,17 +174,22 @@ export const DRILLS: Record<DrillName, DrillDef> = {
   },
 };
 
-export async function runDrill(name: DrillName, args: DrillArgs, index: number): Promise<DrillReport> {
+/** Runs one drill; `args.numbers`/`args.concurrency` undefined: the drill's defaults (DRILL_DEFAULTS). */
+export async function runDrill(
+  name: DrillName,
+  given: Omit<DrillArgs, 'numbers' | 'concurrency'> & { numbers?: number; concurrency?: number },
+  index: number,
+): Promise<DrillReport> {
+  const args: DrillArgs = {
+    ...given,
+    numbers: given.numbers ?? DRILL_DEFAULTS[name].numbers,
+    concurrency: given.concurrency ?? DRILL_DEFAULTS[name].concurrency,
+  };
+  if (name === 'upgrade') return runUpgradeDrill(args, index);
   const def = DRILLS[name];
   const dir = mkdtempSync(path.join(os.tmpdir(), `wa-drill-${name}-`));
-  const t0 = Date.now();
-  const lines: string[] = [];
-  const checks: Check[] = [];
-  const note = (line: string) => {
-    const text = `  [+${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`;
-    lines.push(text);
-    console.log(text);
-  };
+  const log = new DrillLog(name, dir);
+  const { t0, lines, checks, note } = log;
   console.log(`\n=== drill ${name}: ${def.title(args)} ===`);
   console.log(`  ${args.numbers} numbers, concurrency ${args.concurrency}; logs and SQLite in ${dir}`);
 
@@ -342,16 +325,7 @@ export async function runDrill(name: DrillName, args: DrillArgs, index: number):
     await stack?.stop().catch(() => undefined);
     await stopAll(); // anything left behind by a failed start
   }
-  const ok = checks.length > 0 && checks.every((c) => c.ok);
-  for (const l of lines.filter((l) => !l.startsWith('  ['))) console.log(l);
-  console.log('  checks:');
-  for (const c of checks) console.log(`    ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
-  const kept = args.keep || !ok;
-  if (!kept) rmSync(dir, { recursive: true, force: true });
-  console.log(
-    `  RESULT ${name}: ${ok ? 'PASS' : 'FAIL'} in ${ms(Date.now() - t0)}${kept ? ` (logs kept in ${dir})` : ''}`,
-  );
-  return { name, ok, wallMs: Date.now() - t0, checks, lines, dir, kept };
+  return log.finish(args.keep);
 }
 
 function describeFault(f: FaultRule): string {

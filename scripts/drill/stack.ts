@@ -30,6 +30,23 @@ export interface StackSettings {
   maxRequestsPerSecond: number;
   /** Timestamped progress lines. */
   note: (line: string) => void;
+  /**
+   * Worker Versioning on (temporal.workerVersioning): every worker polls as `deploymentName`.<its build ID>;
+   * the stack's first worker runs `buildId`.
+   */
+  versioning?: { deploymentName: string; buildId: string };
+  /** Extra dev-server flags (e.g. dynamic config). */
+  devServerArgs?: string[];
+}
+
+/** One worker process: which build it runs, from which folder. */
+export interface WorkerSpec {
+  /** Worker Versioning build ID (only with StackSettings.versioning). */
+  buildId?: string;
+  /** Folder the worker runs from (its workflows/ are bundled): the checkout, or a build variant. */
+  cwd?: string;
+  /** Label for the log line and log file ("worker A"); default "worker #n". */
+  label?: string;
 }
 
 const SIM_TOKEN = 'drill-simulator-token';
@@ -41,7 +58,10 @@ export class DrillStack {
   readonly dbFile: string;
   devServer?: ManagedProcess;
   simulator?: ManagedProcess;
+  /** The worker started last. */
   worker?: ManagedProcess;
+  /** Every worker process started, in order (several run at once in the upgrade drill). */
+  readonly workers: ManagedProcess[] = [];
   workerStarts = 0;
   devServerStarts = 0;
   config!: AppConfig;
@@ -75,7 +95,11 @@ export class DrillStack {
     });
     await stack.startDevServer();
     await stack.startSimulator();
-    await stack.startWorker();
+    await stack.startWorker(
+      settings.versioning
+        ? { buildId: settings.versioning.buildId, label: `worker ${settings.versioning.buildId}` }
+        : {},
+    );
     stack.connection = await Connection.connect({ address: stack.address, connectTimeout: 5000 });
     const { dataConverter } = createDataConverter(stack.config, { WA_ENCRYPTION_KEYS: stack.encryptionKeys });
     const client = new Client({
@@ -100,6 +124,7 @@ export class DrillStack {
       namespace: this.config.temporal.namespace,
       logLevel: 'warn',
       dbFile: this.dbFile,
+      extraArgs: this.settings.devServerArgs,
     });
     const t0 = Date.now();
     const p = spawnManaged(`dev server #${n}`, cli.path, args, {
@@ -163,7 +188,8 @@ export class DrillStack {
   }
 
   /** The env the worker process runs with: only what the drill sets, plus PATH and the like. */
-  workerEnv(): NodeJS.ProcessEnv {
+  workerEnv(buildId?: string): NodeJS.ProcessEnv {
+    const versioning = this.settings.versioning;
     return {
       ...hermeticEnv(),
       WA_TEMPORAL_ADDRESS: this.address,
@@ -174,29 +200,37 @@ export class DrillStack {
       WA_GRAPH_REQUEST_TIMEOUT_MS: String(this.settings.graphTimeoutMs),
       WA_POLICY_TRANSIENT_BACKOFF_SECONDS: String(this.settings.transientBackoffSeconds),
       WA_GRAPH_MAX_REQUESTS_PER_SECOND: String(this.settings.maxRequestsPerSecond),
+      ...(versioning
+        ? {
+            WA_TEMPORAL_WORKER_VERSIONING_ENABLED: 'true',
+            WA_TEMPORAL_WORKER_VERSIONING_DEPLOYMENT_NAME: versioning.deploymentName,
+            WA_TEMPORAL_WORKER_VERSIONING_BUILD_ID: buildId ?? versioning.buildId,
+          }
+        : {}),
     };
   }
 
-  /** `node --import tsx worker/main.ts`; ready once it logs that it polls (it bundles the workflows first). */
-  async startWorker(): Promise<ManagedProcess> {
+  /**
+   * `node --import tsx worker/main.ts` in `spec.cwd` (default the checkout); ready once it logs that it polls
+   * (it bundles the workflows first).
+   */
+  async startWorker(spec: WorkerSpec = {}): Promise<ManagedProcess> {
     const n = ++this.workerStarts;
+    const label = spec.label ?? `worker #${n}`;
     const t0 = Date.now();
-    const p = spawnManaged(`worker #${n}`, process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      cwd: ROOT_DIR,
-      env: this.workerEnv(),
+    const p = spawnManaged(label, process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+      cwd: spec.cwd ?? ROOT_DIR,
+      env: this.workerEnv(spec.buildId),
       logFile: path.join(this.settings.dir, `worker-${n}.log`),
     });
     this.worker = p;
-    await waitFor(
-      `worker #${n} to poll`,
-      async () => /worker: polling/.test(logText(p.logFile)) || undefined,
-      {
-        timeoutMs: 180_000,
-        intervalMs: 500,
-        abortIf: () => (p.exit ? `it exited (code ${p.exit.code})\n${logTail(p.logFile)}` : undefined),
-      },
-    );
-    this.settings.note(`worker #${n} polling (pid ${p.pid}) after ${ms(Date.now() - t0)}`);
+    this.workers.push(p);
+    await waitFor(`${label} to poll`, async () => /worker: polling/.test(logText(p.logFile)) || undefined, {
+      timeoutMs: 180_000,
+      intervalMs: 500,
+      abortIf: () => (p.exit ? `it exited (code ${p.exit.code})\n${logTail(p.logFile)}` : undefined),
+    });
+    this.settings.note(`${label} polling (pid ${p.pid}) after ${ms(Date.now() - t0)}`);
     return p;
   }
 
@@ -206,7 +240,7 @@ export class DrillStack {
       await withTimeout('closing the client', this.client.close(), 5000).catch(() => undefined);
     if (this.connection)
       await withTimeout('closing the connection', this.connection.close(), 5000).catch(() => undefined);
-    for (const p of [this.worker, this.simulator, this.devServer]) {
+    for (const p of [...this.workers, this.simulator, this.devServer]) {
       if (p && !p.exit) await stopProcess(p, 'SIGTERM', 5000);
     }
   }

@@ -153,3 +153,49 @@ test('the policy cannot be read: the operation fails, the lifecycle keeps runnin
   const after = await suite.current.env.client.workflow.getHandle(lifecycleWorkflowId(id)).describe();
   assert.equal(after.runId, runId, 'the same lifecycle run took the next operation');
 });
+
+test('waiting out the safety margin after a 133016 block says the number was blocked, not that the window is full', async () => {
+  const id = '905';
+  const taskQueue = 'holes-block-margin';
+  const now = await suite.current.env.currentTimeMs();
+  const handle = await suite.current.env.client.workflow.start(phoneNumberLifecycle, {
+    taskQueue,
+    workflowId: lifecycleWorkflowId(id),
+    args: [
+      {
+        phoneNumberId: id,
+        carried: {
+          // Meta's block ended 10 s ago; the safety margin (60 s) is not over. The ledger holds no request.
+          ledger: { entries: [], blockedUntil: { register: now - 10_000 } },
+          registration: 'not-registered',
+          sequence: 0,
+          queue: [],
+          recent: [],
+          lastFailed: false,
+        },
+      },
+    ],
+  });
+  const worker = await Worker.create({
+    connection: suite.current.env.nativeConnection,
+    taskQueue,
+    workflowBundle: suite.current.workflowBundle,
+    activities: {
+      loadPolicy: async () => UNIT_POLICY,
+      recoverLedger: async () => undefined,
+      readPhoneNumber: async (n: string) => notRegistered(n),
+      registerPhoneNumber: async () => undefined,
+    },
+  });
+  const waitingFor = await worker.runUntil(async () => {
+    await handle.executeUpdate(requestOperationUpdate, { args: [{ operation: 'register', pin: '123456' }] });
+    for (;;) {
+      const s = await handle.query(getStateQuery);
+      if (s.state === 'waiting-for-rate-limit') return s.currentOperation!.waitingFor!;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  assert.match(waitingFor, /Meta blocked register for this number \(133016\)/);
+  assert.doesNotMatch(waitingFor, /already sent/);
+  await handle.terminate('test over');
+});
