@@ -12,7 +12,9 @@ import { startTestStack, type TestStack } from '../helpers/stack';
 let stack: TestStack;
 
 before(async () => {
-  stack = await startTestStack({ timeSkipping: true });
+  // A PIN wait shorter than the lifecycle's 7-day run age, so the run that failed it has not continued as new
+  // (which would prune the ledger to Meta's 72-hour window) when the test compares it with Meta's whole log.
+  stack = await startTestStack({ timeSkipping: true, configEnv: { WA_POLICY_MAX_PIN_WAIT_HOURS: '24' } });
 });
 after(async () => {
   await stack?.stop();
