@@ -10,10 +10,10 @@ import {
   type FleetNumberOutcome,
   type FleetPhase,
   type FleetProgress,
-} from '../../domain/fleet';
-import { requestLedgerSchema } from '../../domain/ledger';
-import { LIFECYCLE_STATES } from '../../domain/lifecycle-state';
-import { listFilterSchema, type NumberListing } from '../../domain/number-listing';
+} from '../domain/fleet';
+import { requestLedgerSchema } from '../domain/ledger';
+import { LIFECYCLE_STATES } from '../domain/lifecycle-state';
+import { listFilterSchema, type NumberListing } from '../domain/number-listing';
 import {
   OPERATION_KINDS,
   changeRegionRequestSchema,
@@ -24,9 +24,9 @@ import {
   registerRequestSchema,
   setPinRequestSchema,
   verifyRequestSchema,
-} from '../../domain/operations';
-import { phoneNumberIdSchema } from '../../domain/phone-number';
-import { verificationCodeSchema } from '../../domain/verification';
+} from '../domain/operations';
+import { phoneNumberIdSchema } from '../domain/phone-number';
+import { verificationCodeSchema } from '../domain/verification';
 import type {
   CancelOperationRequest,
   CancelOperationResult,
@@ -35,10 +35,10 @@ import type {
   OperationSummary,
   OperationTicket,
   RetryOperationRequest,
-} from '../../workflows/messages';
-import type { CancelFleetResult } from '../../workflows/fleet-messages';
-import type { FleetStatus } from '../fleets';
-import { API_ERROR_CODES, type ApiErrorCode } from './api-errors';
+} from '../workflows/messages';
+import type { CancelFleetResult } from '../workflows/fleet-messages';
+import type { FleetStatus } from '../client/fleets';
+import { API_ERROR_CODES, type ApiErrorCode } from './errors';
 import {
   fleetCancelRequestSchema,
   fleetDefaultsSchema,
