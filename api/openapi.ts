@@ -11,6 +11,7 @@ import {
   type FleetPhase,
   type FleetProgress,
 } from '../domain/fleet';
+import { FAILURE_TYPES } from '../domain/failure-types';
 import { requestLedgerSchema } from '../domain/ledger';
 import { LIFECYCLE_STATES } from '../domain/lifecycle-state';
 import { listFilterSchema, type NumberListing } from '../domain/number-listing';
@@ -58,6 +59,13 @@ export const verificationCodeRequestSchema = z.object({ code: verificationCodeSc
 const operationKindSchema = z.enum(OPERATION_KINDS);
 const lifecycleStateSchema = z.enum(LIFECYCLE_STATES);
 
+/** Every failure type an operation or fleet member can end with (domain/failure-types.ts): branch on these. */
+const failureTypeSchema = z
+  .enum(FAILURE_TYPES)
+  .describe(
+    'The failure type: one of the documented operation and Graph failure types (domain/failure-types.ts)',
+  );
+
 export const operationTicketSchema = z.object({
   operationId: z.string(),
   workflowId: z.string(),
@@ -73,7 +81,9 @@ export const operationSummarySchema = z.object({
   requestedBy: z.string().optional(),
   status: z.enum(['queued', 'running', 'waiting', 'completed', 'failed']),
   outcome: z.enum(['completed', 'already-done']).optional(),
-  failure: z.object({ type: z.string(), message: z.string(), graphCode: z.number().optional() }).optional(),
+  failure: z
+    .object({ type: failureTypeSchema, message: z.string(), graphCode: z.number().optional() })
+    .optional(),
   activeState: lifecycleStateSchema.optional(),
   waitingFor: z.string().optional(),
   nextAttemptAt: z.string().optional(),
@@ -139,7 +149,7 @@ export const fleetNumberOutcomeSchema = z.object({
   status: z.enum(FLEET_NUMBER_STATUSES),
   operationId: z.string().optional(),
   reason: z.string().optional(),
-  failureType: z.string().optional(),
+  failureType: failureTypeSchema.optional(),
 });
 
 export const fleetProgressSchema = z.object({

@@ -61,6 +61,7 @@ import { ACTIVE_STATE, HAS_CHILD_RUN, runOperation } from './operation-runner';
 import { LEDGER_MEMO, LIFECYCLE_MEMO, type LifecycleMemo, type OpenOperation } from './lifecycle-memo';
 import { RequestBudget } from './request-budget';
 import { versionedBuild, whenVersioned } from './versioning';
+import { OperationFailureType } from '../domain/failure-types';
 
 interface QueuedOperation {
   summary: OperationSummary;
@@ -349,7 +350,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     queue.splice(queue.indexOf(op), 1);
     Object.assign(op.summary, {
       status: 'failed',
-      failure: { type: 'Cancelled', message: `cancelled by ${who} before it started` },
+      failure: { type: OperationFailureType.Cancelled, message: `cancelled by ${who} before it started` },
       finishedAt: new Date(workflowNow()).toISOString(),
     });
     lastFailedOp = { operationId: op.summary.operationId, request: op.request };
@@ -449,7 +450,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
         return enqueue(retryRequest(raw), undefined, lastFailedOp?.operationId);
       } catch (err) {
         // Checked here, not in the validator, while recovering: an update failure, not a task failure.
-        if (err instanceof InputError) throw ApplicationFailure.nonRetryable(err.message, 'InputError');
+        if (err instanceof InputError)
+          throw ApplicationFailure.nonRetryable(err.message, OperationFailureType.InputError);
         throw err;
       }
     },
@@ -492,7 +494,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       nextAttemptAt: undefined,
       finishedAt: new Date(workflowNow()).toISOString(),
     } satisfies Partial<OperationSummary>);
-    const cancelled = report.failure?.type === 'Cancelled';
+    const cancelled = report.failure?.type === OperationFailureType.Cancelled;
     lastFailed = !!report.failure && !cancelled; // a cancel leaves the number as it was
     if (report.failure) lastFailedOp = { operationId: current.summary.operationId, request: current.request };
     else if (lastFailedOp?.request.operation === current.request.operation) lastFailedOp = undefined;
@@ -544,7 +546,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       enqueuedAt: new Date(workflowNow()).toISOString(),
       finishedAt: new Date(workflowNow()).toISOString(),
       failure: {
-        type: 'Interrupted',
+        type: OperationFailureType.Interrupted,
         message:
           `${how}, waiting for a corrected two-step PIN after Meta refused one; the number may be offline. ` +
           `Run it again with the new PIN: wa-number retry ${phoneNumberId} --pin <new PIN>`,
