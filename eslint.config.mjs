@@ -7,6 +7,20 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
+/**
+ * The layout's boundaries (README "How it works"): a folder may not import the folders named here. Relative
+ * imports only: `@temporalio/client` is not our client/.
+ */
+const boundary = (folder, forbidden, why) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: [{ regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`, message: why }] },
+    ],
+  },
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', '.data/', 'bench/results/'] },
   js.configs.recommended,
@@ -34,6 +48,26 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  boundary(
+    'platform',
+    ['worker', 'client', 'cli', 'api', 'activities', 'workflows', 'simulator'],
+    'platform/ is plumbing shared by workers, clients, the CLI and the API: it imports domain/ only.',
+  ),
+  boundary(
+    'client',
+    ['worker', 'cli', 'api', 'activities', 'simulator'],
+    'client/ is the library other services install: domain/, workflow message types and platform/ only.',
+  ),
+  boundary(
+    'cli',
+    ['worker', 'api', 'activities', 'simulator'],
+    'The CLI drives the product through client/.',
+  ),
+  boundary(
+    'api',
+    ['worker', 'cli', 'activities', 'simulator'],
+    'The HTTP API drives the product through client/.',
+  ),
   {
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
@@ -53,7 +87,17 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Import only activity types.',
             },
-            { group: ['**/worker/*', '**/client/*', '**/simulator/*'], message: 'Not sandbox-safe.' },
+            {
+              group: [
+                '**/worker/*',
+                '**/client/*',
+                '**/platform/*',
+                '**/cli/*',
+                '**/api/*',
+                '**/simulator/*',
+              ],
+              message: 'Not sandbox-safe.',
+            },
           ],
         },
       ],

@@ -15,6 +15,7 @@ import {
   requestOperationUpdate,
   type OperationTicket,
 } from '../workflows/messages';
+import { OperationFailureType } from '../domain/failure-types';
 
 export interface FleetStartResult {
   phoneNumberId: string;
@@ -133,7 +134,7 @@ export function createFleetActivities(deps: { client: () => Promise<Client>; tas
             operationId,
             status: 'failed',
             failure: {
-              type: 'OperationLost',
+              type: OperationFailureType.OperationLost,
               message:
                 `the number's lifecycle no longer knows how ${operationId} ended (it was terminated and replaced, ` +
                 `or the operation is older than its ${RECENT_OPERATIONS_KEPT} recent ones); read the number's state before running it again`,

@@ -3,7 +3,7 @@
 import { Client } from '@temporalio/client';
 import { GraphClient } from '../activities/graph-client';
 import { NumberLifecycleClient, type OperationSummary, type OperationTicket } from '../client';
-import { operationPolicy } from '../worker/config';
+import { operationPolicy } from '../platform/config';
 import { TEST_TOKEN, type TestStack } from '../test/helpers/stack';
 import type { SimRequest } from '../test/helpers/simulator-admin';
 import {

@@ -8,7 +8,7 @@ import { fleetWorkflowId } from '../domain/fleet';
 import { validateConcurrency } from '../domain/fleet-input';
 import { migrateRequestSchema, type MigrateRequest } from '../domain/operations';
 import { lifecycleWorkflowId } from '../domain/phone-number';
-import { loadConfig, ROOT_DIR } from '../worker/config';
+import { loadConfig, ROOT_DIR } from '../platform/config';
 import { seedManyVerified } from '../test/helpers/seed';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
 import {

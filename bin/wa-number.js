@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI without a build step.
 require('tsx/cjs');
-require('../client/cli.ts')
+require('../cli/program.ts')
   .main(process.argv)
   .then((code) => process.exit(code));

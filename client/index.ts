@@ -19,11 +19,11 @@ import {
   WaWabaId,
 } from '../domain/search-attributes';
 import { InputError, parseInput } from '../domain/validation';
-import { loadConfig, type AppConfig } from '../worker/config';
+import { loadConfig, type AppConfig } from '../platform/config';
 import * as fleets from './fleets';
 import { lifecycleStartOperation } from './lifecycle-start';
-import { temporalConnectionOptions } from '../worker/connection';
-import { createDataConverter } from '../worker/security/data-converter';
+import { temporalConnectionOptions } from '../platform/connection';
+import { createDataConverter } from '../platform/security/data-converter';
 import {
   cancelOperationUpdate,
   getStateQuery,

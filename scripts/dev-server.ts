@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { ensureSearchAttributes } from '../worker/search-attributes';
+import { ensureSearchAttributes } from '../platform/search-attributes';
 
 export interface DevServerOptions {
   cliPath: string;

@@ -7,8 +7,8 @@ import { GraphClient } from '../activities/graph-client';
 import { createActivities } from '../activities';
 import { createFleetActivities } from '../activities/fleet-activities';
 import { createLedgerRecoveryActivities } from '../activities/ledger-recovery';
-import { operationPolicy, type AppConfig } from './config';
-import { temporalConnectionOptions } from './connection';
+import { operationPolicy, type AppConfig } from '../platform/config';
+import { temporalConnectionOptions } from '../platform/connection';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 

@@ -1,11 +1,11 @@
 // `npm run worker`: runs only the worker, against whatever temporal.yaml (and WA_* env vars) point to.
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig, readAccessToken } from './config';
-import { temporalConnectionOptions } from './connection';
+import { ConfigError, loadConfig, readAccessToken } from '../platform/config';
+import { temporalConnectionOptions } from '../platform/connection';
 import { createWorker } from './create-worker';
-import { createDataConverter } from './security/data-converter';
-import { EncryptionKeyError } from './security/encryption-keys';
-import { createRedactingLogger, redactText } from './security/redact';
+import { createDataConverter } from '../platform/security/data-converter';
+import { EncryptionKeyError } from '../platform/security/encryption-keys';
+import { createRedactingLogger, redactText } from '../platform/security/redact';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: createRedactingLogger('INFO') });

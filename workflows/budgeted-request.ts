@@ -11,6 +11,7 @@ import { graphFailureOf, type GraphFailure } from './graph-failure';
 import type { OperationContext } from './operation-context';
 import { neverStarted } from './request-budget';
 import { pinLockEnd } from '../domain/ledger';
+import { OperationFailureType } from '../domain/failure-types';
 
 /** A heartbeat interval (10 s, activities/index.ts) and a margin. */
 const SETTLE_AFTER_SILENT_FAILURE_MS = 15_000;
@@ -79,7 +80,7 @@ export async function runBudgetedRequest(
     if (isCancellation(err)) {
       throw ApplicationFailure.nonRetryable(
         `cancelled before ${req.endpoint} succeeded (${sentSoFar() - before} request(s) sent)`,
-        'Cancelled',
+        OperationFailureType.Cancelled,
       );
     }
     throw err;

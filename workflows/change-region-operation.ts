@@ -12,6 +12,7 @@ import type { OperationContext } from './operation-context';
 import { registerBack } from './offline-recovery';
 import { deregisterNumber } from './deregister-operation';
 import { readKnownNumber } from './number-reads';
+import { OperationFailureType } from '../domain/failure-types';
 
 const describe = (region: string | null | undefined) =>
   region ? `local storage in ${region}` : 'no local storage';
@@ -110,7 +111,7 @@ export async function runChangeRegion(
         // What is in force comes first: failure messages are bounded, Meta's texts are long.
         `the number is registered again with ${describe(inForce)}${versus}; ` +
           `the change to ${describe(target)} was refused (${refused})${restoreRefused}`,
-        'RegionNotChanged',
+        OperationFailureType.RegionNotChanged,
       );
     }
 
@@ -123,7 +124,7 @@ export async function runChangeRegion(
       throw ApplicationFailure.nonRetryable(
         `read-back mismatch: Meta reports ${after.registration}, ` +
           `${storage ? describe(storage.enabled ? storage.region : null) : 'setting unknown'}; expected registered, ${describe(target)}`,
-        'RegionReadBackMismatch',
+        OperationFailureType.RegionReadBackMismatch,
       );
     }
     ctx.learn({ verification: 'verified', pinSet: true });

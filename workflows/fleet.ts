@@ -43,6 +43,7 @@ import {
   type ProgressDetail,
 } from './fleet-messages';
 import { whenVersioned } from './versioning';
+import { OperationFailureType } from '../domain/failure-types';
 
 /** With members running and no news for this long, the fleet asks their lifecycles (a lost signal). */
 const RECONCILE_AFTER_QUIET = '10 minutes';
@@ -294,7 +295,11 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
     const o = outcomeOf(result.phoneNumberId);
     if (!o) return;
     if (result.rejected !== undefined) {
-      finish(result.phoneNumberId, { status: 'failed', reason: result.rejected, failureType: 'Rejected' });
+      finish(result.phoneNumberId, {
+        status: 'failed',
+        reason: result.rejected,
+        failureType: OperationFailureType.Rejected,
+      });
       return;
     }
     // The lifecycle may already have signalled the end (a fast operation): keep that outcome.
@@ -326,7 +331,7 @@ async function listWabaMembers(spec: FleetSpec): Promise<FleetMember[]> {
   if (ids.length === 0) {
     throw ApplicationFailure.nonRetryable(
       `WABA ${wabaId} has no phone numbers: nothing to do`,
-      'FleetHasNoNumbers',
+      OperationFailureType.FleetHasNoNumbers,
     );
   }
   try {
@@ -339,7 +344,7 @@ async function listWabaMembers(spec: FleetSpec): Promise<FleetMember[]> {
     });
   } catch (err) {
     if (err instanceof FleetInputError) {
-      throw ApplicationFailure.nonRetryable(err.message, 'FleetInputInvalid', err.errors);
+      throw ApplicationFailure.nonRetryable(err.message, OperationFailureType.FleetInputInvalid, err.errors);
     }
     throw err;
   }

@@ -11,6 +11,7 @@ import type { OperationContext } from './operation-context';
 import { pinRefused, registerBack } from './offline-recovery';
 import { registerNumber } from './register-operation';
 import { readKnownNumber } from './number-reads';
+import { OperationFailureType } from '../domain/failure-types';
 
 const NAME_NOT_USABLE = new Set(['NONE', 'EXPIRED', 'DECLINED']);
 
@@ -21,20 +22,20 @@ export async function runMigrate(ctx: OperationContext, request: MigrateRequest)
   if (number.platformType === 'CLOUD_API') {
     throw ApplicationFailure.nonRetryable(
       `the number is already on Cloud API (platform_type CLOUD_API): nothing to migrate`,
-      'AlreadyOnCloudApi',
+      OperationFailureType.AlreadyOnCloudApi,
     );
   }
   if (number.platformType !== 'ON_PREMISE') {
     throw ApplicationFailure.nonRetryable(
       `the number is not on the On-Premises API (platform_type ${number.platformType ?? 'unknown'}); ` +
         'migration needs a running On-Prem client to back up',
-      'NotOnPremises',
+      OperationFailureType.NotOnPremises,
     );
   }
   if (NAME_NOT_USABLE.has(number.nameStatus ?? '')) {
     throw ApplicationFailure.nonRetryable(
       `the display name cannot be used to register (name_status ${number.nameStatus}); fix it first, the On-Prem client is untouched`,
-      'DisplayNameNotUsable',
+      OperationFailureType.DisplayNameNotUsable,
     );
   }
 
@@ -74,7 +75,7 @@ export async function runMigrate(ctx: OperationContext, request: MigrateRequest)
     if (after.platformType !== 'CLOUD_API' || after.registration !== 'registered') {
       throw ApplicationFailure.nonRetryable(
         `post-check failed: Meta reports platform_type ${after.platformType}, status ${after.status}; expected a registered Cloud API number`,
-        'MigrationPostCheckFailed',
+        OperationFailureType.MigrationPostCheckFailed,
       );
     }
     ctx.learn({ registration: 'registered', verification: 'verified', pinSet: true });

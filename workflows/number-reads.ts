@@ -8,9 +8,10 @@ import { requestFailure } from './budgeted-request';
 import { workflowNow } from './clock';
 import { formatDuration } from './format';
 import type { OperationContext } from './operation-context';
+import { OperationFailureType } from '../domain/failure-types';
 
 /** The failure type when Meta keeps answering a registration state we cannot place. */
-export const REGISTRATION_UNKNOWN = 'RegistrationUnknown';
+export const REGISTRATION_UNKNOWN = OperationFailureType.RegistrationUnknown;
 
 /**
  * The number as Meta reports it, with a registration that is known. While the answer is unknown it is

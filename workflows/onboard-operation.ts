@@ -9,6 +9,7 @@ import { formatDuration } from './format';
 import { workflowNow } from './clock';
 import type { OperationContext } from './operation-context';
 import { registerNumber } from './register-operation';
+import { OperationFailureType } from '../domain/failure-types';
 
 /** name_status values Meta refuses to register with (reference §1, §7). */
 const NAME_NOT_USABLE_YET = new Set(['NONE', 'EXPIRED']);
@@ -27,7 +28,7 @@ export async function runOnboard(
       throw ApplicationFailure.nonRetryable(
         `the display name is still not usable (${nameStatus}) after ${formatDuration(policy.maxDisplayNameWaitMs)}; ` +
           'get it approved in WhatsApp Manager, then onboard again',
-        'DisplayNameNotUsable',
+        OperationFailureType.DisplayNameNotUsable,
       );
     }
     await progress.report(
@@ -57,7 +58,7 @@ export async function runOnboard(
     if (nameStatus === 'DECLINED') {
       throw ApplicationFailure.nonRetryable(
         'the display name was declined by Meta; submit a new one in WhatsApp Manager, then onboard again',
-        'DisplayNameDeclined',
+        OperationFailureType.DisplayNameDeclined,
       );
     }
     if (NAME_NOT_USABLE_YET.has(nameStatus)) {

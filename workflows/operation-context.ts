@@ -7,6 +7,7 @@ import { formatDuration } from './format';
 import type { OperationProgressReporter } from './operation-progress';
 import type { RequestBudget } from './request-budget';
 import { workflowNow } from './clock';
+import { OperationFailureType } from '../domain/failure-types';
 
 /** What a run learned about the number; the lifecycle applies it at once, whether the run succeeds or not. */
 export interface NumberFacts {
@@ -51,7 +52,7 @@ export class PinMailbox {
       if (!(await condition(() => this.pin !== undefined, maxWaitMs))) {
         throw ApplicationFailure.nonRetryable(
           `no corrected PIN arrived within ${formatDuration(maxWaitMs)}; the number is still offline: ${reason}`,
-          'PinNotProvided',
+          OperationFailureType.PinNotProvided,
         );
       }
       return this.pin!;

@@ -30,6 +30,9 @@ import { runRegister } from './register-operation';
 import type { RequestBudget } from './request-budget';
 import { runSetPin } from './set-pin-operation';
 import { verifyOperation } from './verify-operation';
+import { FAILURE_TYPES, OperationFailureType } from '../domain/failure-types';
+
+const KNOWN_FAILURE_TYPES: ReadonlySet<string> = new Set(FAILURE_TYPES);
 
 /** The number's state while an operation of that kind runs (until it reports otherwise). */
 export const ACTIVE_STATE: Record<OperationKind, LifecycleState> = {
@@ -144,7 +147,8 @@ export function failureOf(err: unknown): NonNullable<OperationReport['failure']>
       : cause;
   const failure = inner instanceof ApplicationFailure ? inner : undefined;
   const cancelled = !failure && (isCancellation(cause) || isCancellation(err));
-  const type = failure?.type ?? (cancelled ? 'Cancelled' : 'OperationFailed');
+  const type =
+    failure?.type ?? (cancelled ? OperationFailureType.Cancelled : OperationFailureType.OperationFailed);
   const raw = cancelled
     ? `cancelled at a safe point${cause instanceof Error && cause.message ? ` (${cause.message})` : ''}`
     : inner instanceof Error
@@ -152,9 +156,11 @@ export function failureOf(err: unknown): NonNullable<OperationReport['failure']>
       : String(inner);
   const details = failure?.details?.[0] as { graphCode?: number; code?: number } | undefined;
   const graphCode = details?.graphCode ?? details?.code;
+  // Callers branch on the documented list: any other type (a plain Error from an activity) is reported as such.
+  const known = KNOWN_FAILURE_TYPES.has(type);
   return {
-    type,
-    message: boundText(raw, MAX_FAILURE_MESSAGE),
+    type: known ? type : OperationFailureType.OperationFailed,
+    message: boundText(known ? raw : `${type}: ${raw}`, MAX_FAILURE_MESSAGE),
     ...(graphCode !== undefined ? { graphCode } : {}),
   };
 }

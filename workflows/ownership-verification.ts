@@ -11,6 +11,7 @@ import { workflowNow } from './clock';
 import { graphFailureOf } from './graph-failure';
 import { submitVerificationCodeUpdate, type CodeSubmissionResult } from './messages';
 import type { OperationProgressReporter } from './operation-progress';
+import { OperationFailureType } from '../domain/failure-types';
 
 export interface VerificationOptions {
   method: CodeMethod;
@@ -20,8 +21,8 @@ export interface VerificationOptions {
 
 /** Thrown as the operation's failure: the type says why, the message says it in words. */
 export const VerificationFailure = {
-  NoCodeInTime: 'VerificationNoCodeInTime',
-  TooManyWrongCodes: 'VerificationTooManyWrongCodes',
+  NoCodeInTime: OperationFailureType.VerificationNoCodeInTime,
+  TooManyWrongCodes: OperationFailureType.VerificationTooManyWrongCodes,
 } as const;
 
 export class OwnershipVerification {

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NumberLifecycleClient } from '../../client';
 import { SimulatorAdmin } from '../../test/helpers/simulator-admin';
-import { loadConfig, ROOT_DIR, type AppConfig } from '../../worker/config';
-import { ensureSearchAttributes } from '../../worker/search-attributes';
-import { createDataConverter } from '../../worker/security/data-converter';
+import { loadConfig, ROOT_DIR, type AppConfig } from '../../platform/config';
+import { ensureSearchAttributes } from '../../platform/search-attributes';
+import { createDataConverter } from '../../platform/security/data-converter';
 import { devServerArgs } from '../dev-server';
 import { temporalCliExecutable } from '../temporal-binaries';
 import {

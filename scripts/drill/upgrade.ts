@@ -13,7 +13,7 @@ import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { seedManyVerified, seedOnCloudApi, seedVerified } from '../../test/helpers/seed';
 import type { CarriedLifecycleState, LifecycleInput } from '../../workflows/lifecycle';
 import type { LifecycleSnapshot, OperationSummary } from '../../workflows/messages';
-import { ROOT_DIR } from '../../worker/config';
+import { ROOT_DIR } from '../../platform/config';
 import { makeBuildVariant, type BuildVariant, type WorkflowEdit } from '../replay/build-variant';
 import { count, requestFigures, summarize, verifyFleet } from './checks';
 import { stopAll, stopProcess, sleep, waitFor, withTimeout, type ManagedProcess } from './processes';

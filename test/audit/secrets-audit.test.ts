@@ -7,7 +7,7 @@ import { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
-import { AesGcmPayloadCodec } from '../../worker/security/payload-codec';
+import { AesGcmPayloadCodec } from '../../platform/security/payload-codec';
 import { until } from '../helpers/poll';
 import {
   capturedLogs,

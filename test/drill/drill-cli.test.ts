@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { ROOT_DIR } from '../../worker/config';
+import { ROOT_DIR } from '../../platform/config';
 
 function drill(args: string[], timeoutMs: number) {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/drill.ts', ...args], {

@@ -15,7 +15,7 @@ import { phoneNumberLifecycle } from '../../workflows';
 import { requestOperationUpdate, type OperationTicket } from '../../workflows/messages';
 import { operationReport, type FinishedOperation } from './operation-report';
 import { WORKFLOWS_PATH } from '../../worker/create-worker';
-import { ensureSearchAttributes } from '../../worker/search-attributes';
+import { ensureSearchAttributes } from '../../platform/search-attributes';
 import { timeSkippingServerExecutable } from '../../scripts/temporal-binaries';
 
 export interface WorkflowUnitEnv {

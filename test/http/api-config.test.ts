@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiConfigError, loadApiSettings } from '../../client/http/api-config';
-import { isLoopbackHost } from '../../client/http/api-server';
+import { ApiConfigError, loadApiSettings } from '../../api/config';
+import { isLoopbackHost } from '../../api/server';
 
 const KEY_A = 'key-aaaaaaaaaaaaaaaa';
 const KEY_B = 'key-bbbbbbbbbbbbbbbb';

@@ -2,7 +2,7 @@
 // in front of its client library, a `call` that records every answer (so a suite can look for leaked
 // secrets in them), and the assertion for the API's JSON error shape.
 import assert from 'node:assert/strict';
-import { createApiServer, type ApiServer } from '../../client/http/api-server';
+import { createApiServer, type ApiServer } from '../../api/server';
 import { startTestStack, type StackOptions, type TestStack } from '../helpers/stack';
 
 export interface CallOptions {

@@ -14,7 +14,7 @@ import {
   type OperationSummary,
   type OperationTicket,
 } from '../../client';
-import { createApiServer, type LifecycleApi } from '../../client/http/api-server';
+import { createApiServer, type LifecycleApi } from '../../api/server';
 import { OPERATION_KINDS } from '../../domain/operations';
 import { TEST_ENCRYPTION_KEYS, type TestStack } from '../helpers/stack';
 import {
@@ -592,9 +592,9 @@ test('the OpenAPI document: 3.1, every route, the seven operations, security sch
   assert.equal(done.json.status, 'completed');
 });
 
-const MAIN = path.resolve(__dirname, '..', '..', 'client', 'http', 'main.ts');
+const MAIN = path.resolve(__dirname, '..', '..', 'api', 'main.ts');
 
-/** Runs `client/http/main.ts` (what `npm run api` runs); resolves with its URL once it listens, or its exit. */
+/** Runs `api/main.ts` (what `npm run api` runs); resolves with its URL once it listens, or its exit. */
 function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     env: { ...process.env, WA_API_KEYS: '', WA_API_KEYS_FILE: '', WA_API_HOST: '', ...env },
@@ -615,7 +615,7 @@ function startMain(env: Record<string, string>) {
   return { child, listening, exited, output: () => stdout + stderr };
 }
 
-test('npm run api (client/http/main.ts): keys from the environment, the API and the codec on one port; no key and a public host → exit 2', async () => {
+test('npm run api (api/main.ts): keys from the environment, the API and the codec on one port; no key and a public host → exit 2', async () => {
   const key = 'main-test-api-key-0123456789';
   const env = {
     WA_TEMPORAL_ADDRESS: stack.config.temporal.address,

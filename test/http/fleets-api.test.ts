@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CancelFleetResult, FleetStatus } from '../../client';
-import type { ApiServer } from '../../client/http/api-server';
+import type { ApiServer } from '../../api/server';
 import { seedManyVerified } from '../helpers/seed';
 import type { TestStack } from '../helpers/stack';
 import { assertApiError as assertError, createApiHarness, readOpenApi, type Json } from './api-harness';

@@ -13,8 +13,8 @@ import type {
   OperationSummary,
   OperationTicket,
 } from '../../client';
-import { createApiServer, type LifecycleApi } from '../../client/http/api-server';
-import { LIST_QUERY_PARAMETERS } from '../../client/http/operator-requests';
+import { createApiServer, type LifecycleApi } from '../../api/server';
+import { LIST_QUERY_PARAMETERS } from '../../api/operator-requests';
 import { hourlyRegisters, startLifecycleWithLedger } from '../helpers/lifecycle';
 import { until } from '../helpers/poll';
 import { seedVerified } from '../helpers/seed';

@@ -1,7 +1,7 @@
 // Replays corpus entries against a build of the workflow code and names each one that fails.
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { loadConfig } from '../../worker/config';
-import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../worker/security/data-converter';
+import { loadConfig } from '../../platform/config';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../platform/security/data-converter';
 import { CORPUS_ENCRYPTION_KEYS, replayInput, type CorpusEntry } from './corpus';
 
 export interface ReplayFailure {

@@ -1,4 +1,4 @@
-// worker/config.ts: the shipped temporal.yaml, WA_* overrides, and the errors a bad value gives.
+// platform/config.ts: the shipped temporal.yaml, WA_* overrides, and the errors a bad value gives.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import {
   loadConfig,
   operationPolicy,
   readAccessToken,
-} from '../../worker/config';
+} from '../../platform/config';
 
 const HOUR = 3_600_000;
 const tmp = mkdtempSync(path.join(tmpdir(), 'wa-config-test-'));

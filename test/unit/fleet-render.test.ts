@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyCounts, type FleetProgress } from '../../domain/fleet';
-import { progressLine, renderFleet } from '../../client/fleet-render';
+import { progressLine, renderFleet } from '../../cli/fleet-render';
 
 function progress(
   counts: Partial<ReturnType<typeof emptyCounts>>,

@@ -2,7 +2,7 @@
 // simulator over HTTP, and the simulator's clock follows the server's (see test/helpers/stack.ts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { operationPolicy } from '../../worker/config';
+import { operationPolicy } from '../../platform/config';
 import { getStateQuery } from '../../workflows/messages';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { until } from '../helpers/poll';

@@ -2,7 +2,7 @@
 // a number taken offline by a 133016 and brought back, and both region mechanisms (v25 settings, v20 field).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { operationPolicy } from '../../worker/config';
+import { operationPolicy } from '../../platform/config';
 import { until } from '../helpers/poll';
 import { seedOnCloudApi } from '../helpers/seed';
 import { hourlyRegisters, startLifecycleWithLedger } from '../helpers/lifecycle';

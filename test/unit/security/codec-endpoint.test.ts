@@ -1,4 +1,4 @@
-// client/http/codec-endpoint.ts: the codec endpoint the Temporal UI calls, over real HTTP on loopback,
+// api/codec-endpoint.ts: the codec endpoint the Temporal UI calls, over real HTTP on loopback,
 // and (with a fake request) the bearer-token rule for callers that are not on this machine.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { createCodecHandler, isLoopback, startCodecServer } from '../../../client/http/codec-endpoint';
-import { AesGcmPayloadCodec } from '../../../worker/security/payload-codec';
+import { createCodecHandler, isLoopback, startCodecServer } from '../../../api/codec-endpoint';
+import { AesGcmPayloadCodec } from '../../../platform/security/payload-codec';
 
 const UI_ORIGIN = 'http://localhost:8233';
 const KEY = randomBytes(32);

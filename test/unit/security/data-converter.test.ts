@@ -1,4 +1,4 @@
-// worker/security/data-converter.ts: where the payload keys come from (env, key file, the local stack's
+// platform/security/data-converter.ts: where the payload keys come from (env, key file, the local stack's
 // key), which wins, and the refusal to run without a key unless allowUnencrypted says so.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../../../worker/config';
-import { createDataConverter, loadKeyring, localKeyFile } from '../../../worker/security/data-converter';
-import { EncryptionKeyError, ensureKeyFile } from '../../../worker/security/encryption-keys';
-import { AesGcmPayloadCodec, KEY_ID_METADATA } from '../../../worker/security/payload-codec';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../../../platform/config';
+import { createDataConverter, loadKeyring, localKeyFile } from '../../../platform/security/data-converter';
+import { EncryptionKeyError, ensureKeyFile } from '../../../platform/security/encryption-keys';
+import { AesGcmPayloadCodec, KEY_ID_METADATA } from '../../../platform/security/payload-codec';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'wa-dataconv-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-// worker/security/encryption-keys.ts: the WA_ENCRYPTION_KEYS list, key files, and the local stack's
+// platform/security/encryption-keys.ts: the WA_ENCRYPTION_KEYS list, key files, and the local stack's
 // generated key. Every error names the key id and never shows the key.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import {
   keyFileExists,
   parseKeyList,
   readKeyFile,
-} from '../../../worker/security/encryption-keys';
+} from '../../../platform/security/encryption-keys';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'wa-keys-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,15 +1,15 @@
-// worker/security/payload-codec.ts: AES-256-GCM round trips, no plaintext on the wire, key rotation,
+// platform/security/payload-codec.ts: AES-256-GCM round trips, no plaintext on the wire, key rotation,
 // unknown keys, tampering, and payloads written before encryption was turned on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import type { EncryptionKeyring } from '../../../worker/security/encryption-keys';
+import type { EncryptionKeyring } from '../../../platform/security/encryption-keys';
 import {
   AesGcmPayloadCodec,
   ENCRYPTED_ENCODING,
   KEY_ID_METADATA,
-} from '../../../worker/security/payload-codec';
+} from '../../../platform/security/payload-codec';
 
 const K1 = randomBytes(32);
 const K2 = randomBytes(32);

@@ -1,8 +1,8 @@
-// worker/security/redact.ts: secrets masked in log text, in structured values, and in the logger the
+// platform/security/redact.ts: secrets masked in log text, in structured values, and in the logger the
 // worker hands to the Temporal runtime.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRedactingLogger, REDACTED, redactText, redactValue } from '../../../worker/security/redact';
+import { createRedactingLogger, REDACTED, redactText, redactValue } from '../../../platform/security/redact';
 
 test('redactText masks bearer tokens, access_token, pin, code and password values', () => {
   const cases: [string, string, string][] = [

@@ -1,7 +1,7 @@
 // The HTTP API's errors: one JSON shape, {error: {code, message, field?}}, with stable codes callers can
 // branch on. Messages name the field and the rule it broke, never the value sent (it may be a PIN).
 import type { z } from 'zod';
-import { InputError, OperationRejectedError, TemporalUnreachableError } from '../index';
+import { InputError, OperationRejectedError, TemporalUnreachableError } from '../client/index';
 
 /** Every error code the API answers with, and its HTTP status. */
 export const API_ERROR_STATUS = {

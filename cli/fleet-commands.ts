@@ -14,7 +14,7 @@ import {
 } from '../domain/fleet-input';
 import { OPERATION_KINDS, type OperationKind } from '../domain/operations';
 import { InputError } from '../domain/validation';
-import type { FleetStatus, NumberLifecycleClient } from './index';
+import type { FleetStatus, NumberLifecycleClient } from '../client/index';
 import { progressLine, renderFleet } from './fleet-render';
 import { readSecret, type SecretSource } from './secret-input';
 

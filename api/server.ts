@@ -5,18 +5,18 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { fleetIdSchema } from '../../domain/fleet';
-import { idempotencyKeySchema, operationRequestSchema } from '../../domain/operations';
-import { phoneNumberIdSchema } from '../../domain/phone-number';
-import { InputError, parseInput } from '../../domain/validation';
+import { fleetIdSchema } from '../domain/fleet';
+import { idempotencyKeySchema, operationRequestSchema } from '../domain/operations';
+import { phoneNumberIdSchema } from '../domain/phone-number';
+import { InputError, parseInput } from '../domain/validation';
 import {
   OperationRejectedError,
   type FleetStatus,
   type NumberLifecycleClient,
   type OperationSummary,
   type OperationTicket,
-} from '../index';
-import { ApiError, parseBody, toApiError } from './api-errors';
+} from '../client/index';
+import { ApiError, parseBody, toApiError } from './errors';
 import { createCodecHandler, type CodecEndpointOptions } from './codec-endpoint';
 import {
   fleetCancelRequestSchema,

@@ -6,19 +6,19 @@ import { verificationCodeSchema } from '../domain/verification';
 import { idempotencyKeySchema, operationRequestSchema } from '../domain/operations';
 import { listFilterSchema, type ListFilter } from '../domain/number-listing';
 import { parseInput, InputError } from '../domain/validation';
-import { ConfigError, loadConfig, operationPolicy } from '../worker/config';
+import { ConfigError, loadConfig, operationPolicy } from '../platform/config';
 import {
   NumberLifecycleClient,
   OperationRejectedError,
   TemporalUnreachableError,
   type OperationRequestInput,
   type OperationTicket,
-} from './index';
+} from '../client/index';
 import { renderOutcome, renderState, renderTicket } from './render';
-import { addFleetCommands } from './fleet-cli';
+import { addFleetCommands } from './fleet-commands';
 import { readSecret } from './secret-input';
-import { EncryptionKeyError } from '../worker/security/encryption-keys';
-import { redactText } from '../worker/security/redact';
+import { EncryptionKeyError } from '../platform/security/encryption-keys';
+import { redactText } from '../platform/security/redact';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, unreachable: 3 } as const;
 

@@ -10,10 +10,11 @@ import {
   type FleetNumberOutcome,
   type FleetPhase,
   type FleetProgress,
-} from '../../domain/fleet';
-import { requestLedgerSchema } from '../../domain/ledger';
-import { LIFECYCLE_STATES } from '../../domain/lifecycle-state';
-import { listFilterSchema, type NumberListing } from '../../domain/number-listing';
+} from '../domain/fleet';
+import { FAILURE_TYPES } from '../domain/failure-types';
+import { requestLedgerSchema } from '../domain/ledger';
+import { LIFECYCLE_STATES } from '../domain/lifecycle-state';
+import { listFilterSchema, type NumberListing } from '../domain/number-listing';
 import {
   OPERATION_KINDS,
   changeRegionRequestSchema,
@@ -24,9 +25,9 @@ import {
   registerRequestSchema,
   setPinRequestSchema,
   verifyRequestSchema,
-} from '../../domain/operations';
-import { phoneNumberIdSchema } from '../../domain/phone-number';
-import { verificationCodeSchema } from '../../domain/verification';
+} from '../domain/operations';
+import { phoneNumberIdSchema } from '../domain/phone-number';
+import { verificationCodeSchema } from '../domain/verification';
 import type {
   CancelOperationRequest,
   CancelOperationResult,
@@ -35,10 +36,10 @@ import type {
   OperationSummary,
   OperationTicket,
   RetryOperationRequest,
-} from '../../workflows/messages';
-import type { CancelFleetResult } from '../../workflows/fleet-messages';
-import type { FleetStatus } from '../fleets';
-import { API_ERROR_CODES, type ApiErrorCode } from './api-errors';
+} from '../workflows/messages';
+import type { CancelFleetResult } from '../workflows/fleet-messages';
+import type { FleetStatus } from '../client/fleets';
+import { API_ERROR_CODES, type ApiErrorCode } from './errors';
 import {
   fleetCancelRequestSchema,
   fleetDefaultsSchema,
@@ -58,6 +59,13 @@ export const verificationCodeRequestSchema = z.object({ code: verificationCodeSc
 const operationKindSchema = z.enum(OPERATION_KINDS);
 const lifecycleStateSchema = z.enum(LIFECYCLE_STATES);
 
+/** Every failure type an operation or fleet member can end with (domain/failure-types.ts): branch on these. */
+const failureTypeSchema = z
+  .enum(FAILURE_TYPES)
+  .describe(
+    'The failure type: one of the documented operation and Graph failure types (domain/failure-types.ts)',
+  );
+
 export const operationTicketSchema = z.object({
   operationId: z.string(),
   workflowId: z.string(),
@@ -73,7 +81,9 @@ export const operationSummarySchema = z.object({
   requestedBy: z.string().optional(),
   status: z.enum(['queued', 'running', 'waiting', 'completed', 'failed']),
   outcome: z.enum(['completed', 'already-done']).optional(),
-  failure: z.object({ type: z.string(), message: z.string(), graphCode: z.number().optional() }).optional(),
+  failure: z
+    .object({ type: failureTypeSchema, message: z.string(), graphCode: z.number().optional() })
+    .optional(),
   activeState: lifecycleStateSchema.optional(),
   waitingFor: z.string().optional(),
   nextAttemptAt: z.string().optional(),
@@ -139,7 +149,7 @@ export const fleetNumberOutcomeSchema = z.object({
   status: z.enum(FLEET_NUMBER_STATUSES),
   operationId: z.string().optional(),
   reason: z.string().optional(),
-  failureType: z.string().optional(),
+  failureType: failureTypeSchema.optional(),
 });
 
 export const fleetProgressSchema = z.object({

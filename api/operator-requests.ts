@@ -1,9 +1,9 @@
 // The bodies and query of the operator routes: cancel an operation, retry the last failed one, list numbers.
 // Messages name the field and the rule, never the value (a retry body may carry a PIN).
 import { z } from 'zod';
-import { listFilterSchema } from '../../domain/number-listing';
-import { pinSchema } from '../../domain/phone-number';
-import { ApiError, parseBody } from './api-errors';
+import { listFilterSchema } from '../domain/number-listing';
+import { pinSchema } from '../domain/phone-number';
+import { ApiError, parseBody } from './errors';
 import { requestedBySchema } from './fleet-requests';
 
 /** The body of POST /v1/phone-numbers/{id}/cancel and .../operations/{operationId}/cancel (optional). */

@@ -3,17 +3,17 @@
 // operationRequestSchema the lifecycle workflow uses. Every bad number is reported, each by its path
 // (numbers[3].pin), before anything starts; messages name the rule, never the value (it may be a PIN).
 import { z } from 'zod';
-import { fleetIdSchema, type FleetMember } from '../../domain/fleet';
-import { MAX_FLEET_CONCURRENCY, MAX_FLEET_NUMBERS, fleetColumns } from '../../domain/fleet-input';
+import { fleetIdSchema, type FleetMember } from '../domain/fleet';
+import { MAX_FLEET_CONCURRENCY, MAX_FLEET_NUMBERS, fleetColumns } from '../domain/fleet-input';
 import {
   OPERATION_KINDS,
   migrateRequestSchema,
   operationRequestSchema,
   type OperationKind,
-} from '../../domain/operations';
-import { phoneNumberIdSchema, pinSchema, regionSchema } from '../../domain/phone-number';
-import { codeMethodSchema, languageSchema } from '../../domain/verification';
-import { ApiError, type FieldError } from './api-errors';
+} from '../domain/operations';
+import { phoneNumberIdSchema, pinSchema, regionSchema } from '../domain/phone-number';
+import { codeMethodSchema, languageSchema } from '../domain/verification';
+import { ApiError, type FieldError } from './errors';
 
 /** "is required" when missing; the rule otherwise. */
 const rule = (text: string) => ({

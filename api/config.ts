@@ -1,7 +1,7 @@
 // Settings of the HTTP API process (`npm run api`), from the environment: API keys, host, port. Kept out
 // of temporal.yaml: keys are secrets, and they belong to this process only.
 import { readFileSync } from 'node:fs';
-import { isLoopbackHost } from './api-server';
+import { isLoopbackHost } from './server';
 
 export const DEFAULT_API_HOST = '127.0.0.1';
 export const DEFAULT_API_PORT = 8781;

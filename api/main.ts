@@ -1,12 +1,12 @@
 // `npm run api`: the HTTP API in front of the client library, against whatever temporal.yaml (and WA_*
 // environment variables) point to. Also serves the Temporal UI codec endpoint under /codec when a
 // payload key is configured. API keys: WA_API_KEYS or WA_API_KEYS_FILE; without any, loopback only.
-import { ConfigError, loadConfig } from '../../worker/config';
-import { createDataConverter } from '../../worker/security/data-converter';
-import { EncryptionKeyError } from '../../worker/security/encryption-keys';
-import { NumberLifecycleClient, TemporalUnreachableError } from '../index';
-import { ApiConfigError, loadApiSettings } from './api-config';
-import { createApiServer } from './api-server';
+import { ConfigError, loadConfig } from '../platform/config';
+import { createDataConverter } from '../platform/security/data-converter';
+import { EncryptionKeyError } from '../platform/security/encryption-keys';
+import { NumberLifecycleClient, TemporalUnreachableError } from '../client/index';
+import { ApiConfigError, loadApiSettings } from './config';
+import { createApiServer } from './server';
 import type { CodecEndpointOptions } from './codec-endpoint';
 
 async function main(): Promise<void> {
