@@ -1,6 +1,7 @@
 // wa-number: start, join and watch operations on WhatsApp Business phone numbers.
 // Exit codes: 0 done (or started), 1 operation failed, 2 bad input, 3 Temporal unreachable.
 import { Command, CommanderError, Option } from 'commander';
+import packageJson from '../package.json';
 import { phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { verificationCodeSchema } from '../domain/verification';
 import { idempotencyKeySchema, operationRequestSchema } from '../domain/operations';
@@ -22,6 +23,9 @@ import { redactText } from '../platform/security/redact';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, unreachable: 3 } as const;
 
+/** The package's version, for --version. */
+const PACKAGE_VERSION = packageJson.version;
+
 interface OutputOptions {
   json?: boolean;
   wait?: boolean;
@@ -31,8 +35,34 @@ function print(json: boolean | undefined, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value) : text);
 }
 
+/** Global connection flags (temporal CLI style); they win over temporal.yaml and the WA_* variables. */
+interface ConnectionFlags {
+  address?: string;
+  namespace?: string;
+  config?: string;
+}
+let connectionFlags: ConnectionFlags = {};
+
+/** The configuration with the global flags applied; a bad flag is named as such. */
+export function cliConfig(flags: ConnectionFlags = connectionFlags, env: NodeJS.ProcessEnv = process.env) {
+  if (flags.address !== undefined && !/^[^\s:]+:\d{1,5}$/.test(flags.address)) {
+    throw new InputError('address', `must be host:port, e.g. 127.0.0.1:7233 (got "${flags.address}")`);
+  }
+  if (flags.namespace !== undefined && flags.namespace.trim() === '') {
+    throw new InputError('namespace', 'must not be empty');
+  }
+  return loadConfig({
+    ...(flags.config !== undefined ? { file: flags.config } : {}),
+    env: {
+      ...env,
+      ...(flags.address !== undefined ? { WA_TEMPORAL_ADDRESS: flags.address } : {}),
+      ...(flags.namespace !== undefined ? { WA_TEMPORAL_NAMESPACE: flags.namespace } : {}),
+    },
+  });
+}
+
 async function withClient<T>(fn: (client: NumberLifecycleClient) => Promise<T>): Promise<T> {
-  const client = await NumberLifecycleClient.connect({ config: loadConfig() });
+  const client = await NumberLifecycleClient.connect({ config: cliConfig() });
   try {
     return await fn(client);
   } finally {
@@ -167,8 +197,21 @@ function submitHint(phoneNumberId: string): string {
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('wa-number')
     .description('Durable lifecycle operations for WhatsApp Business (Cloud API) phone numbers')
+    .version(PACKAGE_VERSION, '-v, --version', 'print the version')
+    .option(
+      '--address <host:port>',
+      'Temporal frontend address (default: temporal.address, env WA_TEMPORAL_ADDRESS)',
+    )
+    .option(
+      '--namespace <name>',
+      'Temporal namespace (default: temporal.namespace, env WA_TEMPORAL_NAMESPACE)',
+    )
+    .option('--config <file>', 'configuration file instead of temporal.yaml (env WA_CONFIG_FILE)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .hook('preAction', () => {
+      connectionFlags = program.opts<ConnectionFlags>();
+    });
 
   withPinOptions(withOperationOptions(program.command('register')))
     .description('register the number for Cloud API (start, or join an identical queued/running request)')

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import packageJson from '../../package.json';
 import path from 'node:path';
 import type { LifecycleSnapshot, OperationSummary, OperationTicket } from '../../client';
 import { seedVerified } from '../helpers/seed';
@@ -359,6 +360,38 @@ test('Temporal unreachable: exit 3 within a few seconds, naming the address', TE
     assertNoPin(r, pin);
   }
 });
+
+test(
+  'global flags: --version; --address and --namespace win over the environment; a bad flag is named',
+  TEST_TIMEOUT,
+  async () => {
+    const version = await cli(['--version']);
+    assertExit(version, 0);
+    assert.equal(version.stdout.trim(), packageJson.version);
+
+    const bad = await cli(['--address', 'nope', 'status', '7770000115']);
+    assertExit(bad, 2);
+    assert.match(bad.stderr, /address: must be host:port/);
+
+    // The environment points at a closed port: the flag wins and reaches the stack's server.
+    const closed = `127.0.0.1:${await closedPort()}`;
+    const viaFlag = await cli(
+      ['--address', stack.config.temporal.address, 'status', '7770000115', '--json'],
+      {
+        env: { WA_TEMPORAL_ADDRESS: closed },
+      },
+    );
+    assertExit(viaFlag, 0);
+    assert.equal((JSON.parse(viaFlag.stdout) as { phoneNumberId: string }).phoneNumberId, '7770000115');
+    const unreachable = await cli(['--address', closed, 'status', '7770000115']);
+    assertExit(unreachable, 3);
+    assert.match(unreachable.stderr, new RegExp(`Temporal is unreachable at ${closed}`));
+
+    const otherNamespace = await cli(['--namespace', 'no-such-namespace', 'status', '7770000115']);
+    assert.notEqual(otherNamespace.code, 0, otherNamespace.stderr);
+    assert.match(otherNamespace.stderr, /no-such-namespace/);
+  },
+);
 
 test(
   'the worker without WA_GRAPH_ACCESS_TOKEN exits 2 quickly, naming the variable and no token',
