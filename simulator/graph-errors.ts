@@ -116,7 +116,7 @@ export const graphErrors = {
 
   /**
    * Register with name_status NONE or EXPIRED [BPN]: code 100, "Cannot Create Certificate" [3P]. Subcode 2388001
-   * only when asked for: error_subcode is not returned from v16.0 on [ERR] (see graph-api.ts).
+   * only when asked for: error_subcode is not returned from v16.0 on [ERR] (see graph/registration.ts).
    */
   cannotCreateCertificate: (withSubcode: boolean) =>
     GraphError.titled(

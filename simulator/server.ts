@@ -1,10 +1,11 @@
 // Starts the Graph API simulator: a plain node:http server routing /_sim/* to the admin API, /onprem/{id}/* to
-// the number's simulated On-Premises API client, and everything else to the Graph surface.
+// the number's simulated On-Premises API client, and everything else to the Graph surface
+// (graph/request-pipeline.ts; graph/router.ts lists its endpoints).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { handleAdminRequest } from './admin-api';
 import { FaultSchedule } from './faults';
-import { handleGraphRequest } from './graph-api';
+import { handleGraphRequest } from './graph/request-pipeline';
 import { BodyTooLargeError, sendJson } from './http-io';
 import { handleOnPremRequest } from './onprem-api';
 import type { RateLimitPolicy } from './rate-limit';
