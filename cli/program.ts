@@ -1,13 +1,13 @@
 // wa-number: start, join and watch operations on WhatsApp Business phone numbers.
 // Exit codes: 0 done (or started), 1 operation failed, 2 bad input, 3 Temporal unreachable.
 import { Command, CommanderError, Option } from 'commander';
-import packageJson from '../package.json';
 import { phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { verificationCodeSchema } from '../domain/verification';
 import { idempotencyKeySchema, operationRequestSchema } from '../domain/operations';
 import { listFilterSchema, type ListFilter } from '../domain/number-listing';
 import { parseInput, InputError } from '../domain/validation';
 import { ConfigError, loadConfig, operationPolicy } from '../platform/config';
+import { packageVersion } from '../platform/package-info';
 import {
   NumberLifecycleClient,
   OperationRejectedError,
@@ -24,7 +24,7 @@ import { redactText } from '../platform/security/redact';
 export const EXIT = { ok: 0, failed: 1, badInput: 2, unreachable: 3 } as const;
 
 /** The package's version, for --version. */
-const PACKAGE_VERSION = packageJson.version;
+const PACKAGE_VERSION = packageVersion();
 
 interface OutputOptions {
   json?: boolean;
@@ -414,7 +414,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           );
           return;
         }
-        print(o.json, state, renderState(state, operationPolicy(client.config), Date.now()));
+        print(o.json, state, renderState(state, operationPolicy(cliConfig()), Date.now()));
       });
       setExit(EXIT.ok);
     });

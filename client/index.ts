@@ -19,11 +19,13 @@ import {
   WaWabaId,
 } from '../domain/search-attributes';
 import { InputError, parseInput } from '../domain/validation';
-import { loadConfig, type AppConfig } from '../platform/config';
+import type { AppConfig } from '../platform/config';
 import * as fleets from './fleets';
 import { lifecycleStartOperation } from './lifecycle-start';
 import { temporalConnectionOptions } from '../platform/connection';
-import { createDataConverter } from '../platform/security/data-converter';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../platform/security/data-converter';
+import { AesGcmPayloadCodec } from '../platform/security/payload-codec';
+import { resolveConnectSettings, type ConnectSettings, type ResolvedSettings } from './connect-settings';
 import {
   cancelOperationUpdate,
   getStateQuery,
@@ -71,40 +73,63 @@ export class OperationRejectedError extends Error {
   override readonly name = 'OperationRejectedError';
 }
 
-export interface ConnectOptions {
+export type { ConnectSettings, TlsSettings } from './connect-settings';
+
+export interface ConnectOptions extends ConnectSettings {
+  /** The product's own configuration (its worker, CLI, API and tests): the connection comes from it. */
   config?: AppConfig;
-  /** An existing client (tests, services that already hold one). */
+  /** An existing client (tests, services that already hold one); only the task queue is then needed. */
   client?: Client;
+  /** Where settings not given are read from (default: this process's environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class NumberLifecycleClient {
   private constructor(
     readonly client: Client,
-    readonly config: AppConfig,
+    /** The workers' task queue: lifecycles and fleets are started there. */
+    readonly taskQueue: string,
     private readonly ownsConnection: boolean,
   ) {}
 
+  /**
+   * Connects with the settings given, else the WA_* environment, else the defaults (see ConnectSettings);
+   * or with the product's configuration. Nothing is read from this package's folder.
+   */
   static async connect(options: ConnectOptions = {}): Promise<NumberLifecycleClient> {
-    const config = options.config ?? loadConfig();
-    if (options.client) return new NumberLifecycleClient(options.client, config, false);
-    createDataConverter(config); // no key: refuse before connecting (PINs would go out in plaintext)
+    const { config, client } = options;
+    if (client) {
+      const taskQueue =
+        options.taskQueue ??
+        config?.temporal.taskQueue ??
+        resolveConnectSettings({ ...options, allowUnencrypted: true }, options.env).taskQueue;
+      return new NumberLifecycleClient(client, taskQueue, false);
+    }
+    const target = config ? fromConfig(config) : resolveConnectSettings(options, options.env);
     let connection: Connection;
     try {
       connection = await Connection.connect({
-        ...temporalConnectionOptions(config),
-        connectTimeout: config.temporal.connectTimeoutMs,
+        ...target.connection,
+        connectTimeout: target.connectTimeoutMs,
       });
     } catch (err) {
       throw new TemporalUnreachableError(
-        `Temporal is unreachable at ${config.temporal.address} (${(err as Error).message.split('\n')[0]})`,
+        `Temporal is unreachable at ${target.connection.address} (${(err as Error).message.split('\n')[0]})`,
       );
     }
-    const client = new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      dataConverter: createDataConverter(config).dataConverter,
-    });
-    return new NumberLifecycleClient(client, config, true);
+    const dataConverter = config
+      ? createDataConverter(config).dataConverter
+      : target.keyring
+        ? {
+            payloadCodecs: [new AesGcmPayloadCodec(target.keyring)],
+            failureConverterPath: FAILURE_CONVERTER_PATH,
+          }
+        : {};
+    return new NumberLifecycleClient(
+      new Client({ connection, namespace: target.namespace, dataConverter }),
+      target.taskQueue,
+      true,
+    );
   }
 
   async close(): Promise<void> {
@@ -133,7 +158,7 @@ export class NumberLifecycleClient {
         // The key is the Update's ID (deduplicated by the server within a run) and is told to the
         // lifecycle (remembered across continue-as-new).
         args: updateId ? [valid, { idempotencyKey: updateId }] : [valid],
-        startWorkflowOperation: lifecycleStartOperation(id, this.config.temporal.taskQueue),
+        startWorkflowOperation: lifecycleStartOperation(id, this.taskQueue),
         ...(updateId ? { updateId } : {}),
       });
     } catch (err) {
@@ -177,7 +202,7 @@ export class NumberLifecycleClient {
           throw err;
         return this.client.workflow.executeUpdateWithStart(retryOperationUpdate, {
           args: [request],
-          startWorkflowOperation: lifecycleStartOperation(id, this.config.temporal.taskQueue),
+          startWorkflowOperation: lifecycleStartOperation(id, this.taskQueue),
         });
       }
     });
@@ -269,7 +294,7 @@ export class NumberLifecycleClient {
 
   /** Starts a fleet: one operation over many numbers, each through its own lifecycle. */
   startFleet(options: fleets.StartFleetOptions): Promise<fleets.FleetStatus> {
-    return fleets.startFleet(this.client, this.config.temporal.taskQueue, options);
+    return fleets.startFleet(this.client, this.taskQueue, options);
   }
 
   /** The fleet's run status and progress (counts by state, per-number outcomes as `detail` asks). */
@@ -291,7 +316,7 @@ export class NumberLifecycleClient {
     fleetId: string,
     options?: { fleetId?: string; concurrency?: number; requestedBy?: string },
   ): Promise<fleets.FleetStatus> {
-    return fleets.retryFleet(this.client, this.config.temporal.taskQueue, fleetId, options);
+    return fleets.retryFleet(this.client, this.taskQueue, fleetId, options);
   }
 
   waitForFleet(fleetId: string): Promise<fleets.FleetProgress> {
@@ -322,4 +347,15 @@ export class NumberLifecycleClient {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The connection the product's configuration describes (its own key sources: env, key file, local stack). */
+function fromConfig(config: AppConfig): ResolvedSettings {
+  createDataConverter(config); // no key: refuse before connecting (PINs would go out in plaintext)
+  return {
+    connection: temporalConnectionOptions(config),
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    connectTimeoutMs: config.temporal.connectTimeoutMs,
+  };
 }
