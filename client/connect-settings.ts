@@ -4,15 +4,9 @@
 import { z } from 'zod';
 import { InputError, parseInput } from '../domain/validation';
 import { parseKeyList, type EncryptionKeyring } from '../platform/security/encryption-keys';
-import type { TemporalConnectionOptions } from '../platform/connection';
-import { readFileSync } from 'node:fs';
+import { tlsOptions, type TemporalConnectionOptions, type TlsFiles } from '../platform/connection';
 
-export interface TlsSettings {
-  serverName?: string;
-  serverRootCaCertPath?: string;
-  clientCertPath?: string;
-  clientKeyPath?: string;
-}
+export type TlsSettings = TlsFiles;
 
 export interface ConnectSettings {
   /** host:port of the Temporal frontend (env WA_TEMPORAL_ADDRESS; default 127.0.0.1:7233). */
@@ -64,6 +58,11 @@ const settingsSchema = z
   })
   .strict();
 
+/** The workers' task queue: as given, else WA_TEMPORAL_TASK_QUEUE, else the product's default. */
+export function defaultTaskQueue(settings: ConnectSettings, env: NodeJS.ProcessEnv = process.env): string {
+  return settings.taskQueue ?? (env.WA_TEMPORAL_TASK_QUEUE?.trim() || 'whatsapp-number-lifecycle');
+}
+
 /** Settings over the environment over the defaults; a bad value is an InputError naming it. */
 export function resolveConnectSettings(
   settings: ConnectSettings,
@@ -73,7 +72,7 @@ export function resolveConnectSettings(
   const s = parseInput(settingsSchema, {
     address: settings.address ?? fromEnv('WA_TEMPORAL_ADDRESS') ?? '127.0.0.1:7233',
     namespace: settings.namespace ?? fromEnv('WA_TEMPORAL_NAMESPACE') ?? 'default',
-    taskQueue: settings.taskQueue ?? fromEnv('WA_TEMPORAL_TASK_QUEUE') ?? 'whatsapp-number-lifecycle',
+    taskQueue: defaultTaskQueue(settings, env),
     encryptionKeys: settings.encryptionKeys ?? fromEnv('WA_ENCRYPTION_KEYS'),
     allowUnencrypted: settings.allowUnencrypted ?? false,
     apiKey: settings.apiKey ?? fromEnv('TEMPORAL_API_KEY'),
@@ -94,20 +93,7 @@ export function resolveConnectSettings(
     if (!!files.clientCertPath !== !!files.clientKeyPath) {
       throw new InputError('tls', 'clientCertPath and clientKeyPath go together: give both or neither');
     }
-    connection.tls = {
-      ...(files.serverName ? { serverNameOverride: files.serverName } : {}),
-      ...(files.serverRootCaCertPath
-        ? { serverRootCACertificate: readFileSync(files.serverRootCaCertPath) }
-        : {}),
-      ...(files.clientCertPath && files.clientKeyPath
-        ? {
-            clientCertPair: {
-              crt: readFileSync(files.clientCertPath),
-              key: readFileSync(files.clientKeyPath),
-            },
-          }
-        : {}),
-    };
+    connection.tls = tlsOptions(files);
   }
   if (s.apiKey) connection.apiKey = s.apiKey;
   return {

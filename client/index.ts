@@ -25,7 +25,12 @@ import { lifecycleStartOperation } from './lifecycle-start';
 import { temporalConnectionOptions } from '../platform/connection';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../platform/security/data-converter';
 import { AesGcmPayloadCodec } from '../platform/security/payload-codec';
-import { resolveConnectSettings, type ConnectSettings, type ResolvedSettings } from './connect-settings';
+import {
+  defaultTaskQueue,
+  resolveConnectSettings,
+  type ConnectSettings,
+  type ResolvedSettings,
+} from './connect-settings';
 import {
   cancelOperationUpdate,
   getStateQuery,
@@ -99,10 +104,7 @@ export class NumberLifecycleClient {
   static async connect(options: ConnectOptions = {}): Promise<NumberLifecycleClient> {
     const { config, client } = options;
     if (client) {
-      const taskQueue =
-        options.taskQueue ??
-        config?.temporal.taskQueue ??
-        resolveConnectSettings({ ...options, allowUnencrypted: true }, options.env).taskQueue;
+      const taskQueue = config?.temporal.taskQueue ?? defaultTaskQueue(options, options.env);
       return new NumberLifecycleClient(client, taskQueue, false);
     }
     const target = config ? fromConfig(config) : resolveConnectSettings(options, options.env);

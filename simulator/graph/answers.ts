@@ -3,10 +3,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerCall, type EndpointRun, type FaultAnswer } from '../fault-answers';
 import type { FaultEndpoint, FaultKind } from '../faults';
-import { GraphError } from '../graph-errors';
+import { GraphError, graphErrors } from '../graph-errors';
 import { sendJson, sendText } from '../http-io';
 import { errorOutcome, type Outcome } from '../outcome';
-import type { GraphApiDeps } from './call';
+import type { GraphApiDeps, PhoneNumberCall } from './call';
+import { rejectUnparseableBody } from './params';
 
 /** Runs an endpoint's rules; a GraphError becomes the error outcome (nothing counted or applied). */
 export function guarded(run: () => Outcome): Outcome {
@@ -16,6 +17,18 @@ export function guarded(run: () => Outcome): Outcome {
     if (err instanceof GraphError) return errorOutcome(err);
     throw err;
   }
+}
+
+/**
+ * A POST on a phone number that reads its body: an unreadable body, then an injected internal error, are
+ * answered before the endpoint's own rules (`run`), as Meta checks the request before the number.
+ */
+export function guardedPost(call: PhoneNumberCall, run: () => Outcome): Outcome {
+  return guarded(() => {
+    rejectUnparseableBody(call.bodyUnparseable);
+    if (call.injectInternalError) throw graphErrors.somethingWentWrong();
+    return run();
+  });
 }
 
 export interface FaultedAnswer extends FaultAnswer {

@@ -3,9 +3,9 @@
 import { graphErrors } from '../graph-errors';
 import type { Outcome } from '../outcome';
 import { hashPin } from '../phone-numbers';
-import { guarded } from './answers';
+import { guardedPost } from './answers';
 import type { PhoneNumberCall } from './call';
-import { parsePin, rejectUnparseableBody } from './params';
+import { parsePin } from './params';
 
 /** Parameters POST /{id} accepts besides the token: this simulator models only the two-step PIN there. */
 const SET_PIN_PARAMS = new Set(['pin', 'access_token']);
@@ -14,16 +14,9 @@ const SET_PIN_PARAMS = new Set(['pin', 'access_token']);
  * POST /{id} with `pin` (reference doc §4): sets or changes the two-step PIN without the old one.
  * `applied` = the PIN changed (setting the same PIN again changes nothing).
  */
-export function handleSetPin({
-  deps,
-  record,
-  params,
-  bodyUnparseable,
-  injectInternalError,
-}: PhoneNumberCall): Outcome {
-  return guarded(() => {
-    rejectUnparseableBody(bodyUnparseable);
-    if (injectInternalError) throw graphErrors.somethingWentWrong();
+export function handleSetPin(call: PhoneNumberCall): Outcome {
+  const { deps, record, params } = call;
+  return guardedPost(call, () => {
     const unsupported = Object.keys(params).find((k) => !SET_PIN_PARAMS.has(k));
     if (unsupported !== undefined) {
       throw graphErrors.invalidParameter(

@@ -4,25 +4,18 @@ import { graphErrors } from '../graph-errors';
 import type { Outcome } from '../outcome';
 import { CODE_METHODS, type CodeMethod } from '../phone-numbers';
 import { sendCode, verifyCode } from '../verification';
-import { guarded } from './answers';
+import { guardedPost } from './answers';
 import type { PhoneNumberCall } from './call';
-import { isBlank, rejectUnparseableBody } from './params';
+import { isBlank } from './params';
 
 /**
  * POST /{id}/request_code (reference doc §3.1): validates code_method and language, then sends a code
  * unless the number is verified or over its hourly budget (both 136024). `counted` = used a slot of
  * that budget, which only a sent code does.
  */
-export function handleRequestCode({
-  deps,
-  record,
-  params,
-  bodyUnparseable,
-  injectInternalError,
-}: PhoneNumberCall): Outcome {
-  return guarded(() => {
-    rejectUnparseableBody(bodyUnparseable);
-    if (injectInternalError) throw graphErrors.somethingWentWrong();
+export function handleRequestCode(call: PhoneNumberCall): Outcome {
+  const { deps, record, params } = call;
+  return guardedPost(call, () => {
     const method = parseCodeMethod(params.code_method);
     const language = parseLanguage(params.language);
     sendCode(record, method, language, deps.state.clock.now(), {
@@ -35,16 +28,9 @@ export function handleRequestCode({
 }
 
 /** POST /{id}/verify_code (reference doc §3.2): a digits-only code, checked against the newest one sent. */
-export function handleVerifyCode({
-  deps,
-  record,
-  params,
-  bodyUnparseable,
-  injectInternalError,
-}: PhoneNumberCall): Outcome {
-  return guarded(() => {
-    rejectUnparseableBody(bodyUnparseable);
-    if (injectInternalError) throw graphErrors.somethingWentWrong();
+export function handleVerifyCode(call: PhoneNumberCall): Outcome {
+  const { deps, record, params } = call;
+  return guardedPost(call, () => {
     const raw = params.code;
     if (isBlank(raw)) {
       throw graphErrors.invalidParameter(
