@@ -1,5 +1,6 @@
-// The HTTP API's errors: one JSON shape, {error: {code, message, field?}}, with stable codes callers can
-// branch on. Messages name the field and the rule it broke, never the value sent (it may be a PIN).
+// The HTTP API's errors: RFC 9457 problem details (application/problem+json) with our stable `code` as a
+// member callers can branch on. Messages name the field and the rule it broke, never the value sent (it
+// may be a PIN).
 import type { z } from 'zod';
 import { InputError, OperationRejectedError, TemporalUnreachableError } from '../client/index';
 
@@ -14,6 +15,8 @@ export const API_ERROR_STATUS = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   TEMPORAL_UNAVAILABLE: 503,
 } as const;
@@ -26,9 +29,45 @@ export interface FieldError {
   message: string;
 }
 
-export interface ApiErrorBody {
-  error: { code: ApiErrorCode; message: string; field?: string; errors?: FieldError[] };
+/** The media type of every error answer (RFC 9457). */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** An error answer: RFC 9457's members, plus our stable code, the field at fault, and the request's ID. */
+export interface ProblemDetails {
+  /** A URI naming the kind of problem, one per code (tag URI, RFC 4151: an identifier, not a page). */
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ApiErrorCode;
+  field?: string;
+  /** Every problem, when the body had several (a fleet's numbers); `field` is the first one's. */
+  errors?: FieldError[];
+  /** The request's ID, also in the X-Request-Id header and the server log. */
+  requestId?: string;
 }
+
+/** The problem type URI of a code: stable, so clients may compare it as well as `code`. */
+export function problemType(code: ApiErrorCode): string {
+  return `tag:whatsapp-number-lifecycle,2026:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+}
+
+/** A short title per code, the same for every occurrence (RFC 9457 §3.1.3). */
+const PROBLEM_TITLES: Record<ApiErrorCode, string> = {
+  BAD_REQUEST: 'The request is invalid',
+  UNAUTHORIZED: 'No valid API key',
+  FORBIDDEN: 'Not allowed',
+  NOT_FOUND: 'Not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  OPERATION_REJECTED: "The number's lifecycle refused the request",
+  CONFLICT: 'Conflict with the current state',
+  PAYLOAD_TOO_LARGE: 'The body is too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused for another request',
+  RATE_LIMITED: 'Too many requests',
+  INTERNAL: 'Internal error',
+  TEMPORAL_UNAVAILABLE: 'Temporal is unavailable',
+};
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -47,14 +86,16 @@ export class ApiError extends Error {
     return API_ERROR_STATUS[this.code];
   }
 
-  toBody(): ApiErrorBody {
+  toProblem(requestId?: string): ProblemDetails {
     return {
-      error: {
-        code: this.code,
-        message: this.message,
-        ...(this.field ? { field: this.field } : {}),
-        ...(this.errors ? { errors: this.errors } : {}),
-      },
+      type: problemType(this.code),
+      title: PROBLEM_TITLES[this.code],
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+      ...(this.field ? { field: this.field } : {}),
+      ...(this.errors ? { errors: this.errors } : {}),
+      ...(requestId ? { requestId } : {}),
     };
   }
 }

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
     host: settings.host,
     port: settings.port,
     codec,
+    rateLimit: { max: settings.rateLimitPerMinute, windowMs: 60_000 },
+    ...(settings.publicUrl ? { publicUrls: [{ url: settings.publicUrl }] } : {}),
     log: (line) => console.log(`api: ${line}`),
   }).catch(async (err: unknown) => {
     await lifecycle.close();

@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { listFilterSchema } from '../domain/number-listing';
 import { pinSchema } from '../domain/phone-number';
-import { ApiError, parseBody } from './errors';
 import { requestedBySchema } from './fleet-requests';
 
 /** The body of POST /v1/phone-numbers/{id}/cancel and .../operations/{operationId}/cancel (optional). */
@@ -14,35 +13,40 @@ export const retryOperationBodySchema = z
   .object({ pin: pinSchema.optional(), requestedBy: requestedBySchema.optional() })
   .strict();
 
-/** The query parameters of GET /v1/phone-numbers, in the order the document lists them. */
-export const LIST_QUERY_PARAMETERS = ['state', 'operation', 'wabaId', 'limit'] as const;
 const LIMIT_RULE = 'must be a whole number from 1 to 10000';
 
 /**
- * The list filter from a query string: each parameter at most once, `limit` a whole number, unknown
- * parameters refused (a misspelt filter must not silently list everything). Checked with the client's own
- * listFilterSchema, so a bad value is a 400 naming the parameter.
+ * The query of GET /v1/phone-numbers: the client's own list filters (a bad value is a 400 naming the
+ * parameter), `limit` the page size, and the cursor. Strict: a misspelt filter must not list everything.
  */
-export function listFilterFromQuery(params: URLSearchParams): z.output<typeof listFilterSchema> {
-  const filter: Record<string, unknown> = {};
-  for (const name of new Set(params.keys())) {
-    if (!(LIST_QUERY_PARAMETERS as readonly string[]).includes(name)) {
-      const shown = name.replace(/[^\x21-\x7e]/g, '?').slice(0, 100);
-      throw new ApiError(
-        'BAD_REQUEST',
-        `unknown query parameter ${shown}; the filters are ${LIST_QUERY_PARAMETERS.join(', ')}`,
-        shown,
-      );
-    }
-    const values = params.getAll(name);
-    if (values.length > 1) throw new ApiError('BAD_REQUEST', `${name}: give it at most once`, name);
-    const value = values[0]!;
-    if (name === 'limit') {
-      if (!/^\d{1,9}$/.test(value)) throw new ApiError('BAD_REQUEST', `limit: ${LIMIT_RULE}`, 'limit');
-      filter.limit = Number(value);
-    } else {
-      filter[name] = value;
-    }
-  }
-  return parseBody(listFilterSchema, filter);
-}
+export const listQuerySchema = z
+  .object({
+    state: listFilterSchema.shape.state.meta({
+      description: 'Only numbers in this lifecycle state (e.g. waiting-for-rate-limit).',
+    }),
+    operation: listFilterSchema.shape.operation.meta({
+      description: 'Only numbers with this operation running.',
+    }),
+    wabaId: listFilterSchema.shape.wabaId.meta({
+      description: 'Only numbers of this WhatsApp Business Account.',
+    }),
+    limit: z.coerce
+      .number({ error: LIMIT_RULE })
+      .int(LIMIT_RULE)
+      .min(0, LIMIT_RULE) // a negative number is not a count at all
+      .min(1, 'must be at least 1')
+      .max(10_000, 'must be at most 10000')
+      .optional()
+      .meta({ description: 'At most this many numbers in a page (default 1000).' }),
+    pageToken: z
+      .string()
+      .max(8192, 'must be at most 8192 characters')
+      .optional()
+      .meta({ description: "The previous page's nextPageToken, with the same filters." }),
+  })
+  .strict();
+
+/** The query parameters of GET /v1/phone-numbers, in the order the document lists them. */
+export const LIST_QUERY_PARAMETERS = Object.keys(
+  listQuerySchema.shape,
+) as (keyof typeof listQuerySchema.shape)[];

@@ -11,14 +11,10 @@ import {
 import { verificationCodeSchema } from '../domain/verification';
 import { lifecycleWorkflowId, phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { listFilterSchema, listQuery, type ListFilter, type NumberListing } from '../domain/number-listing';
-import {
-  WaLifecycleState,
-  WaNextAttemptAt,
-  WaOperation,
-  WaPhoneNumberId,
-  WaWabaId,
-} from '../domain/search-attributes';
 import { InputError, parseInput } from '../domain/validation';
+import { decodePageToken, encodePageToken, listingOf, type NumberPage } from './number-pages';
+// The SDK's decoding of a visibility row's search attributes (what client.workflow.list uses).
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import type { AppConfig } from '../platform/config';
 import * as fleets from './fleets';
 import { lifecycleStartOperation } from './lifecycle-start';
@@ -52,6 +48,7 @@ export type {
   RetryOperationRequest,
   ListFilter,
   NumberListing,
+  NumberPage,
   CodeSubmissionResult,
   LifecycleSnapshot,
   OperationSummary,
@@ -261,26 +258,41 @@ export class NumberLifecycleClient {
 
   /**
    * Numbers by lifecycle state, current operation and WABA, from the search attributes the lifecycle
-   * workflows publish (a visibility query: no workflow is woken up).
+   * workflows publish (a visibility query: no workflow is woken up). At most `limit` rows, by ID.
    */
   async listNumbers(filter: ListFilter = {}): Promise<NumberListing[]> {
     const valid = parseInput(listFilterSchema, filter);
     const rows: NumberListing[] = [];
-    for await (const wf of this.client.workflow.list({ query: listQuery(valid) })) {
-      const attrs = wf.typedSearchAttributes;
-      const phoneNumberId = attrs.get(WaPhoneNumberId);
-      if (!phoneNumberId) continue;
-      const nextAttemptAt = attrs.get(WaNextAttemptAt);
-      rows.push({
-        phoneNumberId,
-        state: attrs.get(WaLifecycleState),
-        operation: attrs.get(WaOperation),
-        wabaId: attrs.get(WaWabaId),
-        ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}),
-      });
-      if (rows.length >= valid.limit) break;
-    }
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listNumbersPage({ ...valid, limit: valid.limit - rows.length }, pageToken);
+      rows.push(...page.numbers);
+      pageToken = page.nextPageToken;
+    } while (pageToken && rows.length < valid.limit);
     return rows.sort((a, b) => a.phoneNumberId.localeCompare(b.phoneNumberId));
+  }
+
+  /**
+   * One page of `listNumbers`: at most `limit` rows (sorted by ID within the page) and, when more may
+   * follow, an opaque token for the next page. A token only continues the filter it was issued for.
+   */
+  async listNumbersPage(filter: ListFilter = {}, pageToken?: string): Promise<NumberPage> {
+    const valid = parseInput(listFilterSchema, filter);
+    const query = listQuery(valid);
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.namespace,
+      query,
+      pageSize: valid.limit,
+      ...(pageToken !== undefined ? { nextPageToken: decodePageToken(pageToken, query) } : {}),
+    });
+    const numbers: NumberListing[] = [];
+    for (const raw of response.executions ?? []) {
+      const row = listingOf(decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields));
+      if (row) numbers.push(row);
+    }
+    numbers.sort((a, b) => a.phoneNumberId.localeCompare(b.phoneNumberId));
+    const next = response.nextPageToken;
+    return { numbers, ...(next && next.length > 0 ? { nextPageToken: encodePageToken(next, query) } : {}) };
   }
 
   /** The number's lifecycle state, ledger and operations; undefined when no operation ever ran. */

@@ -23,8 +23,24 @@ export interface Answer<T = unknown> {
   text: string;
 }
 
-export interface ApiErrorBody {
-  error: { code: string; message: string; field?: string; errors?: { field: string; message: string }[] };
+/** An error answer: RFC 9457 problem details with our stable code. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  field?: string;
+  errors?: { field: string; message: string }[];
+  requestId?: string;
+}
+
+/** What a test reads of an error: its code, message (the detail), field and every problem. */
+export interface ApiErrorFields {
+  code: string;
+  message: string;
+  field?: string;
+  errors?: { field: string; message: string }[];
 }
 
 export interface ApiHarness {
@@ -98,19 +114,22 @@ export function createApiHarness(options: {
 }
 
 /** The API's error answer: this status, this stable code, JSON, and (when given) the failing field. */
-export function assertApiError(
-  answer: Answer,
-  status: number,
-  code: string,
-  field?: string,
-): ApiErrorBody['error'] {
-  const body = answer.json as ApiErrorBody;
+export function assertApiError(answer: Answer, status: number, code: string, field?: string): ApiErrorFields {
+  const body = answer.json as ProblemBody;
   assert.equal(answer.status, status, answer.text);
-  assert.equal(body.error.code, code, answer.text);
-  assert.equal(typeof body.error.message, 'string');
-  if (field !== undefined) assert.equal(body.error.field, field, answer.text);
-  assert.match(answer.headers.get('content-type') ?? '', /^application\/json/);
-  return body.error;
+  assert.equal(body.code, code, answer.text);
+  assert.equal(typeof body.detail, 'string');
+  if (field !== undefined) assert.equal(body.field, field, answer.text);
+  assert.match(answer.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  assert.equal(body.status, status);
+  assert.match(body.type, /^tag:whatsapp-number-lifecycle,2026:problem:[a-z-]+$/);
+  assert.equal(body.requestId, answer.headers.get('x-request-id'));
+  return {
+    code: body.code,
+    message: body.detail,
+    ...(body.field !== undefined ? { field: body.field } : {}),
+    ...(body.errors ? { errors: body.errors } : {}),
+  };
 }
 
 export type Json = Record<string, unknown>;

@@ -20,7 +20,7 @@ import { TEST_ENCRYPTION_KEYS, type TestStack } from '../helpers/stack';
 import {
   assertApiError as assertError,
   createApiHarness,
-  type ApiErrorBody as ErrorBody,
+  type ProblemBody,
   type CallOptions,
   readOpenApi,
   type Json,
@@ -365,7 +365,7 @@ test('bad bodies → 400 BAD_REQUEST naming the field; wrong content type 415; t
       req.end('"}');
     });
     assert.equal(answer.status, 413, answer.text);
-    assert.equal((JSON.parse(answer.text) as ErrorBody).error.code, 'PAYLOAD_TOO_LARGE');
+    assert.equal((JSON.parse(answer.text) as ProblemBody).code, 'PAYLOAD_TOO_LARGE');
   } finally {
     await small.close();
   }
@@ -463,7 +463,7 @@ test('Temporal unreachable → 503 TEMPORAL_UNAVAILABLE; an unexpected error →
     submitVerificationCode: () => Promise.reject(new Error('unused')),
     cancelOperation: () => Promise.reject(new Error('unused')),
     retryOperation: () => Promise.reject(new Error('unused')),
-    listNumbers: () => Promise.reject(new Error(`index on fire pin=${PIN_REGISTER}`)),
+    listNumbersPage: () => Promise.reject(new Error(`index on fire pin=${PIN_REGISTER}`)),
     startFleet: () => Promise.reject(new Error('unused')),
     describeFleet: () => Promise.reject(new Error('unused')),
     cancelFleet: () => Promise.reject(new Error('unused')),

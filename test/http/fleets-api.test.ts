@@ -460,9 +460,7 @@ test('the OpenAPI document has the fleet routes and schemas; a body built from i
     assert.ok(components.schemas[name], `schema ${name}`);
   }
   assert.ok(components.responses.Conflict);
-  const errorCodes = (
-    ((components.schemas.Error!.properties as Json).error as Json).properties as Record<string, Json>
-  ).code!.enum as string[];
+  const errorCodes = (components.schemas.Problem!.properties as Record<string, Json>).code!.enum as string[];
   assert.ok(errorCodes.includes('CONFLICT'));
 
   const post = paths['/v1/fleets']!.post!;

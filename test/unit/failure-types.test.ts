@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { buildOpenApiDocument } from '../../api/openapi';
+import { buildOpenApiDocument } from '../../api/app';
 import { FAILURE_TYPES, OperationFailureType } from '../../domain/failure-types';
 import { GraphErrorType } from '../../domain/graph-errors';
 import { ROOT_DIR } from '../../platform/config';
@@ -61,8 +61,8 @@ test('failureOf keeps a catalogue type and reports any other as OperationFailed,
   assert.equal(failureOf(new CancelledFailure('stop')).type, 'Cancelled');
 });
 
-test('the OpenAPI document lists the catalogue as the enum of every failure type', () => {
-  const doc = JSON.stringify(buildOpenApiDocument({ authRequired: true }));
+test('the OpenAPI document lists the catalogue as the enum of every failure type', async () => {
+  const doc = JSON.stringify(await buildOpenApiDocument({ authRequired: true }));
   const enums = [...doc.matchAll(/"enum":(\[[^\]]*\])/g)].map((m) => JSON.parse(m[1]!) as string[]);
   const failureEnums = enums.filter((e) => e.includes('GraphPinMismatch'));
   assert.ok(failureEnums.length >= 2, 'operation failures and fleet member failures');

@@ -1,0 +1,53 @@
+// The routes about the service itself: liveness, the OpenAPI document, and who the caller is.
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { API_SCOPES } from '../auth';
+import type { RouteSpec } from './route-spec';
+
+const healthSchema = z.object({ ok: z.literal(true) });
+const callerSchema = z.object({
+  name: z.string().optional().describe("The key's name (recorded as requestedBy); absent for unnamed keys"),
+  scopes: z.array(z.enum(API_SCOPES)),
+});
+
+export function serviceRoutes(openApiDocument: () => unknown): RouteSpec[] {
+  const tags = ['service'];
+  return [
+    {
+      method: 'GET',
+      url: '/healthz',
+      access: 'open',
+      operationId: 'health',
+      summary: 'Liveness of the API process (does not check Temporal)',
+      tags,
+      responses: { 200: { description: 'Up', schema: healthSchema } },
+      errors: [],
+      handler: async () => ({ ok: true }),
+    },
+    {
+      method: 'GET',
+      url: '/openapi.json',
+      access: 'open',
+      operationId: 'getOpenApiDocument',
+      summary: 'This document',
+      tags,
+      responses: { 200: { description: 'The OpenAPI 3.1 document' } },
+      errors: [],
+      handler: async () => openApiDocument(),
+    },
+    {
+      method: 'GET',
+      url: '/v1/caller',
+      access: 'read',
+      operationId: 'getCaller',
+      summary: "The calling key's name and scopes (to check a key without side effects)",
+      tags,
+      responses: { 200: { description: 'The caller', schema: callerSchema } },
+      errors: [401, 403, 429],
+      handler: async (request: FastifyRequest) => ({
+        ...(request.caller?.name ? { name: request.caller.name } : {}),
+        scopes: [...(request.caller?.scopes ?? [])],
+      }),
+    },
+  ];
+}
