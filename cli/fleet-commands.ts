@@ -14,11 +14,11 @@ import {
 } from '../domain/fleet-input';
 import { OPERATION_KINDS, type OperationKind } from '../domain/operations';
 import { InputError } from '../domain/validation';
-import type { FleetStatus, NumberLifecycleClient } from '../client/index';
+import type { FleetStatus, LifecycleOperations } from '../client/index';
 import { progressLine, renderFleet } from './fleet-render';
 import { readSecret, type SecretSource } from './secret-input';
 
-type WithClient = <T>(fn: (client: NumberLifecycleClient) => Promise<T>) => Promise<T>;
+type WithClient = <T>(fn: (client: LifecycleOperations) => Promise<T>) => Promise<T>;
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 
@@ -108,7 +108,7 @@ function operationOf(value: string): OperationKind {
 }
 
 /** Follows the fleet until it finishes: a bar redrawn in place on a TTY, otherwise a JSON line per change. */
-async function watch(client: NumberLifecycleClient, fleetId: string, o: WatchOptions): Promise<number> {
+async function watch(client: LifecycleOperations, fleetId: string, o: WatchOptions): Promise<number> {
   const tty = !o.json && process.stdout.isTTY;
   // Not a terminal: JSON lines throughout, the final report included, so a program can read every line.
   const json = !tty;
@@ -137,7 +137,7 @@ function compact(fleetId: string, p: FleetProgress) {
   return { fleetId, phase: p.phase, total: p.total, counts: p.counts };
 }
 
-async function finalReport(client: NumberLifecycleClient, fleetId: string, json: boolean): Promise<number> {
+async function finalReport(client: LifecycleOperations, fleetId: string, json: boolean): Promise<number> {
   const status = await client.describeFleet(fleetId, 'problems');
   if (status.failure) throw new InputError('fleet', `fleet ${fleetId} failed: ${status.failure.message}`);
   const p = status.progress;
@@ -151,7 +151,7 @@ function startedText(status: FleetStatus): string {
 }
 
 async function afterStart(
-  client: NumberLifecycleClient,
+  client: LifecycleOperations,
   status: FleetStatus,
   o: WatchOptions,
 ): Promise<number> {

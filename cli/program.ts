@@ -1,5 +1,6 @@
 // wa-number: start, join and watch operations on WhatsApp Business phone numbers.
-// Exit codes: 0 done (or started), 1 operation failed, 2 bad input, 3 Temporal unreachable.
+// Exit codes: 0 done (or started), 1 operation failed, 2 bad input (or an API key refused), 3 Temporal (or
+// the HTTP API) unreachable.
 import { Command, CommanderError, Option } from 'commander';
 import { phoneNumberIdSchema, pinSchema } from '../domain/phone-number';
 import { verificationCodeSchema } from '../domain/verification';
@@ -9,12 +10,15 @@ import { parseInput, InputError } from '../domain/validation';
 import { ConfigError, loadConfig, operationPolicy } from '../platform/config';
 import { packageVersion } from '../platform/package-info';
 import {
+  ApiKeyRefusedError,
   NumberLifecycleClient,
   OperationRejectedError,
   TemporalUnreachableError,
+  type LifecycleOperations,
   type OperationRequestInput,
   type OperationTicket,
 } from '../client/index';
+import { addApiOptions, httpClientFrom } from './api-target';
 import { renderOutcome, renderState, renderTicket } from './render';
 import { addFleetCommands } from './fleet-commands';
 import { readSecret } from './secret-input';
@@ -61,8 +65,11 @@ export function cliConfig(flags: ConnectionFlags = connectionFlags, env: NodeJS.
   });
 }
 
-async function withClient<T>(fn: (client: NumberLifecycleClient) => Promise<T>): Promise<T> {
-  const client = await NumberLifecycleClient.connect({ config: cliConfig() });
+/** Set before each command: the HTTP client when --api is given (then nothing connects to Temporal). */
+let apiClient: LifecycleOperations | undefined;
+
+async function withClient<T>(fn: (client: LifecycleOperations) => Promise<T>): Promise<T> {
+  const client = apiClient ?? (await NumberLifecycleClient.connect({ config: cliConfig() }));
   try {
     return await fn(client);
   } finally {
@@ -72,7 +79,7 @@ async function withClient<T>(fn: (client: NumberLifecycleClient) => Promise<T>):
 
 /** Prints the ticket, or with --wait the operation's outcome; the exit code follows the outcome. */
 async function reportTicket(
-  client: NumberLifecycleClient,
+  client: LifecycleOperations,
   id: string,
   ticket: OperationTicket,
   opts: OutputOptions,
@@ -212,6 +219,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .hook('preAction', () => {
       connectionFlags = program.opts<ConnectionFlags>();
     });
+  addApiOptions(program).hook('preAction', () => {
+    apiClient = httpClientFrom(program);
+    if (apiClient && (connectionFlags.address !== undefined || connectionFlags.namespace !== undefined)) {
+      throw new InputError('api', 'give either --api (the HTTP API) or --address/--namespace (Temporal)');
+    }
+  });
 
   withPinOptions(withOperationOptions(program.command('register')))
     .description('register the number for Cloud API (start, or join an identical queued/running request)')
@@ -493,7 +506,8 @@ export async function main(argv: string[]): Promise<number> {
       err instanceof InputError ||
       err instanceof ConfigError ||
       err instanceof EncryptionKeyError ||
-      err instanceof OperationRejectedError
+      err instanceof OperationRejectedError ||
+      err instanceof ApiKeyRefusedError
     ) {
       console.error(`wa-number: ${err.message}`);
       return EXIT.badInput;

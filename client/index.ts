@@ -15,9 +15,11 @@ import { InputError, parseInput } from '../domain/validation';
 import { decodePageToken, encodePageToken, listingOf, type NumberPage } from './number-pages';
 // The SDK's decoding of a visibility row's search attributes (what client.workflow.list uses).
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { OperationRejectedError, TemporalUnreachableError } from './errors';
 import type { AppConfig } from '../platform/config';
 import * as fleets from './fleets';
 import { lifecycleStartOperation } from './lifecycle-start';
+import type { LifecycleOperations, RetryFleetOptions, WaitForOperationOptions } from './lifecycle-operations';
 import { temporalConnectionOptions } from '../platform/connection';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../platform/security/data-converter';
 import { AesGcmPayloadCodec } from '../platform/security/payload-codec';
@@ -65,17 +67,11 @@ export type {
   ProgressDetail,
 } from './fleets';
 
-/** The Temporal server could not be reached within the connect timeout. */
-export class TemporalUnreachableError extends Error {
-  override readonly name = 'TemporalUnreachableError';
-}
-
-/** The number's lifecycle refused the request (its validator), e.g. deregister of an unregistered number. */
-export class OperationRejectedError extends Error {
-  override readonly name = 'OperationRejectedError';
-}
+export { ApiKeyRefusedError, HttpApiError, OperationRejectedError, TemporalUnreachableError } from './errors';
 
 export type { ConnectSettings, TlsSettings } from './connect-settings';
+export type { LifecycleOperations, RetryFleetOptions, WaitForOperationOptions } from './lifecycle-operations';
+export { HttpLifecycleClient, type HttpClientOptions } from './http-client';
 
 export interface ConnectOptions extends ConnectSettings {
   /** The product's own configuration (its worker, CLI, API and tests): the connection comes from it. */
@@ -86,7 +82,7 @@ export interface ConnectOptions extends ConnectSettings {
   env?: NodeJS.ProcessEnv;
 }
 
-export class NumberLifecycleClient {
+export class NumberLifecycleClient implements LifecycleOperations {
   private constructor(
     readonly client: Client,
     /** The workers' task queue: lifecycles and fleets are started there. */
@@ -326,10 +322,7 @@ export class NumberLifecycleClient {
   }
 
   /** A new fleet over a finished fleet's failed and never-started numbers, with their original requests. */
-  retryFleet(
-    fleetId: string,
-    options?: { fleetId?: string; concurrency?: number; requestedBy?: string },
-  ): Promise<fleets.FleetStatus> {
+  retryFleet(fleetId: string, options?: RetryFleetOptions): Promise<fleets.FleetStatus> {
     return fleets.retryFleet(this.client, this.taskQueue, fleetId, options);
   }
 
@@ -345,7 +338,7 @@ export class NumberLifecycleClient {
   async waitForOperation(
     phoneNumberId: string,
     operationId: string,
-    options: { pollIntervalMs?: number; maxPollIntervalMs?: number } = {},
+    options: WaitForOperationOptions = {},
   ): Promise<OperationSummary> {
     let pollMs = options.pollIntervalMs ?? 250;
     const maxPollMs = Math.max(pollMs, options.maxPollIntervalMs ?? 5000);

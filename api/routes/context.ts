@@ -1,9 +1,9 @@
 // What the route handlers share: the client library (or a stand-in in tests) and the long-poll wait.
-import type { NumberLifecycleClient, OperationSummary } from '../../client/index';
+import type { LifecycleOperations, NumberLifecycleClient, OperationSummary } from '../../client/index';
 
 /** What the API needs of the client library (a NumberLifecycleClient; tests may pass a stand-in). */
 export type LifecycleApi = Pick<
-  NumberLifecycleClient,
+  LifecycleOperations,
   | 'requestOperation'
   | 'getState'
   | 'waitForOperation'

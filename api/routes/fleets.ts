@@ -87,27 +87,34 @@ export function fleetRoutes(ctx: ApiContext): RouteSpec[] {
 
   /**
    * Starts a fleet; under an Idempotency-Key, a fleet ID already taken by the same request answers with
-   * that fleet (the first call's), and one taken by another request is IDEMPOTENCY_KEY_REUSED.
+   * that fleet (the first call's). Taken by another request: CONFLICT when the body named the ID,
+   * IDEMPOTENCY_KEY_REUSED when the key did.
    */
   const startOnce = async (
-    keyed: boolean,
+    key: { fleetId: string; named: boolean } | undefined,
     start: () => Promise<FleetStatus>,
-    fleetId: string | undefined,
     sameRequest: (existing: FleetStatus) => boolean,
   ): Promise<FleetStatus> => {
     try {
       return await fleetCall(start);
     } catch (err) {
-      if (!keyed || fleetId === undefined || !(err instanceof ApiError) || err.code !== 'CONFLICT') throw err;
-      const existing = await fleetCall(() => lifecycle.describeFleet(fleetId, 'all'));
-      if (!sameRequest(existing)) {
-        throw new ApiError(
-          'IDEMPOTENCY_KEY_REUSED',
-          'Idempotency-Key: was used for another request (another operation or other numbers); use a new key',
-          'Idempotency-Key',
-        );
-      }
-      return existing;
+      if (!key || !(err instanceof ApiError) || err.code !== 'CONFLICT') throw err;
+      // No fleet under the key's ID: the conflict is another one (a retry of a fleet still running).
+      const existing = await fleetCall(() => lifecycle.describeFleet(key.fleetId, 'all')).catch(
+        (lookup: unknown) => {
+          if (lookup instanceof ApiError && lookup.code === 'NOT_FOUND') return undefined;
+          throw lookup;
+        },
+      );
+      if (!existing) throw err;
+      if (sameRequest(existing)) return existing;
+      // A fleet ID the body named is simply taken; one the key named was the key's, for another request.
+      if (key.named) throw err;
+      throw new ApiError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'Idempotency-Key: was used for another request (another operation or other numbers); use a new key',
+        'Idempotency-Key',
+      );
     }
   };
 
@@ -154,12 +161,8 @@ export function fleetRoutes(ctx: ApiContext): RouteSpec[] {
         sortedIds(members.map((m) => m.phoneNumberId))
       );
     };
-    const started = await startOnce(
-      keyedId !== undefined,
-      () => lifecycle.startFleet({ ...common, ...source }),
-      fleetId,
-      sameRequest,
-    );
+    const key = keyedId && fleetId ? { fleetId, named: body.fleetId !== undefined } : undefined;
+    const started = await startOnce(key, () => lifecycle.startFleet({ ...common, ...source }), sameRequest);
     return accepted(reply, started);
   }
 
@@ -186,10 +189,10 @@ export function fleetRoutes(ctx: ApiContext): RouteSpec[] {
       ...(body.concurrency !== undefined ? { concurrency: body.concurrency } : {}),
       ...(requestedBy !== undefined ? { requestedBy } : {}),
     };
+    const key = keyedId && fleetId ? { fleetId, named: body.fleetId !== undefined } : undefined;
     const started = await startOnce(
-      keyedId !== undefined,
+      key,
       () => lifecycle.retryFleet(oldFleetId, options),
-      fleetId,
       (existing) => existing.progress?.retryOf === oldFleetId,
     );
     return accepted(reply, started);
