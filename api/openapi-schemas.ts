@@ -4,6 +4,7 @@ import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { z } from 'zod';
 import {
   FLEET_NUMBER_STATUSES,
+  type FleetNumberStatus,
   type FleetNumberOutcome,
   type FleetPhase,
   type FleetProgress,
@@ -127,13 +128,21 @@ export const fleetNumberOutcomeSchema = z.object({
   failureType: failureTypeSchema.optional(),
 });
 
+/** How many numbers are in each state: every state named (a documented object, not a free-form map). */
+const fleetCountsSchema = z.object(
+  Object.fromEntries(FLEET_NUMBER_STATUSES.map((s) => [s, z.number().int()])) as Record<
+    FleetNumberStatus,
+    z.ZodNumber
+  >,
+);
+
 export const fleetProgressSchema = z.object({
   fleetId: z.string(),
   operation: operationKindSchema,
   phase: z.enum(FLEET_PHASES),
   concurrency: z.number().int(),
   total: z.number().int(),
-  counts: z.record(z.enum(FLEET_NUMBER_STATUSES), z.number().int()),
+  counts: fleetCountsSchema,
   numbers: z.array(fleetNumberOutcomeSchema),
   requestedBy: z.string().optional(),
   retryOf: z.string().optional(),

@@ -498,14 +498,23 @@ export function openApiOptions(options: OpenApiOptions): FastifyDynamicSwaggerOp
         jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
         servers: document.servers,
         tags: document.tags,
-        ...(options.authRequired ? { security: [{ bearerAuth: [] }, { ApiKey: [] }] } : {}),
+        // Without keys (loopback only) every operation is open: an empty requirement says so.
+        security: options.authRequired ? [{ bearerAuth: [] }, { ApiKey: [] }] : [{}],
         paths: { ...paths, ...(options.codecBasePath ? codecPaths(options.codecBasePath) : {}) },
         components: {
           schemas: { ...requests, ...responses },
-          securitySchemes: {
-            bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
-            ApiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
-          },
+          ...(options.authRequired
+            ? {
+                securitySchemes: {
+                  bearerAuth: {
+                    type: 'http',
+                    scheme: 'bearer',
+                    description: 'Authorization: Bearer <API key>',
+                  },
+                  ApiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+                },
+              }
+            : {}),
           responses: sharedResponses(),
         },
       } as never;

@@ -21,7 +21,7 @@ export function serviceRoutes(openApiDocument: () => unknown): RouteSpec[] {
       summary: 'Liveness of the API process (does not check Temporal)',
       tags,
       responses: { 200: { description: 'Up', schema: healthSchema } },
-      errors: [],
+      errors: [403],
       handler: async () => ({ ok: true }),
     },
     {
@@ -32,7 +32,7 @@ export function serviceRoutes(openApiDocument: () => unknown): RouteSpec[] {
       summary: 'This document',
       tags,
       responses: { 200: { description: 'The OpenAPI 3.1 document' } },
-      errors: [],
+      errors: [403],
       handler: async () => openApiDocument(),
     },
     {
