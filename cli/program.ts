@@ -21,6 +21,7 @@ import {
 import { addApiOptions, httpClientFrom } from './api-target';
 import { renderOutcome, renderState, renderTicket } from './render';
 import { addFleetCommands } from './fleet-commands';
+import { addSetupCommand } from './setup-command';
 import { readSecret } from './secret-input';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
 import { redactText } from '../platform/security/redact';
@@ -491,6 +492,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     );
 
   addFleetCommands(program, withClient, setExit);
+  addSetupCommand(
+    program,
+    () => cliConfig(),
+    () => apiClient !== undefined,
+    setExit,
+  );
   return program;
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { OperationPolicy, RegionMechanism } from '../domain/operations';
+import { PACKAGE_ROOT } from './package-info';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
   error: 'must be true or false',
@@ -142,7 +143,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export const ROOT_DIR = path.resolve(__dirname, '..');
+/** The package's folder: relative paths in the configuration are read from here. */
+export const ROOT_DIR = PACKAGE_ROOT;
 export const DEFAULT_CONFIG_FILE = path.join(ROOT_DIR, 'temporal.yaml');
 
 /** `graph.apiVersion` → `WA_GRAPH_API_VERSION`. */

@@ -1,5 +1,7 @@
 // Builds a worker from config: the Graph client gets the access token here, from the worker's own
 // environment, and nowhere else.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -11,6 +13,8 @@ import { operationPolicy, type AppConfig } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/connection';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Written by `npm run build` beside the compiled code (dist/workflow-bundle.js); absent in a checkout. */
+export const PREBUILT_WORKFLOW_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');
 
 export interface CreateWorkerOptions {
   config: AppConfig;
@@ -41,9 +45,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowCode(options.workflowBundle),
     activities: {
       ...createActivities({
         graph,
@@ -62,6 +64,20 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       : {}),
     ...options.overrides,
   });
+}
+
+/** Where this worker's workflow code comes from, for its start-up line. */
+export function workflowCodeSource(): string {
+  return existsSync(PREBUILT_WORKFLOW_BUNDLE)
+    ? `prebuilt workflow bundle ${PREBUILT_WORKFLOW_BUNDLE}`
+    : `workflows bundled from ${path.dirname(WORKFLOWS_PATH)} at start`;
+}
+
+/** The bundle given, else the build's prebuilt one, else the sources (bundled now, a few seconds). */
+function workflowCode(given: WorkerOptions['workflowBundle']): Partial<WorkerOptions> {
+  if (given) return { workflowBundle: given };
+  if (existsSync(PREBUILT_WORKFLOW_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
+  return { workflowsPath: WORKFLOWS_PATH };
 }
 
 /**

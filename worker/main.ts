@@ -2,7 +2,8 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig, readAccessToken } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/connection';
-import { createWorker } from './create-worker';
+import { createWorker, workflowCodeSource } from './create-worker';
+import { inspectNamespace, namespaceProblem } from '../platform/namespace-setup';
 import { createDataConverter } from '../platform/security/data-converter';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
 import { createRedactingLogger, redactText } from '../platform/security/redact';
@@ -14,6 +15,12 @@ async function main(): Promise<void> {
   const { dataConverter, keyring } = createDataConverter(config);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
+    // A namespace without our search attributes fails every lifecycle start: refuse now, with the fix.
+    const notReady = namespaceProblem(
+      await inspectNamespace(connection, config.temporal.namespace),
+      config.temporal.address,
+    );
+    if (notReady) throw new ConfigError(notReady);
     const worker = await createWorker({ config, connection, accessToken, dataConverter });
     console.log(
       `worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
@@ -21,7 +28,8 @@ async function main(): Promise<void> {
         (keyring
           ? `payloads encrypted with key "${keyring.encryptWith}" (${keyring.keys.size} key(s) from ${keyring.source})`
           : 'payloads NOT encrypted (security.allowUnencrypted)') +
-        versioningNote(config),
+        versioningNote(config) +
+        `; ${workflowCodeSource()}`,
     );
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
   } finally {
