@@ -344,7 +344,7 @@ function schemaOf(schema: z.ZodType, components: Map<z.ZodType, string>, io: 'in
 }
 
 /** The operation of one route, from its definition. */
-function operationOf(spec: RouteSpec, refs: Map<z.ZodType, string>): JsonObject {
+function operationOf(spec: RouteSpec, refs: Map<z.ZodType, string>, authRequired: boolean): JsonObject {
   const parameters: JsonObject[] = [];
   for (const [where, schema] of [
     ['path', spec.params],
@@ -407,7 +407,8 @@ function operationOf(spec: RouteSpec, refs: Map<z.ZodType, string>): JsonObject 
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
     tags: spec.tags,
-    ...(spec.access === 'open' ? { security: [] } : {}),
+    // Open routes, and every route of a keyless (loopback-only) API, say so with an empty requirement.
+    ...(spec.access === 'open' || !authRequired ? { security: [] } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(body
       ? {
@@ -489,7 +490,7 @@ export function openApiOptions(options: OpenApiOptions): FastifyDynamicSwaggerOp
       for (const operations of Object.values(paths)) {
         for (const [method, operation] of Object.entries(operations)) {
           const spec = specsByOperationId.get(String(operation.operationId));
-          if (spec) operations[method] = operationOf(spec, refs);
+          if (spec) operations[method] = operationOf(spec, refs, options.authRequired);
         }
       }
       return {
@@ -498,8 +499,7 @@ export function openApiOptions(options: OpenApiOptions): FastifyDynamicSwaggerOp
         jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
         servers: document.servers,
         tags: document.tags,
-        // Without keys (loopback only) every operation is open: an empty requirement says so.
-        security: options.authRequired ? [{ bearerAuth: [] }, { ApiKey: [] }] : [{}],
+        ...(options.authRequired ? { security: [{ bearerAuth: [] }, { ApiKey: [] }] } : {}),
         paths: { ...paths, ...(options.codecBasePath ? codecPaths(options.codecBasePath) : {}) },
         components: {
           schemas: { ...requests, ...responses },
