@@ -124,6 +124,12 @@ export const configSchema = z
           ),
       })
       .strict(),
+    health: z
+      .object({
+        host: z.string().min(1, 'must not be empty'),
+        workerPort: nonNegativeInt.pipe(z.number().max(65_535, 'must be a port number (0 turns it off)')),
+      })
+      .strict(),
     local: z
       .object({
         dataDir: z.string().min(1),
@@ -158,6 +164,11 @@ function leafPaths(schema: z.ZodType, prefix: string[] = []): string[][] {
     return Object.entries(schema.shape).flatMap(([k, v]) => leafPaths(v as z.ZodType, [...prefix, k]));
   }
   return [prefix];
+}
+
+/** Every WA_* variable the configuration reads. */
+export function configEnvVars(): string[] {
+  return leafPaths(configSchema).map(envVarFor);
 }
 
 function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {

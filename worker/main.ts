@@ -3,6 +3,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig, readAccessToken } from '../platform/config';
 import { temporalConnectionOptions } from '../platform/connection';
 import { createWorker, workflowCodeSource } from './create-worker';
+import { startWorkerHealthServer, type HealthServer } from './health-server';
 import { inspectNamespace, namespaceProblem } from '../platform/namespace-setup';
 import { createDataConverter } from '../platform/security/data-converter';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
@@ -31,7 +32,20 @@ async function main(): Promise<void> {
         versioningNote(config) +
         `; ${workflowCodeSource()}`,
     );
-    await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
+    let health: HealthServer | undefined;
+    if (config.health.workerPort > 0) {
+      health = await startWorkerHealthServer({
+        host: config.health.host,
+        port: config.health.workerPort,
+        workerState: () => worker.getState(),
+      });
+      console.log(`worker: liveness ${health.url}/livez, readiness ${health.url}/readyz`);
+    }
+    try {
+      await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
+    } finally {
+      await health?.close();
+    }
   } finally {
     await connection.close();
   }

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -51,6 +52,14 @@ async function cli(args: string[], extra: Record<string, string> = {}) {
       stderr: err.stderr ?? '',
     }),
   );
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Files under `dir`, relative, skipping node_modules. */
@@ -151,15 +160,22 @@ test('a worker refuses a namespace without our search attributes, with the comma
   );
 });
 
-test('the worker, HTTP API and CLI from the runtime layout register a number with plain node', async () => {
+test('the worker, HTTP API and CLI from the runtime layout register a number with plain node, and answer their probes', async () => {
   const taskQueue = `layout-${process.pid}`;
   const common = {
     WA_TEMPORAL_TASK_QUEUE: taskQueue,
     WA_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
   };
+  const healthPort = await freePort();
   const worker = startProcess(process.execPath, stage.cmd.slice(1), {
     cwd: app,
-    env: env({ ...common, WA_GRAPH_BASE_URL: stack.simulator.url, WA_GRAPH_ACCESS_TOKEN: TEST_TOKEN }),
+    env: env({
+      ...common,
+      WA_GRAPH_BASE_URL: stack.simulator.url,
+      WA_GRAPH_ACCESS_TOKEN: TEST_TOKEN,
+      WA_HEALTH_HOST: '127.0.0.1',
+      WA_HEALTH_WORKER_PORT: String(healthPort),
+    }),
   });
   const apiKey = 'layout-test-api-key-0123456789';
   const api = startProcess(process.execPath, ['dist/api/main.js'], {
@@ -170,6 +186,12 @@ test('the worker, HTTP API and CLI from the runtime layout register a number wit
     const polling = await worker.waitFor(/worker: polling task queue .*/);
     assert.match(polling[0], new RegExp(`prebuilt workflow bundle ${app}/dist/workflow-bundle.js`));
     const url = (await api.waitFor(/listening on (http:\/\/\S+?)[ ;(]/))[1]!;
+    // The probes the Kubernetes manifests use (deploy/kubernetes).
+    const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ok', worker: 'RUNNING' });
+    assert.equal((await fetch(`http://127.0.0.1:${healthPort}/livez`)).status, 200);
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
 
     const id = '7791000001';
     await seedVerified(stack.sim, id, { pin: '123456' });
