@@ -18,6 +18,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json temporal.yaml ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+# The SDK's native core ships for five platforms and with its Rust sources: keep this platform's library only.
+RUN cd node_modules/@temporalio/core-bridge && rm -rf sdk-core && find releases -mindepth 1 -maxdepth 1 ! -name "$(uname -m)-unknown-linux-gnu" -exec rm -rf {} +
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
 # The base image's unprivileged user; the worker needs no write access to /app.
