@@ -47,7 +47,7 @@ async function clusterRound(): Promise<Round> {
   return { fresh, restart, stopMs: Math.round(performance.now() - t0) };
 }
 
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const s = (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 async function main() {
   const { values } = parseArgs({
