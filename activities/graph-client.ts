@@ -9,7 +9,10 @@ import { classifyGraphError } from './graph-error-classifier';
 export interface GraphClientOptions {
   baseUrl: string;
   apiVersion: string;
-  accessToken: string;
+  /** The token, or where to get it at each call (a rotated token file is read again: platform/access-token.ts). */
+  accessToken: string | (() => string);
+  /** Where the token comes from (an env var or file name, never the token), for the message of a refused token. */
+  accessTokenOrigin?: string;
   timeoutMs: number;
   /**
    * The signal that aborts a call in flight: the running activity's cancellation (its heartbeat found it
@@ -154,20 +157,41 @@ const storageSettingsSchema = z.looseObject({
     .optional(),
 });
 
+/** GET /me: the system user the token belongs to ("me refers to the system user", System Users API Calls guide). */
+const tokenOwnerSchema = z.looseObject({ id: z.string(), name: z.string().optional() });
+export type TokenOwner = z.infer<typeof tokenOwnerSchema>;
+
 type Call = { method: 'GET' | 'POST'; path: string; mutation: boolean; data?: object; params?: object };
 
 export class GraphClient {
   private readonly http: AxiosInstance;
   private readonly now: () => number;
+  private readonly token: () => string;
 
   constructor(private readonly options: GraphClientOptions) {
     this.now = options.now ?? Date.now;
+    const { accessToken } = options;
+    this.token = typeof accessToken === 'string' ? () => accessToken : accessToken;
     this.http = axios.create({
       baseURL: `${options.baseUrl.replace(/\/$/, '')}/${options.apiVersion}`,
       timeout: options.timeoutMs,
-      headers: { Authorization: `Bearer ${options.accessToken}` },
       validateStatus: () => true, // we classify by Graph's error.code, not by HTTP status
     });
+  }
+
+  /**
+   * The cheapest authenticated read: GET /me, which Graph resolves to the token's own user (Graph API
+   * overview, "/me"; for a system user token, the system user: System Users "API Calls" guide). It needs
+   * no permission, so a refusal is about the token itself.
+   */
+  async readTokenOwner(): Promise<TokenOwner> {
+    const res = await this.send({
+      method: 'GET',
+      path: '/me',
+      params: { fields: 'id,name' },
+      mutation: false,
+    });
+    return this.parse(tokenOwnerSchema, res, '/me node');
   }
 
   async getPhoneNumber(
@@ -295,15 +319,21 @@ export class GraphClient {
 
   private async send(call: Call): Promise<AxiosResponse> {
     let res: AxiosResponse;
+    const token = this.token(); // read per call: a rotated token applies from the next request
+    const signal = this.options.abortSignal?.();
     try {
       res = await this.http.request({
         method: call.method,
         url: call.path,
         data: call.data,
         params: call.params,
-        signal: this.options.abortSignal?.(),
+        headers: { Authorization: `Bearer ${token}` },
+        signal,
       });
     } catch (err) {
+      // Aborted on purpose (the activity was cancelled, or the worker is shutting down): the caller's
+      // reason, so the SDK records a cancellation rather than a network error.
+      if (signal?.aborted) throw signal.reason;
       throw this.transportError(call, err);
     }
     if (res.status >= 200 && res.status < 300) return res;
@@ -334,10 +364,12 @@ export class GraphClient {
       now: this.now(),
       blockMs: this.options.blockMs,
     });
-    // Meta's details text is the actionable part (reference §8.1); it never echoes a PIN or the token.
+    // Meta's details text is the actionable part (reference §8.1). It never echoes a PIN; a 190 for a
+    // malformed token may quote the token, so the token is cut out of Meta's text.
     const detailsText = details ? ` (${details})` : '';
+    const advice = c.type === GraphErrorType.AccessTokenInvalid ? `. ${this.tokenAdvice()}` : '';
     throw new GraphCallError(
-      `${describe(call)}: ${e.message ?? `(#${code})`}${detailsText}`,
+      withoutToken(`${describe(call)}: ${e.message ?? `(#${code})`}${detailsText}${advice}`, token),
       c.type,
       c.retryable,
       {
@@ -348,6 +380,15 @@ export class GraphClient {
         ...(details !== undefined ? { details } : {}),
         ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}),
       },
+    );
+  }
+
+  /** What to do about a refused token: names where the worker reads it, never the token. */
+  private tokenAdvice(): string {
+    const origin = this.options.accessTokenOrigin;
+    return (
+      `Meta refused the Graph access token (expired, revoked or invalid): fix or rotate it` +
+      `${origin ? ` in ${origin}` : ''}, then retry the operation`
     );
   }
 
@@ -391,4 +432,9 @@ export class GraphClient {
 
 function describe(call: Call): string {
   return `${call.method} ${call.path}`;
+}
+
+/** Graph's text with the token that was sent cut out (a malformed-token answer may quote it). */
+function withoutToken(text: string, token: string): string {
+  return token.length >= 8 ? text.split(token).join('[redacted]') : text;
 }

@@ -26,10 +26,10 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
 const NOT_RETRYABLE: Record<number, GraphErrorTypeName> = {
-  0: GraphErrorType.Auth,
+  0: GraphErrorType.AccessTokenInvalid, // AuthException: token expired or invalidated [ERR]
+  190: GraphErrorType.AccessTokenInvalid, // access token expired, revoked or invalid [ERR, GERR]
   102: GraphErrorType.Auth, // session key invalid or no longer valid (Graph)
   104: GraphErrorType.Auth, // incorrect signature / no access token (Graph)
-  190: GraphErrorType.Auth,
   3: GraphErrorType.Permission,
   10: GraphErrorType.Permission,
   368: GraphErrorType.Permission, // temporarily blocked for policy violations [ERR]

@@ -70,6 +70,8 @@ export function createActivities(deps: {
   graph: GraphClient;
   policy: () => OperationPolicy;
   onPremTimeoutMs?: number;
+  /** The running activity's cancellation signal, for the On-Prem calls (the Graph client has its own). */
+  abortSignal?: () => AbortSignal | undefined;
 }) {
   const { graph } = deps;
   return {
@@ -138,7 +140,13 @@ export function createActivities(deps: {
       password: string;
       backupPassword: string;
     }): Promise<string> {
-      return graphCall(() => createOnPremBackup({ ...params, timeoutMs: deps.onPremTimeoutMs ?? 30_000 }));
+      return graphCall(() =>
+        createOnPremBackup({
+          ...params,
+          timeoutMs: deps.onPremTimeoutMs ?? 30_000,
+          signal: deps.abortSignal?.(),
+        }),
+      );
     },
 
     /** v21+: turns local storage on in `region`, or off; only while the number is deregistered. */

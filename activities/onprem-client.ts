@@ -23,6 +23,8 @@ export interface OnPremBackupRequest {
   password: string;
   backupPassword: string;
   timeoutMs: number;
+  /** Aborts a call in flight: the activity's cancellation, or the worker shutting down. */
+  signal?: AbortSignal;
 }
 
 function failure(what: string, res: AxiosResponse): GraphCallError {
@@ -52,6 +54,8 @@ export async function createOnPremBackup(request: OnPremBackupRequest): Promise<
     try {
       return await fn();
     } catch (err) {
+      // Aborted on purpose: the caller's reason (the activity's CancelledFailure), not "not reachable".
+      if (request.signal?.aborted) throw request.signal.reason;
       const code = axios.isAxiosError(err) ? err.code : undefined;
       throw new GraphCallError(
         `On-Prem ${what}: not reachable (${code ?? 'network error'})`,
@@ -64,6 +68,7 @@ export async function createOnPremBackup(request: OnPremBackupRequest): Promise<
   const login = await call('login', () =>
     http.post('/v1/users/login', undefined, {
       auth: { username: request.username, password: request.password },
+      signal: request.signal,
     }),
   );
   if (login.status !== 200) throw failure('login', login);
@@ -74,7 +79,7 @@ export async function createOnPremBackup(request: OnPremBackupRequest): Promise<
     http.post(
       '/v1/settings/backup',
       { password: request.backupPassword },
-      { headers: { Authorization: `Bearer ${token.data.users[0]!.token}` } },
+      { headers: { Authorization: `Bearer ${token.data.users[0]!.token}` }, signal: request.signal },
     ),
   );
   if (backup.status !== 200) throw failure('backup', backup);

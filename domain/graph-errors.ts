@@ -4,7 +4,12 @@
 export const GraphErrorType = {
   /** Fix the request; retrying cannot help (100, 131009, 12, ...). */
   InvalidRequest: 'GraphInvalidRequest',
-  /** Token missing, expired or invalid (0, 190). */
+  /**
+   * The access token is expired, revoked or invalid (190; 0 "AuthException"): nothing the operation
+   * can change. Fix or rotate the worker's token (a changed token file is read again), then retry.
+   */
+  AccessTokenInvalid: 'GraphAccessTokenInvalid',
+  /** Other authentication failures (102 session key, 104 signature or no token). */
   Auth: 'GraphAuthError',
   /** Permission missing (10, 200-299, 3, 368, 131005). */
   Permission: 'GraphPermissionDenied',

@@ -24,8 +24,40 @@ const numeric = z.union(
 const positiveNumber = numeric.pipe(z.number().positive('must be > 0'));
 const positiveInt = numeric.pipe(z.number().int('must be an integer').positive('must be > 0'));
 const nonNegativeInt = numeric.pipe(z.number().int('must be an integer').min(0, 'must be >= 0'));
+const nonNegativeNumber = numeric.pipe(z.number().min(0, 'must be >= 0'));
 const optionalText = z.string().default('');
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+/**
+ * The worker's task slots, pollers and shutdown grace (worker/create-worker.ts). The SDK would silently
+ * lower a poller count above its slots; here it is refused, naming the key.
+ */
+const workerTuningSchema = z
+  .object({
+    maxConcurrentActivityTaskExecutions: positiveInt,
+    // Two or more: the SDK raises a lower value to 2 while workflows are cached.
+    maxConcurrentWorkflowTaskExecutions: numeric.pipe(
+      z.number().int('must be an integer').min(2, 'must be >= 2'),
+    ),
+    // Two or more: one long poll on the worker's sticky queue and one on the shared queue.
+    workflowTaskPollers: numeric.pipe(z.number().int('must be an integer').min(2, 'must be >= 2')),
+    activityTaskPollers: positiveInt,
+    shutdownGraceSeconds: nonNegativeNumber,
+  })
+  .strict()
+  .superRefine((w, ctx) => {
+    const atMost = (key: keyof typeof w, limit: keyof typeof w) => {
+      if (w[key] > w[limit]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `must be at most worker.${limit} (${w[limit]}): a poller needs a free slot`,
+        });
+      }
+    };
+    atMost('workflowTaskPollers', 'maxConcurrentWorkflowTaskExecutions');
+    atMost('activityTaskPollers', 'maxConcurrentActivityTaskExecutions');
+  });
 
 export const configSchema = z
   .object({
@@ -78,6 +110,7 @@ export const configSchema = z
         storageStatusCase: z.enum(['upper', 'lower'], { error: 'must be upper or lower' }).default('upper'),
       })
       .strict(),
+    worker: workerTuningSchema,
     policy: z
       .object({
         windowHours: positiveInt,
@@ -141,7 +174,18 @@ export const configSchema = z
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // The SDK cannot run more workflow tasks than it caches; it would lower the slots silently.
+    const cached = config.temporal.maxCachedWorkflows;
+    if (cached > 0 && config.worker.maxConcurrentWorkflowTaskExecutions > cached) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['worker', 'maxConcurrentWorkflowTaskExecutions'],
+        message: `must be at most temporal.maxCachedWorkflows (${cached}) when that is set`,
+      });
+    }
+  });
 
 export type AppConfig = z.infer<typeof configSchema>;
 

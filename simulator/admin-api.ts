@@ -1,9 +1,10 @@
 // The /_sim admin API: seed (one or many), patch and inspect numbers, create and list WABAs, read the
 // verification codes "sent" to them, read the request log, move the clock, set faults, switch simulator
-// settings (strict version rules, code TTL and budget), reset.
+// settings (strict version rules, code TTL and budget), issue and revoke access tokens, reset.
 // No token: it stands for "what Meta's side looks like", which only tests and local tooling touch.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { AccessTokenRefusal, UpdateAccessTokensInput, type AccessTokens } from './access-tokens';
 import { SetFaultsInput, type FaultSchedule } from './faults';
 import { readBody, sendJson } from './http-io';
 import {
@@ -27,6 +28,7 @@ export interface AdminApiDeps {
   requests: RequestLog;
   policy: RateLimitPolicy;
   settings: SimSettings;
+  tokens: AccessTokens;
   defaultSeed: SeedName;
 }
 
@@ -278,12 +280,28 @@ async function route(
     }
   }
 
+  if (path === '/_sim/access-tokens') {
+    // Rotation as Meta documents it for system users (access-tokens.ts): issue the new token, deploy it,
+    // revoke the old one. Only counts come back: a token is never shown.
+    if (method === 'GET') return [200, deps.tokens.view()];
+    if (method === 'POST') {
+      const input = parseWith(UpdateAccessTokensInput, await readJsonBody(req));
+      try {
+        return [200, deps.tokens.update(input)];
+      } catch (err) {
+        if (err instanceof AccessTokenRefusal) throw new AdminError(400, err.message);
+        throw err;
+      }
+    }
+  }
+
   if (path === '/_sim/reset' && method === 'POST') {
     const input = parseWith(ResetInput, await readJsonBody(req));
     const seed = input.seed ?? deps.defaultSeed;
     faults.clear();
     requests.clear();
     settings.reset();
+    deps.tokens.reset();
     state.reset(seed);
     return [200, { seed, phone_numbers: state.list().map(view), now: state.clock.nowIso() }];
   }

@@ -25,11 +25,13 @@ export const FAULT_ENDPOINTS = [
   'set_pin',
   /** GET /{waba-id}/phone_numbers: a read, faulted like `get`. A rule with a phoneNumberId never matches it. */
   'phone_numbers',
+  /** GET /me: the token's own user (the worker's start-up check). A rule with a phoneNumberId never matches it. */
+  'me',
 ] as const;
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 
 /** Endpoints that only read: nothing to apply first, so `applied` is refused on them. */
-const READ_ENDPOINTS: readonly string[] = ['get', 'phone_numbers'];
+const READ_ENDPOINTS: readonly string[] = ['get', 'phone_numbers', 'me'];
 /** Endpoints with a register/deregister budget, the only ones `counted` is about (reference doc §1, §2). */
 const BUDGETED_ENDPOINTS: readonly string[] = ['register', 'deregister', '*'];
 

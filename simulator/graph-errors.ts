@@ -72,6 +72,10 @@ export const graphErrors = {
       'The access token is missing, invalid or expired.',
     ),
 
+  /** 190 for a token revoked through the revoke API: Meta invalidates it at once (access-tokens.ts). */
+  revokedToken: () =>
+    GraphError.titled(190, 'Invalid OAuth 2.0 Access Token', 'The access token was revoked.'),
+
   /** Graph's reply for an unknown object, an unsupported edge or a missing version (code 100, subcode 33). */
   unsupportedRequest: (method: string, objectId: string) =>
     new GraphError(

@@ -30,6 +30,11 @@ export interface RequestLogEntry {
   applied: boolean;
   fault?: FaultKind;
   /**
+   * Set when the client closed the connection before the answer was sent (it timed out, or aborted the
+   * call): how long after the request arrived, in ms. The call is handled all the same (Meta cannot know).
+   */
+  clientClosedAfterMs?: number;
+  /**
    * Query + body parameters with secrets (token, PIN, passwords, verification code, backup) replaced by
    * "***". Headers (Basic credentials, bearer tokens) are never logged.
    */

@@ -3,6 +3,7 @@
 // (graph/request-pipeline.ts; graph/router.ts lists its endpoints).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { AccessTokens } from './access-tokens';
 import { handleAdminRequest } from './admin-api';
 import { FaultSchedule } from './faults';
 import { handleGraphRequest } from './graph/request-pipeline';
@@ -16,6 +17,7 @@ import { SimState, type SeedName } from './state-store';
 export interface SimulatorOptions {
   host?: string;
   port?: number;
+  /** The token accepted at start (and after a reset); /_sim/access-tokens issues and revokes others. */
   accessToken: string;
   stateFile?: string;
   seed?: SeedName;
@@ -111,6 +113,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     legacySubcodes: opts.legacySubcodes ?? false,
   });
   const log = opts.log;
+  const tokens = new AccessTokens(opts.accessToken);
 
   const graphDeps = {
     state,
@@ -118,10 +121,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     requests,
     policy,
     settings,
-    accessToken: opts.accessToken,
+    tokens,
     delay: (ms: number) => timers.delay(ms),
   };
-  const adminDeps = { state, faults, requests, policy, settings, defaultSeed };
+  const adminDeps = { state, faults, requests, policy, settings, tokens, defaultSeed };
   const onPremDeps = { state, requests };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

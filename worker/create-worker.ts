@@ -6,10 +6,11 @@ import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { GraphClient } from '../activities/graph-client';
-import { createActivities } from '../activities';
+import { createActivities, HEARTBEAT_EVERY_MS } from '../activities';
 import { createFleetActivities } from '../activities/fleet-activities';
 import { createLedgerRecoveryActivities } from '../activities/ledger-recovery';
 import { operationPolicy, type AppConfig } from '../platform/config';
+import type { AccessTokenSource } from '../platform/access-token';
 import { temporalConnectionOptions } from '../platform/connection';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -19,7 +20,8 @@ export const PREBUILT_WORKFLOW_BUNDLE = path.resolve(__dirname, '..', 'workflow-
 export interface CreateWorkerOptions {
   config: AppConfig;
   connection: NativeConnection;
-  accessToken: string;
+  /** The token, or its source (platform/access-token.ts), asked at every Graph call: a rotated file applies at once. */
+  accessToken: string | AccessTokenSource;
   /** Prebuilt bundle (tests bundle once); otherwise the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** From createDataConverter: payload encryption. */
@@ -31,15 +33,7 @@ export interface CreateWorkerOptions {
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
   const policy = operationPolicy(config);
-  const graph = new GraphClient({
-    baseUrl: config.graph.baseUrl,
-    apiVersion: config.graph.apiVersion,
-    accessToken: options.accessToken,
-    timeoutMs: config.graph.requestTimeoutMs,
-    blockMs: policy.blockMs,
-    storageStatusCase: config.graph.storageStatusCase,
-    abortSignal: currentActivitySignal,
-  });
+  const graph = createGraphClient(config, options.accessToken);
   const client = lazyClient(config, options.dataConverter);
   return Worker.create({
     connection: options.connection,
@@ -51,6 +45,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
         graph,
         policy: () => policy,
         onPremTimeoutMs: config.graph.requestTimeoutMs,
+        abortSignal: currentActivitySignal,
       }),
       ...createFleetActivities({ client, taskQueue: config.temporal.taskQueue }),
       ...createLedgerRecoveryActivities({ client }),
@@ -59,6 +54,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.
     maxTaskQueueActivitiesPerSecond: config.graph.maxRequestsPerSecond,
     ...workerDeploymentOptions(config),
+    ...workerTuningOptions(config),
     ...(config.temporal.maxCachedWorkflows > 0
       ? { maxCachedWorkflows: config.temporal.maxCachedWorkflows }
       : {}),
@@ -96,13 +92,49 @@ function workerDeploymentOptions(config: AppConfig): Partial<WorkerOptions> {
   };
 }
 
-/** The running activity's cancellation signal; none outside an activity. */
+/**
+ * The running activity's cancellation signal, given to every HTTP call it makes; none outside an activity.
+ * It fires when the workflow cancels the activity, when a heartbeat finds it timed out or gone, and when
+ * the worker shuts down (after worker.shutdownGraceSeconds): the call is then aborted, not left running.
+ */
 function currentActivitySignal(): AbortSignal | undefined {
   try {
     return Context.current().cancellationSignal;
   } catch {
     return undefined;
   }
+}
+
+/** The Graph client of the activities (and of the start-up token check), its calls aborted with their activity. */
+export function createGraphClient(config: AppConfig, accessToken: string | AccessTokenSource): GraphClient {
+  return new GraphClient({
+    baseUrl: config.graph.baseUrl,
+    apiVersion: config.graph.apiVersion,
+    ...(typeof accessToken === 'string'
+      ? { accessToken }
+      : { accessToken: () => accessToken.current(), accessTokenOrigin: accessToken.origin }),
+    timeoutMs: config.graph.requestTimeoutMs,
+    blockMs: operationPolicy(config).blockMs,
+    storageStatusCase: config.graph.storageStatusCase,
+    abortSignal: currentActivitySignal,
+  });
+}
+
+/** Task slots, pollers and the shutdown grace from the `worker` section of temporal.yaml. */
+export function workerTuningOptions(config: AppConfig): Partial<WorkerOptions> {
+  const w = config.worker;
+  return {
+    maxConcurrentActivityTaskExecutions: w.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: w.maxConcurrentWorkflowTaskExecutions,
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: w.workflowTaskPollers },
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: w.activityTaskPollers },
+    // After the grace the SDK cancels running activities; their signal aborts the Graph call in flight.
+    shutdownGraceTime: w.shutdownGraceSeconds * 1000,
+    // A cancel reaches an activity only in the answer to a heartbeat, and by default the SDK holds
+    // heartbeats back for 0.8 × the 30 s heartbeat timeout: let each one through, so a cancelled call is
+    // aborted within one heartbeat interval (10 s) rather than up to ~34 s later.
+    maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS,
+  };
 }
 
 /** The client of the fleet and ledger-recovery activities, connected on first use with the worker's data converter (payloads stay encrypted). */

@@ -1,6 +1,8 @@
 // `npm run worker`: runs only the worker, against whatever temporal.yaml (and WA_* env vars) point to.
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig, readAccessToken } from '../platform/config';
+import { ConfigError, loadConfig } from '../platform/config';
+import { accessTokenSource } from '../platform/access-token';
+import { AccessTokenRefusedError, checkAccessToken } from './access-token-check';
 import { temporalConnectionOptions } from '../platform/connection';
 import { createWorker, workflowCodeSource } from './create-worker';
 import { startWorkerHealthServer, type HealthServer } from './health-server';
@@ -12,8 +14,12 @@ import { createRedactingLogger, redactText } from '../platform/security/redact';
 async function main(): Promise<void> {
   Runtime.install({ logger: createRedactingLogger('INFO') });
   const config = loadConfig();
-  const accessToken = readAccessToken(config);
+  const accessToken = accessTokenSource(config, process.env, () =>
+    console.log('worker: the Graph access token file changed; the new token is used from now on'),
+  );
   const { dataConverter, keyring } = createDataConverter(config);
+  // Before connecting to Temporal: a worker whose token Meta refuses (190) must not take tasks.
+  console.log(`worker: ${await checkAccessToken(config, accessToken)}`);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
     // A namespace without our search attributes fails every lifecycle start: refuse now, with the fix.
@@ -63,6 +69,11 @@ function versioningNote(config: ReturnType<typeof loadConfig>): string {
 main().catch((err) => {
   if (err instanceof ConfigError || err instanceof EncryptionKeyError) {
     console.error(`worker: configuration error: ${err.message}`);
+    process.exit(2);
+  }
+  if (err instanceof AccessTokenRefusedError) {
+    // Built from Meta's answer with the token cut out (graph-client.ts); redactText would mangle "OAuth 2.0".
+    console.error(`worker: not started: ${err.message}`);
     process.exit(2);
   }
   console.error('worker:', redactText(err instanceof Error ? err.message : String(err)));

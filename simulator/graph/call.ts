@@ -1,5 +1,6 @@
 // What every Graph endpoint handler receives (router.ts calls them): the simulator's parts, the call's
 // parameters, and the flags the request pipeline worked out before routing.
+import type { AccessTokens } from '../access-tokens';
 import type { FaultSchedule } from '../faults';
 import type { Params } from '../http-io';
 import type { Outcome } from '../outcome';
@@ -15,7 +16,8 @@ export interface GraphApiDeps {
   requests: RequestLog;
   policy: RateLimitPolicy;
   settings: SimSettings;
-  accessToken: string;
+  /** The tokens Graph accepts now (rotation through /_sim/access-tokens). */
+  tokens: AccessTokens;
   /** A wait that the server cancels on close(), so held requests never keep a process alive. */
   delay: (ms: number) => Promise<void>;
 }
@@ -23,7 +25,7 @@ export interface GraphApiDeps {
 export interface GraphCall {
   deps: GraphApiDeps;
   method: string;
-  /** The object id from the path (digits): a phone number's, or a WABA's for GET /{waba-id}/phone_numbers. */
+  /** The object id from the path (digits): a phone number's, a WABA's for GET /{waba-id}/phone_numbers; `me` for GET /me. */
   nodeId: string;
   /** Query string and body parameters together (the body wins). */
   params: Params;

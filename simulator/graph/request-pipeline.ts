@@ -32,16 +32,29 @@ export async function handleGraphRequest(
 ): Promise<GraphRequestSummary> {
   const method = req.method ?? 'GET';
   const match = matchGraphRoute(method, url.pathname);
+  // A client that gives up (its timeout, or an aborted call) closes the connection before the answer.
+  const arrivedAt = performance.now();
+  let clientClosedAfterMs: number | undefined;
+  res.once('close', () => {
+    if (!res.writableFinished) clientClosedAfterMs = Math.round(performance.now() - arrivedAt);
+  });
   const rawBody = await readBody(req);
   const bodyParams = method === 'GET' ? {} : parseBodyParams(req.headers['content-type'], rawBody);
   const params: Params = { ...searchParamsToObject(url.searchParams), ...(bodyParams ?? {}) };
 
-  // GET /{waba-id}/phone_numbers: the object is a WABA, not a number (faults and the log keep them apart).
+  // GET /{waba-id}/phone_numbers: the object is a WABA, not a number (faults and the log keep them apart);
+  // GET /me: the token's own user, no number either.
   const listing = match.route?.object === 'waba';
+  const notANumber = listing || match.route?.object === 'me';
   let faultKind: FaultKind | undefined;
   let holdMs = 0;
   const outcome = await (async (): Promise<Outcome> => {
-    if (bearerToken(req, params) !== deps.accessToken) return errorOutcome(graphErrors.invalidToken());
+    const token = bearerToken(req, params);
+    if (!deps.tokens.accepts(token)) {
+      return errorOutcome(
+        deps.tokens.wasRevoked(token) ? graphErrors.revokedToken() : graphErrors.invalidToken(),
+      );
+    }
     if (match.route === null) return errorOutcome(graphErrors.unsupportedRequest(method, match.nodeId ?? ''));
 
     const { route, nodeId, version } = match;
@@ -49,7 +62,7 @@ export async function handleGraphRequest(
       deps,
       route.endpoint,
       nodeId,
-      listing ? null : nodeId,
+      notANumber ? null : nodeId,
       ({ injectInternalError }) =>
         route.handle({
           deps,
@@ -73,7 +86,7 @@ export async function handleGraphRequest(
     method,
     path: url.pathname,
     endpoint: match.endpoint,
-    phoneNumberId: listing ? null : match.nodeId,
+    phoneNumberId: notANumber ? null : match.nodeId,
     ...(listing && match.nodeId !== null ? { wabaId: match.nodeId } : {}),
     status: outcome.status,
     ...(outcome.errorCode !== undefined ? { errorCode: outcome.errorCode } : {}),
@@ -81,6 +94,7 @@ export async function handleGraphRequest(
     counted: outcome.counted,
     applied: outcome.applied,
     ...(faultKind !== undefined ? { fault: faultKind } : {}),
+    ...(clientClosedAfterMs !== undefined ? { clientClosedAfterMs } : {}),
     ...(Object.keys(params).length > 0 ? { params: redactSecrets(params) as Params } : {}),
   });
 

@@ -11,6 +11,7 @@ import { handleDeregister, handleRegister } from './registration';
 import { handleReadSettings, handleWriteSettings } from './settings';
 import { handleSetPin } from './two-step-pin';
 import { handleRequestCode, handleVerifyCode } from './verification-codes';
+import { handleReadTokenOwner } from './token-owner';
 import { handleListPhoneNumbers } from './waba-phone-numbers';
 
 export interface GraphRoute {
@@ -19,8 +20,8 @@ export interface GraphRoute {
   path: string;
   /** The name faults and the request log use for this endpoint. */
   endpoint: FaultEndpoint;
-  /** The object the id names: faults and the request log keep a WABA apart from a phone number. */
-  object: 'phone-number' | 'waba';
+  /** The object the id names: faults and the request log keep a WABA (or /me) apart from a phone number. */
+  object: 'phone-number' | 'waba' | 'me';
   /** The segment after the id (`register`), or null for the node itself. */
   edge: string | null;
   handle: GraphHandler;
@@ -37,6 +38,16 @@ export const GRAPH_ROUTES: readonly GraphRoute[] = [
   phoneNumberRoute('POST', '/{phone-number-id}/request_code', 'request_code', handleRequestCode),
   phoneNumberRoute('POST', '/{phone-number-id}/verify_code', 'verify_code', handleVerifyCode),
 ];
+
+/** GET /me: the token's own user (token-owner.ts). `me` stands where an object id would. */
+export const TOKEN_OWNER_ROUTE: GraphRoute = {
+  method: 'GET',
+  path: '/me',
+  endpoint: 'me',
+  object: 'me',
+  edge: null,
+  handle: handleReadTokenOwner,
+};
 
 export type RouteMatch =
   | { route: GraphRoute; endpoint: FaultEndpoint; nodeId: string; version: number }
@@ -58,6 +69,9 @@ export function matchGraphRoute(method: string, pathname: string): RouteMatch {
   const rest = versionMatch !== null ? segments.slice(1) : segments;
   const nodeId = rest[0] ?? null;
   const version = versionMatch?.[1] === undefined ? null : Number(versionMatch[1]);
+  if (version !== null && nodeId === 'me' && rest.length === 1 && method === TOKEN_OWNER_ROUTE.method) {
+    return { route: TOKEN_OWNER_ROUTE, endpoint: 'me', nodeId, version };
+  }
   if (version !== null && nodeId !== null && NUMERIC_ID.test(nodeId) && rest.length <= 2) {
     const edge = rest[1] ?? null;
     const route = GRAPH_ROUTES.find((r) => r.method === method && r.edge === edge);

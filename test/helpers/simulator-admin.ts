@@ -13,6 +13,7 @@ export interface SimRequest {
     | 'verify_code'
     | 'set_pin'
     | 'phone_numbers'
+    | 'me'
     | 'onprem'
     | 'other';
   phoneNumberId?: string;
@@ -24,6 +25,8 @@ export interface SimRequest {
   counted: boolean;
   applied: boolean;
   fault?: string;
+  /** The client closed the connection this long (ms) after the request arrived, before the answer. */
+  clientClosedAfterMs?: number;
   /** Query and body parameters, secrets masked. */
   params?: Record<string, unknown>;
 }
@@ -128,6 +131,10 @@ export class SimulatorAdmin {
   }
   faults(faults: Record<string, unknown>[], mode: 'append' | 'replace' = 'replace'): Promise<unknown> {
     return this.call('POST', '/_sim/faults', { faults, mode });
+  }
+  /** Token rotation as Meta documents it: issue a new token (the old still works), revoke one (190 from now). */
+  accessTokens(update: { issue?: string; revoke?: string }): Promise<{ accepted: number; revoked: number }> {
+    return this.call('POST', '/_sim/access-tokens', update);
   }
   setClock(at: number): Promise<unknown> {
     return this.call('POST', '/_sim/clock', { set: at });

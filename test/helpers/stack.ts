@@ -15,6 +15,7 @@ import { GraphClient } from '../../activities/graph-client';
 import { NumberLifecycleClient } from '../../client';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { accessTokenSource } from '../../platform/access-token';
 import { loadConfig, operationPolicy, ROOT_DIR, type AppConfig } from '../../platform/config';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker';
 import { ensureSearchAttributes } from '../../platform/search-attributes';
@@ -132,6 +133,8 @@ async function assembleStack(
       WA_GRAPH_BASE_URL: simulator.url,
       WA_GRAPH_REQUEST_TIMEOUT_MS: '2000',
       WA_POLICY_TRANSIENT_BACKOFF_SECONDS: '0.2',
+      // Teardown cancels at once whatever Graph call a test left hanging (production waits 20 s).
+      WA_WORKER_SHUTDOWN_GRACE_SECONDS: '0',
       ...options.configEnv,
     },
   });
@@ -173,7 +176,8 @@ async function assembleStack(
     worker = await createWorker({
       config,
       connection: env.nativeConnection as NativeConnection,
-      accessToken: TEST_TOKEN,
+      // A token file in the config (WA_GRAPH_ACCESS_TOKEN_FILE) is read as the worker reads it: again on change.
+      accessToken: config.graph.accessTokenFile ? accessTokenSource(config, {}) : TEST_TOKEN,
       workflowBundle: await workflowBundle(),
       dataConverter,
     });
@@ -195,7 +199,7 @@ async function assembleStack(
       });
     },
     async stop() {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown(); // a test may have shut it down already
       await running;
       await simulator.close();
       await env.teardown();

@@ -75,6 +75,14 @@ function client(options: Partial<GraphClientOptions> = {}): GraphClient {
   });
 }
 
+async function until(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Awaits p, asserts it rejects with a GraphCallError that leaks neither token nor PIN, returns it. */
 async function callError(p: Promise<unknown>): Promise<GraphCallError> {
   let caught: unknown;
@@ -359,12 +367,55 @@ test('a node without an id → GraphUnexpectedError', async () => {
   assert.equal(err.type, GraphErrorType.Unexpected);
 });
 
-test("190 → GraphAuthError; the message keeps Graph's text and adds neither token nor PIN", async () => {
+test("190 → GraphAccessTokenInvalid, not retryable; the message keeps Graph's text and says where to fix the token", async () => {
   handler = json(401, { error: { code: 190, message: 'Error validating access token' } });
-  const err = await callError(client().register(PHONE_ID, { pin: PIN }));
-  assert.equal(err.type, GraphErrorType.Auth);
-  assert.match(err.message, /POST \/123\/register: Error validating access token/);
+  const err = await callError(
+    client({ accessTokenOrigin: 'the file /run/secrets/graph-token' }).register(PHONE_ID, { pin: PIN }),
+  );
+  assert.equal(err.type, GraphErrorType.AccessTokenInvalid);
+  assert.equal(err.retryable, false);
+  assert.match(err.message, /^POST \/123\/register: Error validating access token\. /);
+  assert.match(
+    err.message,
+    /fix or rotate it in the file \/run\/secrets\/graph-token, then retry the operation/,
+  );
   assert.equal(err.name, 'GraphCallError');
+  assert.equal(err.details.code, 190);
+});
+
+test('a 190 that quotes the token (a malformed-token answer) has the token cut out', async () => {
+  handler = json(400, { error: { code: 190, message: `Malformed access token ${TOKEN}` } });
+  const err = await callError(client().getPhoneNumber(PHONE_ID)); // callError: no token in any form
+  assert.match(err.message, /Malformed access token \[redacted\]/);
+});
+
+test('code 0 (AuthException) is a refused token too; 102 and 104 stay GraphAuthError', async () => {
+  handler = json(401, { error: { code: 0, message: 'AuthException' } });
+  assert.equal((await callError(client().getPhoneNumber(PHONE_ID))).type, GraphErrorType.AccessTokenInvalid);
+  handler = json(400, { error: { code: 104, message: 'An access token is required' } });
+  assert.equal((await callError(client().getPhoneNumber(PHONE_ID))).type, GraphErrorType.Auth);
+});
+
+test('a token given as a function is read at every call: a rotated token goes out with the next request', async () => {
+  let token = TOKEN;
+  const graph = client({ accessToken: () => token });
+  await graph.setPin(PHONE_ID, PIN);
+  token = 'EAAB-rotated-token';
+  await graph.setPin(PHONE_ID, PIN);
+  assert.deepEqual(
+    seen.map((r) => r.headers.authorization),
+    [`Bearer ${TOKEN}`, 'Bearer EAAB-rotated-token'],
+  );
+});
+
+test('readTokenOwner: GET /me?fields=id,name, the cheapest authenticated read', async () => {
+  handler = json(200, { name: 'Ops System User', id: '61550000000001' });
+  assert.deepEqual(await client().readTokenOwner(), { name: 'Ops System User', id: '61550000000001' });
+  const url = new URL(seen[0]?.url ?? '', baseUrl);
+  assert.equal(seen[0]?.method, 'GET');
+  assert.equal(url.pathname, '/v25.0/me');
+  assert.equal(url.searchParams.get('fields'), 'id,name');
+  assert.equal(seen[0]?.headers.authorization, `Bearer ${TOKEN}`);
 });
 
 test('listWabaPhoneNumbers asks for 100 numbers with the lifecycle fields and the after cursor', async () => {
@@ -399,21 +450,33 @@ test('listWabaPhoneNumbers: a next page without an after cursor, or no data arra
   }
 });
 
-test('a register in flight is aborted when its activity is cancelled (heartbeat timeout): unknown outcome, no late answer', async () => {
+test('a register in flight is aborted when its activity is cancelled: the cancellation, not a network error, and no token', async () => {
   handler = () => undefined; // Meta never answers within the test
   const controller = new AbortController();
   const started = Date.now();
+  let closedAfterMs: number | undefined;
+  server.once('request', (_req: http.IncomingMessage, res: http.ServerResponse) =>
+    res.once('close', () => (closedAfterMs = Date.now() - started)),
+  );
   const pending = client({ timeoutMs: 10_000, abortSignal: () => controller.signal }).register(PHONE_ID, {
     pin: PIN,
   });
-  setTimeout(() => controller.abort(), 100);
-  const err = await callError(pending);
+  const reason = new Error("CANCELLED (the activity's CancelledFailure)");
+  setTimeout(() => controller.abort(reason), 100);
+  await assert.rejects(pending, (err: unknown) => err === reason);
   assert.ok(Date.now() - started < 5_000, 'aborted, not timed out');
-  assert.equal(
-    err.type,
-    GraphErrorType.UnknownOutcome,
-    'a mutation aborted mid-flight may have been applied',
+  await until(() => closedAfterMs !== undefined);
+  assert.ok(closedAfterMs! < 5_000, `the server saw the connection closed after ${closedAfterMs} ms`);
+});
+
+test('a call made with a signal already aborted never leaves', async () => {
+  const controller = new AbortController();
+  controller.abort(new Error('WORKER_SHUTDOWN'));
+  await assert.rejects(
+    client({ abortSignal: () => controller.signal }).deregister(PHONE_ID),
+    /WORKER_SHUTDOWN/,
   );
+  assert.equal(seen.length, 0);
 });
 
 test("/settings: storage_configuration.status in the guide's upper case by default, lower case by switch; answers read in either", async () => {

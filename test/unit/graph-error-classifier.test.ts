@@ -15,6 +15,7 @@ const mutation = { mutation: true, now: NOW, blockMs: BLOCK_MS };
 const read = { mutation: false, now: NOW, blockMs: BLOCK_MS };
 
 const {
+  AccessTokenInvalid,
   Auth,
   Permission,
   InvalidRequest,
@@ -57,7 +58,8 @@ const same = (code: number, type: GraphErrorTypeName, readRetryable = false, ret
   retryAfterMs,
 });
 const TABLE: Row[] = [
-  same(0, Auth),
+  // A token problem: fix or rotate the token, never retried (nothing the operation can change).
+  same(0, AccessTokenInvalid),
   // "possible server error": a register/deregister may have happened, so read back first.
   { code: 1, onMutation: UnknownOutcome, onRead: Transient, readRetryable: true },
   // Temporary unavailability: a register/deregister may have been applied anyway (issue 12).
@@ -75,7 +77,7 @@ const TABLE: Row[] = [
   same(33, InvalidRequest),
   same(100, InvalidRequest),
   { ...same(100, DisplayNameNotReady), subcode: 2388001 },
-  same(190, Auth),
+  same(190, AccessTokenInvalid),
   same(200, Permission),
   same(250, Permission),
   same(299, Permission),
