@@ -8,12 +8,14 @@ import { createActivities } from '../activities';
 import { createFleetActivities } from '../activities/fleet-activities';
 import { createLedgerRecoveryActivities } from '../activities/ledger-recovery';
 import { operationPolicy, type AppConfig } from '../platform/config';
-import { temporalConnectionOptions } from '../platform/connection';
+import { configOnlyTarget, type TemporalTarget } from '../platform/temporal-target';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 export interface CreateWorkerOptions {
   config: AppConfig;
+  /** Where `connection` points (resolveTemporalTarget); default: temporal.yaml's values alone (tests, local stack). */
+  target?: TemporalTarget;
   connection: NativeConnection;
   accessToken: string;
   /** Prebuilt bundle (tests bundle once); otherwise the worker bundles workflows/ at start. */
@@ -36,10 +38,11 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     storageStatusCase: config.graph.storageStatusCase,
     abortSignal: currentActivitySignal,
   });
-  const client = lazyClient(config, options.dataConverter);
+  const target = options.target ?? configOnlyTarget(config);
+  const client = lazyClient(target, options.dataConverter);
   return Worker.create({
     connection: options.connection,
-    namespace: config.temporal.namespace,
+    namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
@@ -90,10 +93,13 @@ function currentActivitySignal(): AbortSignal | undefined {
 }
 
 /** The client of the fleet and ledger-recovery activities, connected on first use with the worker's data converter (payloads stay encrypted). */
-function lazyClient(config: AppConfig, dataConverter: WorkerOptions['dataConverter']): () => Promise<Client> {
+function lazyClient(
+  target: TemporalTarget,
+  dataConverter: WorkerOptions['dataConverter'],
+): () => Promise<Client> {
   let client: Promise<Client> | undefined;
   return () =>
-    (client ??= Connection.connect(temporalConnectionOptions(config)).then(
-      (connection) => new Client({ connection, namespace: config.temporal.namespace, dataConverter }),
+    (client ??= Connection.connect(target.connection).then(
+      (connection) => new Client({ connection, namespace: target.namespace, dataConverter }),
     ));
 }

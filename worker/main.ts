@@ -1,7 +1,8 @@
-// `npm run worker`: runs only the worker, against whatever temporal.yaml (and WA_* env vars) point to.
+// `npm run worker`: runs only the worker, against whatever the WA_* env vars, the Temporal profile and
+// temporal.yaml point to (platform/temporal-target.ts).
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig, readAccessToken } from '../platform/config';
-import { temporalConnectionOptions } from '../platform/connection';
+import { describeTarget, targetFromEnvironment } from '../platform/temporal-target';
 import { createWorker } from './create-worker';
 import { createDataConverter } from '../platform/security/data-converter';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
@@ -12,12 +13,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const accessToken = readAccessToken(config);
   const { dataConverter, keyring } = createDataConverter(config);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const target = targetFromEnvironment(config);
+  const connection = await NativeConnection.connect(target.connection);
   try {
-    const worker = await createWorker({ config, connection, accessToken, dataConverter });
+    const worker = await createWorker({ config, target, connection, accessToken, dataConverter });
     console.log(
-      `worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
-        `(namespace ${config.temporal.namespace}); Graph ${config.graph.baseUrl} ${config.graph.apiVersion}; ` +
+      `worker: polling task queue ${config.temporal.taskQueue} on ${describeTarget(target)}; Graph ${config.graph.baseUrl} ${config.graph.apiVersion}; ` +
         (keyring
           ? `payloads encrypted with key "${keyring.encryptWith}" (${keyring.keys.size} key(s) from ${keyring.source})`
           : 'payloads NOT encrypted (security.allowUnencrypted)') +
