@@ -492,7 +492,7 @@ test(
 );
 
 test(
-  'npm run worker connects where the Temporal profile says and says so in its start-up line, without the API key',
+  'npm run worker connects where the Temporal profile says, and its start-up line says where that came from',
   TEST_TIMEOUT,
   async () => {
     const profileFile = path.join(tmpDir, 'worker-profile.toml');
