@@ -1,7 +1,9 @@
-// `npm run api`: the HTTP API in front of the client library, against whatever temporal.yaml (and WA_*
-// environment variables) point to. Also serves the Temporal UI codec endpoint under /codec when a
-// payload key is configured. API keys: WA_API_KEYS or WA_API_KEYS_FILE; without any, loopback only.
+// `npm run api`: the HTTP API in front of the client library, against whatever the WA_* environment
+// variables, the Temporal profile and temporal.yaml point to (platform/temporal-target.ts). Also serves
+// the Temporal UI codec endpoint under /codec when a payload key is configured. API keys: WA_API_KEYS or
+// WA_API_KEYS_FILE; without any, loopback only.
 import { ConfigError, loadConfig } from '../platform/config';
+import { describeTarget, targetFromEnvironment } from '../platform/temporal-target';
 import { createDataConverter } from '../platform/security/data-converter';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
 import { NumberLifecycleClient, TemporalUnreachableError } from '../client/index';
@@ -23,7 +25,8 @@ async function main(): Promise<void> {
       }
     : undefined;
 
-  const lifecycle = await NumberLifecycleClient.connect({ config });
+  const target = targetFromEnvironment(config);
+  const lifecycle = await NumberLifecycleClient.connect({ config, target });
   const api = await createApiServer({
     lifecycle,
     apiKeys: settings.apiKeys,
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
     throw err;
   });
   console.log(
-    `api: listening on ${api.url} (Temporal ${config.temporal.address}, namespace ${config.temporal.namespace}); ` +
+    `api: listening on ${api.url} (Temporal ${describeTarget(target)}); ` +
       (settings.apiKeys.length
         ? `API key required (${settings.apiKeys.length} key(s) from ${settings.keySources.join(' and ')})`
         : 'NO authentication: listening on loopback only (set WA_API_KEYS or WA_API_KEYS_FILE to require a key)') +

@@ -7,7 +7,8 @@ import { verificationCodeSchema } from '../domain/verification';
 import { idempotencyKeySchema, operationRequestSchema } from '../domain/operations';
 import { listFilterSchema, type ListFilter } from '../domain/number-listing';
 import { parseInput, InputError } from '../domain/validation';
-import { ConfigError, loadConfig, operationPolicy } from '../platform/config';
+import { ConfigError, loadConfig, operationPolicy, type AppConfig } from '../platform/config';
+import { targetFromEnvironment, type TemporalTarget } from '../platform/temporal-target';
 import { packageVersion } from '../platform/package-info';
 import {
   ApiKeyRefusedError,
@@ -40,29 +41,32 @@ function print(json: boolean | undefined, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value) : text);
 }
 
-/** Global connection flags (temporal CLI style); they win over temporal.yaml and the WA_* variables. */
+/** Global connection flags (temporal CLI style): --profile and --config-file pick a Temporal profile. */
 interface ConnectionFlags {
   address?: string;
   namespace?: string;
+  profile?: string;
+  configFile?: string;
   config?: string;
 }
 let connectionFlags: ConnectionFlags = {};
 
-/** The configuration with the global flags applied; a bad flag is named as such. */
+/** temporal.yaml (or --config) with its WA_* overrides. */
 export function cliConfig(flags: ConnectionFlags = connectionFlags, env: NodeJS.ProcessEnv = process.env) {
-  if (flags.address !== undefined && !/^[^\s:]+:\d{1,5}$/.test(flags.address)) {
-    throw new InputError('address', `must be host:port, e.g. 127.0.0.1:7233 (got "${flags.address}")`);
-  }
-  if (flags.namespace !== undefined && flags.namespace.trim() === '') {
-    throw new InputError('namespace', 'must not be empty');
-  }
-  return loadConfig({
-    ...(flags.config !== undefined ? { file: flags.config } : {}),
-    env: {
-      ...env,
-      ...(flags.address !== undefined ? { WA_TEMPORAL_ADDRESS: flags.address } : {}),
-      ...(flags.namespace !== undefined ? { WA_TEMPORAL_NAMESPACE: flags.namespace } : {}),
-    },
+  return loadConfig({ ...(flags.config !== undefined ? { file: flags.config } : {}), env });
+}
+
+/** Where the CLI connects: its flags > WA_* env > the Temporal profile > temporal.yaml > defaults. */
+export function cliTarget(
+  config: AppConfig,
+  flags: ConnectionFlags = connectionFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): TemporalTarget {
+  return targetFromEnvironment(config, {
+    env,
+    ...(flags.config !== undefined ? { configFile: flags.config } : {}),
+    given: { kind: 'flag', values: { address: flags.address, namespace: flags.namespace } },
+    profile: { name: flags.profile, file: flags.configFile },
   });
 }
 
@@ -70,12 +74,17 @@ export function cliConfig(flags: ConnectionFlags = connectionFlags, env: NodeJS.
 let apiClient: LifecycleOperations | undefined;
 
 async function withClient<T>(fn: (client: LifecycleOperations) => Promise<T>): Promise<T> {
-  const client = apiClient ?? (await NumberLifecycleClient.connect({ config: cliConfig() }));
+  const client = apiClient ?? (await connectToTemporal());
   try {
     return await fn(client);
   } finally {
     await client.close();
   }
+}
+
+async function connectToTemporal(): Promise<NumberLifecycleClient> {
+  const config = cliConfig();
+  return NumberLifecycleClient.connect({ config, target: cliTarget(config) });
 }
 
 /** Prints the ticket, or with --wait the operation's outcome; the exit code follows the outcome. */
@@ -208,11 +217,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(PACKAGE_VERSION, '-v, --version', 'print the version')
     .option(
       '--address <host:port>',
-      'Temporal frontend address (default: temporal.address, env WA_TEMPORAL_ADDRESS)',
+      'Temporal frontend address (else env WA_TEMPORAL_ADDRESS, the profile, temporal.address)',
     )
     .option(
       '--namespace <name>',
-      'Temporal namespace (default: temporal.namespace, env WA_TEMPORAL_NAMESPACE)',
+      'Temporal namespace (else env WA_TEMPORAL_NAMESPACE, the profile, temporal.namespace)',
+    )
+    .option('--profile <name>', 'Temporal profile to connect with (env TEMPORAL_PROFILE; default: default)')
+    .option(
+      '--config-file <file>',
+      'Temporal profile file, TOML (env TEMPORAL_CONFIG_FILE; default: ~/.config/temporalio/temporal.toml)',
     )
     .option('--config <file>', 'configuration file instead of temporal.yaml (env WA_CONFIG_FILE)')
     .exitOverride()
@@ -222,8 +236,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
   addApiOptions(program).hook('preAction', () => {
     apiClient = httpClientFrom(program);
-    if (apiClient && (connectionFlags.address !== undefined || connectionFlags.namespace !== undefined)) {
-      throw new InputError('api', 'give either --api (the HTTP API) or --address/--namespace (Temporal)');
+    const temporalFlags = (['address', 'namespace', 'profile', 'configFile'] as const).filter(
+      (flag) => connectionFlags[flag] !== undefined,
+    );
+    if (apiClient && temporalFlags.length) {
+      throw new InputError(
+        'api',
+        'give either --api (the HTTP API) or --address/--namespace/--profile/--config-file (Temporal)',
+      );
     }
   });
 
@@ -494,7 +514,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addFleetCommands(program, withClient, setExit);
   addSetupCommand(
     program,
-    () => cliConfig(),
+    () => {
+      const config = cliConfig();
+      return { config, target: cliTarget(config) };
+    },
     () => apiClient !== undefined,
     setExit,
   );

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { InputError } from '../domain/validation';
 import type { AppConfig } from '../platform/config';
-import { temporalConnectionOptions } from '../platform/connection';
+import type { TemporalTarget } from '../platform/temporal-target';
 import { setUpNamespace } from '../platform/namespace-setup';
 import { TemporalUnreachableError } from '../client/index';
 
@@ -17,7 +17,7 @@ interface SetupFlags {
 
 export function addSetupCommand(
   program: Command,
-  configFor: () => AppConfig,
+  targetFor: () => { config: AppConfig; target: TemporalTarget },
   usesApi: () => boolean,
   setExit: (code: number) => void,
 ): void {
@@ -41,8 +41,9 @@ export function addSetupCommand(
           `must be a whole number of days, 1 to 3650 (got "${o.retentionDays}")`,
         );
       }
-      const config = configFor();
-      const options = temporalConnectionOptions(config);
+      const { config, target } = targetFor();
+      const options = target.connection;
+      const namespace = target.namespace;
       let connection: Connection;
       try {
         connection = await Connection.connect({
@@ -55,7 +56,7 @@ export function addSetupCommand(
         );
       }
       try {
-        const result = await setUpNamespace(connection, config.temporal.namespace, {
+        const result = await setUpNamespace(connection, namespace, {
           address: options.address,
           createNamespace: o.createNamespace === true,
           retentionDays,
@@ -63,8 +64,8 @@ export function addSetupCommand(
             if (!o.json) console.log(line);
           },
         });
-        if (o.json) console.log(JSON.stringify({ namespace: config.temporal.namespace, ...result }));
-        else if (result.ok) console.log(`namespace ${config.temporal.namespace} is ready`);
+        if (o.json) console.log(JSON.stringify({ namespace, ...result }));
+        else if (result.ok) console.log(`namespace ${namespace} is ready`);
         else console.error(`wa-number: ${result.problem}`);
         setExit(result.ok ? 0 : 1);
       } finally {

@@ -20,7 +20,7 @@ import type { AppConfig } from '../platform/config';
 import * as fleets from './fleets';
 import { lifecycleStartOperation } from './lifecycle-start';
 import type { LifecycleOperations, RetryFleetOptions, WaitForOperationOptions } from './lifecycle-operations';
-import { temporalConnectionOptions } from '../platform/connection';
+import { configOnlyTarget, type TemporalTarget } from '../platform/temporal-target';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../platform/security/data-converter';
 import { AesGcmPayloadCodec } from '../platform/security/payload-codec';
 import {
@@ -70,12 +70,18 @@ export type {
 export { ApiKeyRefusedError, HttpApiError, OperationRejectedError, TemporalUnreachableError } from './errors';
 
 export type { ConnectSettings, TlsSettings } from './connect-settings';
+export { TemporalTargetError } from '../platform/temporal-sources';
 export type { LifecycleOperations, RetryFleetOptions, WaitForOperationOptions } from './lifecycle-operations';
 export { HttpLifecycleClient, type HttpClientOptions } from './http-client';
 
 export interface ConnectOptions extends ConnectSettings {
   /** The product's own configuration (its worker, CLI, API and tests): the connection comes from it. */
   config?: AppConfig;
+  /**
+   * With `config`: where to connect, as resolveTemporalTarget found it (the CLI and the API pass it, with
+   * env and profile applied). Without it, temporal.yaml's values alone (the local stack, tests).
+   */
+  target?: TemporalTarget;
   /** An existing client (tests, services that already hold one); only the task queue is then needed. */
   client?: Client;
   /** Where settings not given are read from (default: this process's environment). */
@@ -91,8 +97,9 @@ export class NumberLifecycleClient implements LifecycleOperations {
   ) {}
 
   /**
-   * Connects with the settings given, else the WA_* environment, else the defaults (see ConnectSettings);
-   * or with the product's configuration. Nothing is read from this package's folder.
+   * Connects with the settings given, else the WA_* environment, else the Temporal profile, else the
+   * defaults (see ConnectSettings); or with the product's configuration. Nothing is read from this
+   * package's folder.
    */
   static async connect(options: ConnectOptions = {}): Promise<NumberLifecycleClient> {
     const { config, client } = options;
@@ -100,29 +107,33 @@ export class NumberLifecycleClient implements LifecycleOperations {
       const taskQueue = config?.temporal.taskQueue ?? defaultTaskQueue(options, options.env);
       return new NumberLifecycleClient(client, taskQueue, false);
     }
-    const target = config ? fromConfig(config) : resolveConnectSettings(options, options.env);
+    const resolved = config
+      ? fromConfig(config, options.target)
+      : resolveConnectSettings(options, options.env);
+    const { target } = resolved;
     let connection: Connection;
     try {
       connection = await Connection.connect({
         ...target.connection,
-        connectTimeout: target.connectTimeoutMs,
+        connectTimeout: resolved.connectTimeoutMs,
       });
     } catch (err) {
       throw new TemporalUnreachableError(
-        `Temporal is unreachable at ${target.connection.address} (${(err as Error).message.split('\n')[0]})`,
+        `Temporal is unreachable at ${target.connection.address} (from ${target.origin.address}; ` +
+          `${(err as Error).message.split('\n')[0]})`,
       );
     }
     const dataConverter = config
       ? createDataConverter(config).dataConverter
-      : target.keyring
+      : resolved.keyring
         ? {
-            payloadCodecs: [new AesGcmPayloadCodec(target.keyring)],
+            payloadCodecs: [new AesGcmPayloadCodec(resolved.keyring)],
             failureConverterPath: FAILURE_CONVERTER_PATH,
           }
         : {};
     return new NumberLifecycleClient(
       new Client({ connection, namespace: target.namespace, dataConverter }),
-      target.taskQueue,
+      resolved.taskQueue,
       true,
     );
   }
@@ -357,11 +368,10 @@ function delay(ms: number): Promise<void> {
 }
 
 /** The connection the product's configuration describes (its own key sources: env, key file, local stack). */
-function fromConfig(config: AppConfig): ResolvedSettings {
+function fromConfig(config: AppConfig, target?: TemporalTarget): ResolvedSettings {
   createDataConverter(config); // no key: refuse before connecting (PINs would go out in plaintext)
   return {
-    connection: temporalConnectionOptions(config),
-    namespace: config.temporal.namespace,
+    target: target ?? configOnlyTarget(config),
     taskQueue: config.temporal.taskQueue,
     connectTimeoutMs: config.temporal.connectTimeoutMs,
   };

@@ -27,6 +27,25 @@ const nonNegativeInt = numeric.pipe(z.number().int('must be an integer').min(0, 
 const nonNegativeNumber = numeric.pipe(z.number().min(0, 'must be >= 0'));
 const optionalText = z.string().default('');
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+// gRPC metadata sent to Temporal: a mapping in the file; "name=value,name=value" in its env variable.
+const headerList = z.string().transform((text, ctx) => {
+  const headers: Record<string, string> = {};
+  for (const entry of text.split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    const eq = entry.indexOf('=');
+    if (eq <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be name=value pairs separated by commas' });
+      return z.NEVER;
+    }
+    headers[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim();
+  }
+  return headers;
+});
+const grpcMetadata = z
+  .union([z.record(z.string(), z.string()), headerList], {
+    error: 'must map header names to text values (in env: name=value,name=value)',
+  })
+  .default({});
 
 /**
  * The worker's task slots, pollers and shutdown grace (worker/create-worker.ts). The SDK would silently
@@ -68,7 +87,12 @@ export const configSchema = z
         taskQueue: z.string().min(1, 'must not be empty'),
         tls: z
           .object({
-            enabled: boolish,
+            // auto: on when an API key or TLS material is set (an API key never goes out without TLS).
+            enabled: z
+              .union([boolish, z.literal('auto')], {
+                error: 'must be true or false, or auto (on when an API key or TLS material is set)',
+              })
+              .default('auto'),
             serverName: optionalText,
             serverRootCaCertPath: optionalText,
             clientCertPath: optionalText,
@@ -76,6 +100,7 @@ export const configSchema = z
           })
           .strict(),
         apiKeyEnv: envVarName,
+        grpcMeta: grpcMetadata,
         connectTimeoutMs: positiveInt,
         maxCachedWorkflows: nonNegativeInt,
         workerVersioning: z
@@ -224,9 +249,14 @@ function setPath(target: Record<string, unknown>, keyPath: string[], value: unkn
   node[keyPath[keyPath.length - 1]!] = value;
 }
 
+/** The file loadConfig reads: the one given, else WA_CONFIG_FILE, else the shipped temporal.yaml. */
+export function configFileFor(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  return options.file ?? (options.env ?? process.env).WA_CONFIG_FILE ?? DEFAULT_CONFIG_FILE;
+}
+
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): AppConfig {
   const env = options.env ?? process.env;
-  const file = options.file ?? env.WA_CONFIG_FILE ?? DEFAULT_CONFIG_FILE;
+  const file = configFileFor({ ...options, env });
   let raw: Record<string, unknown> = {};
   if (existsSync(file)) {
     let parsed: unknown;

@@ -11,7 +11,7 @@ import { createFleetActivities } from '../activities/fleet-activities';
 import { createLedgerRecoveryActivities } from '../activities/ledger-recovery';
 import { operationPolicy, type AppConfig } from '../platform/config';
 import type { AccessTokenSource } from '../platform/access-token';
-import { temporalConnectionOptions } from '../platform/connection';
+import { configOnlyTarget, type TemporalTarget } from '../platform/temporal-target';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Written by `npm run build` beside the compiled code (dist/workflow-bundle.js); absent in a checkout. */
@@ -19,6 +19,8 @@ export const PREBUILT_WORKFLOW_BUNDLE = path.resolve(__dirname, '..', 'workflow-
 
 export interface CreateWorkerOptions {
   config: AppConfig;
+  /** Where `connection` points (resolveTemporalTarget); default: temporal.yaml's values alone (tests, local stack). */
+  target?: TemporalTarget;
   connection: NativeConnection;
   /** The token, or its source (platform/access-token.ts), asked at every Graph call: a rotated file applies at once. */
   accessToken: string | AccessTokenSource;
@@ -34,10 +36,11 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const { config } = options;
   const policy = operationPolicy(config);
   const graph = createGraphClient(config, options.accessToken);
-  const client = lazyClient(config, options.dataConverter);
+  const target = options.target ?? configOnlyTarget(config);
+  const client = lazyClient(target, options.dataConverter);
   return Worker.create({
     connection: options.connection,
-    namespace: config.temporal.namespace,
+    namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
     ...workflowCode(options.workflowBundle),
     activities: {
@@ -138,10 +141,13 @@ export function workerTuningOptions(config: AppConfig): Partial<WorkerOptions> {
 }
 
 /** The client of the fleet and ledger-recovery activities, connected on first use with the worker's data converter (payloads stay encrypted). */
-function lazyClient(config: AppConfig, dataConverter: WorkerOptions['dataConverter']): () => Promise<Client> {
+function lazyClient(
+  target: TemporalTarget,
+  dataConverter: WorkerOptions['dataConverter'],
+): () => Promise<Client> {
   let client: Promise<Client> | undefined;
   return () =>
-    (client ??= Connection.connect(temporalConnectionOptions(config)).then(
-      (connection) => new Client({ connection, namespace: config.temporal.namespace, dataConverter }),
+    (client ??= Connection.connect(target.connection).then(
+      (connection) => new Client({ connection, namespace: target.namespace, dataConverter }),
     ));
 }

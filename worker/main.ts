@@ -1,9 +1,10 @@
-// `npm run worker`: runs only the worker, against whatever temporal.yaml (and WA_* env vars) point to.
+// `npm run worker`: runs only the worker, against whatever the WA_* env vars, the Temporal profile and
+// temporal.yaml point to (platform/temporal-target.ts).
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../platform/config';
 import { accessTokenSource } from '../platform/access-token';
 import { AccessTokenRefusedError, checkAccessToken } from './access-token-check';
-import { temporalConnectionOptions } from '../platform/connection';
+import { describeTarget, targetFromEnvironment } from '../platform/temporal-target';
 import { createWorker, workflowCodeSource } from './create-worker';
 import { startWorkerHealthServer, type HealthServer } from './health-server';
 import { inspectNamespace, namespaceProblem } from '../platform/namespace-setup';
@@ -20,18 +21,18 @@ async function main(): Promise<void> {
   const { dataConverter, keyring } = createDataConverter(config);
   // Before connecting to Temporal: a worker whose token Meta refuses (190) must not take tasks.
   console.log(`worker: ${await checkAccessToken(config, accessToken)}`);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const target = targetFromEnvironment(config);
+  const connection = await NativeConnection.connect(target.connection);
   try {
     // A namespace without our search attributes fails every lifecycle start: refuse now, with the fix.
     const notReady = namespaceProblem(
-      await inspectNamespace(connection, config.temporal.namespace),
-      config.temporal.address,
+      await inspectNamespace(connection, target.namespace),
+      target.connection.address,
     );
     if (notReady) throw new ConfigError(notReady);
-    const worker = await createWorker({ config, connection, accessToken, dataConverter });
+    const worker = await createWorker({ config, target, connection, accessToken, dataConverter });
     console.log(
-      `worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
-        `(namespace ${config.temporal.namespace}); Graph ${config.graph.baseUrl} ${config.graph.apiVersion}; ` +
+      `worker: polling task queue ${config.temporal.taskQueue} on ${describeTarget(target)}; Graph ${config.graph.baseUrl} ${config.graph.apiVersion}; ` +
         (keyring
           ? `payloads encrypted with key "${keyring.encryptWith}" (${keyring.keys.size} key(s) from ${keyring.source})`
           : 'payloads NOT encrypted (security.allowUnencrypted)') +

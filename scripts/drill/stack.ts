@@ -246,13 +246,19 @@ export class DrillStack {
   }
 }
 
-/** The drill's environment minus anything that could point a child elsewhere (WA_*, SIM_*, Temporal keys). */
+/**
+ * The drill's environment minus anything that could point a child elsewhere (WA_*, SIM_*, TEMPORAL_*), and
+ * no Temporal profile file (TEMPORAL_CONFIG_FILE empty: a developer's own profile must not apply).
+ */
 function hermeticEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.startsWith('WA_') && !k.startsWith('SIM_') && k !== 'TEMPORAL_API_KEY',
+  return {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => !k.startsWith('WA_') && !k.startsWith('SIM_') && !k.startsWith('TEMPORAL_'),
+      ),
     ),
-  );
+    TEMPORAL_CONFIG_FILE: '',
+  };
 }
 
 export function ms(value: number): string {

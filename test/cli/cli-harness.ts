@@ -110,12 +110,17 @@ export function createCliHarness(options: CliHarnessOptions): CliHarness {
     return stack;
   }
 
-  /** The environment of a spawned process: ours minus any WA_* settings, plus the stack's Temporal. */
+  /**
+   * The environment of a spawned process: ours minus any WA_* and TEMPORAL_* settings, plus the stack's
+   * Temporal. TEMPORAL_CONFIG_FILE names a file that does not exist, so a developer's own Temporal profile
+   * (~/.config/temporalio/temporal.toml) cannot point a command elsewhere.
+   */
   function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) {
-      if (!k.startsWith('WA_') && k !== 'TEMPORAL_API_KEY') env[k] = v;
+      if (!k.startsWith('WA_') && !k.startsWith('TEMPORAL_')) env[k] = v;
     }
+    env.TEMPORAL_CONFIG_FILE = path.join(tmpDir ?? os.tmpdir(), 'no-temporal-profile', 'temporal.toml');
     env.WA_TEMPORAL_ADDRESS = started().config.temporal.address;
     env.WA_TEMPORAL_TASK_QUEUE = started().config.temporal.taskQueue;
     env.WA_ENCRYPTION_KEYS = TEST_ENCRYPTION_KEYS;

@@ -2,14 +2,15 @@
 // process against a real Temporal dev server, a worker with the real activities and the Graph simulator
 // over HTTP, and asserts on the exit code, stdout and stderr.
 import { after, before, test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import packageJson from '../../package.json';
 import path from 'node:path';
 import type { LifecycleSnapshot, OperationSummary, OperationTicket } from '../../client';
 import { seedVerified } from '../helpers/seed';
-import { TEST_TOKEN, type TestStack } from '../helpers/stack';
+import { TEST_ENCRYPTION_KEYS, TEST_TOKEN, type TestStack } from '../helpers/stack';
 import { assertExit, closedPort, createCliHarness, ROOT } from './cli-harness';
 
 const TEST_TIMEOUT = { timeout: 240_000 };
@@ -390,6 +391,158 @@ test(
     const otherNamespace = await cli(['--namespace', 'no-such-namespace', 'status', '7770000115']);
     assert.notEqual(otherNamespace.code, 0, otherNamespace.stderr);
     assert.match(otherNamespace.stderr, /no-such-namespace/);
+  },
+);
+
+test(
+  'a Temporal profile: --profile or TEMPORAL_PROFILE picks it (from --config-file, TEMPORAL_CONFIG_FILE or HOME); it beats temporal.yaml, WA_* and flags beat it; a bad name is named',
+  TEST_TIMEOUT,
+  async () => {
+    const id = '7770000116';
+    const closed = `127.0.0.1:${await closedPort()}`;
+    const home = path.join(tmpDir, 'profile-home');
+    const profileFile = path.join(home, '.config', 'temporalio', 'temporal.toml');
+    mkdirSync(path.dirname(profileFile), { recursive: true });
+    writeFileSync(
+      profileFile,
+      `[profile.default]\naddress = "${closed}"\n\n` +
+        `[profile.stack]\naddress = "${stack.config.temporal.address}"\nnamespace = "default"\n`,
+    );
+    // temporal.yaml points at the closed port too: only the profile reaches the stack's server.
+    const yaml = path.join(tmpDir, 'closed-temporal.yaml');
+    const shipped = readFileSync(path.join(ROOT, 'temporal.yaml'), 'utf8');
+    writeFileSync(yaml, shipped.replace('address: 127.0.0.1:7233', `address: ${closed}`));
+    const noWa = { WA_TEMPORAL_ADDRESS: undefined };
+    const status = ['--config', yaml, 'status', id, '--json'];
+    const reached = (r: Awaited<ReturnType<typeof cli>>) => {
+      assertExit(r, 0);
+      assert.equal((JSON.parse(r.stdout) as { phoneNumberId: string }).phoneNumberId, id);
+    };
+
+    reached(
+      await cli(['--profile', 'stack', ...status], { env: { ...noWa, TEMPORAL_CONFIG_FILE: profileFile } }),
+    );
+    reached(await cli(['--config-file', profileFile, '--profile', 'stack', ...status], { env: noWa }));
+    // The file where the temporal CLI keeps it: $HOME/.config/temporalio/temporal.toml.
+    reached(
+      await cli(status, {
+        env: {
+          ...noWa,
+          HOME: home,
+          XDG_CONFIG_HOME: undefined,
+          TEMPORAL_CONFIG_FILE: undefined,
+          TEMPORAL_PROFILE: 'stack',
+        },
+      }),
+    );
+
+    // No profile asked for: the file's default profile, which beats temporal.yaml.
+    const viaDefault = await cli(status, { env: { ...noWa, TEMPORAL_CONFIG_FILE: profileFile } });
+    assertExit(viaDefault, 3);
+    assert.match(
+      viaDefault.stderr,
+      new RegExp(`Temporal is unreachable at ${closed} \\(from profile default;`),
+    );
+    // WA_* beats the profile; a flag beats both.
+    const other = `127.0.0.1:${await closedPort()}`;
+    const viaWa = await cli(['--profile', 'stack', ...status], {
+      env: { WA_TEMPORAL_ADDRESS: other, TEMPORAL_CONFIG_FILE: profileFile },
+    });
+    assertExit(viaWa, 3);
+    assert.match(
+      viaWa.stderr,
+      new RegExp(`Temporal is unreachable at ${other} \\(from env WA_TEMPORAL_ADDRESS;`),
+    );
+    reached(
+      await cli(['--address', stack.config.temporal.address, ...status], {
+        env: { WA_TEMPORAL_ADDRESS: other, TEMPORAL_CONFIG_FILE: profileFile },
+      }),
+    );
+
+    const unknown = await cli(['--profile', 'nope', ...status], {
+      env: { ...noWa, TEMPORAL_CONFIG_FILE: profileFile },
+    });
+    assertExit(unknown, 2);
+    assert.equal(
+      unknown.stderr.trim(),
+      `wa-number: Temporal profile: no profile "nope": ${profileFile} (env TEMPORAL_CONFIG_FILE) has only ` +
+        'default, stack; set by --profile',
+    );
+    const missing = path.join(tmpDir, 'no-such-profiles.toml');
+    const noFile = await cli(['--config-file', missing, ...status], { env: noWa });
+    assertExit(noFile, 2);
+    assert.match(
+      noFile.stderr,
+      new RegExp(`Temporal profile file: cannot read ${missing} \\(ENOENT\\); set by --config-file`),
+    );
+    const withApi = await cli(['--api', 'http://127.0.0.1:1', '--profile', 'stack', 'status', id]);
+    assertExit(withApi, 2);
+    assert.match(withApi.stderr, /give either --api .* or --address\/--namespace\/--profile\/--config-file/);
+
+    // An API key never goes out without TLS: refused before connecting, the key never printed.
+    const apiKey = 'cli-test-temporal-api-key-secret';
+    const plain = await cli(status, { env: { TEMPORAL_API_KEY: apiKey, TEMPORAL_TLS: 'false' } });
+    assertExit(plain, 2);
+    assert.match(
+      plain.stderr,
+      /an API key is never sent without TLS: TLS is off \(env TEMPORAL_TLS\) while an API key is set \(env TEMPORAL_API_KEY\)/,
+    );
+    assertNoPin(plain, apiKey);
+  },
+);
+
+test(
+  'npm run worker connects where the Temporal profile says, and its start-up line says where that came from',
+  TEST_TIMEOUT,
+  async () => {
+    const profileFile = path.join(tmpDir, 'worker-profile.toml');
+    writeFileSync(profileFile, `[profile.lifecycle]\naddress = "${stack.config.temporal.address}"\n`);
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (!k.startsWith('WA_') && !k.startsWith('TEMPORAL_')) env[k] = v;
+    }
+    Object.assign(env, {
+      TEMPORAL_CONFIG_FILE: profileFile,
+      TEMPORAL_PROFILE: 'lifecycle',
+      TEMPORAL_NAMESPACE: 'default',
+      WA_TEMPORAL_TASK_QUEUE: `cli-test-profile-worker-${process.pid}`,
+      WA_GRAPH_BASE_URL: stack.sim.url,
+      WA_GRAPH_ACCESS_TOKEN: TEST_TOKEN,
+      WA_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    });
+    const worker = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)));
+    const polling = new Promise<string | undefined>((resolve) => {
+      const watch = (chunk: Buffer) => {
+        output += chunk.toString();
+        const line = /^worker: polling .*$/m.exec(output)?.[0];
+        if (line) resolve(line);
+      };
+      worker.stdout.on('data', watch);
+      worker.stderr.on('data', watch);
+      void exited.then(() => resolve(undefined));
+    });
+    const timer = setTimeout(() => worker.kill('SIGKILL'), 120_000);
+    try {
+      const line = await polling;
+      assert.ok(line, `the worker never polled:\n${output}`);
+      assert.ok(
+        line.includes(
+          `on ${stack.config.temporal.address} (from profile lifecycle), namespace default (from env ` +
+            `TEMPORAL_NAMESPACE), no TLS, Temporal profile lifecycle (${profileFile});`,
+        ),
+        line,
+      );
+    } finally {
+      clearTimeout(timer);
+      worker.kill('SIGTERM');
+      await exited;
+    }
   },
 );
 

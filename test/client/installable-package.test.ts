@@ -124,6 +124,8 @@ test(
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
+        // No Temporal profile: the developer's own (~/.config/temporalio/temporal.toml) must not apply.
+        TEMPORAL_CONFIG_FILE: '',
         TEMPORAL_ADDRESS_FOR_TEST: stack.config.temporal.address,
         TASK_QUEUE_FOR_TEST: stack.config.temporal.taskQueue,
         KEYS_FOR_TEST: TEST_ENCRYPTION_KEYS,

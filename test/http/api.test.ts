@@ -597,7 +597,15 @@ const MAIN = path.resolve(__dirname, '..', '..', 'api', 'main.ts');
 /** Runs `api/main.ts` (what `npm run api` runs); resolves with its URL once it listens, or its exit. */
 function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, WA_API_KEYS: '', WA_API_KEYS_FILE: '', WA_API_HOST: '', ...env },
+    // TEMPORAL_CONFIG_FILE: no file, so a developer's own Temporal profile cannot point the API elsewhere.
+    env: {
+      ...process.env,
+      WA_API_KEYS: '',
+      WA_API_KEYS_FILE: '',
+      WA_API_HOST: '',
+      TEMPORAL_CONFIG_FILE: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -631,6 +639,15 @@ test('npm run api (api/main.ts): keys from the environment, the API and the code
     const url = await main.listening;
     assert.ok(url, main.output());
     assert.match(main.output(), /API key required \(1 key\(s\) from WA_API_KEYS\)/);
+    // The start-up line says where the Temporal target came from.
+    assert.ok(
+      main
+        .output()
+        .includes(
+          `(Temporal ${stack.config.temporal.address} (from env WA_TEMPORAL_ADDRESS), namespace default (from temporal.yaml), no TLS)`,
+        ),
+      main.output(),
+    );
     assert.ok(!main.output().includes(key));
     assertError(await call('GET', '/v1/phone-numbers/7770000400', { base: url }), 401, 'UNAUTHORIZED');
     const registered = await call<LifecycleSnapshot>('GET', '/v1/phone-numbers/7770000001', {

@@ -75,8 +75,9 @@ test('the shipped temporal.yaml parses with the documented defaults', () => {
   assert.equal(config.temporal.address, '127.0.0.1:7233');
   assert.equal(config.temporal.namespace, 'default');
   assert.equal(config.temporal.taskQueue, 'whatsapp-number-lifecycle');
-  assert.equal(config.temporal.tls.enabled, false);
+  assert.equal(config.temporal.tls.enabled, 'auto', 'TLS on with an API key or TLS files, else off');
   assert.equal(config.temporal.apiKeyEnv, 'TEMPORAL_API_KEY');
+  assert.deepEqual(config.temporal.grpcMeta, {});
   assert.equal(config.temporal.connectTimeoutMs, 4000);
   assert.equal(config.temporal.maxCachedWorkflows, 0, "0: the SDK's default cache size");
   assert.equal(config.local.temporalPort, 7233);
@@ -175,9 +176,35 @@ for (const { env, value, read, want } of overrides) {
 }
 
 test('WA_TEMPORAL_TLS_ENABLED=false overrides enabled: true in the file', () => {
-  const file = writeTemp(shippedYaml.replace(/enabled: false/, 'enabled: true'));
+  const file = writeTemp(shippedYaml.replace(/^ {4}enabled: auto$/m, '    enabled: true'));
   assert.equal(loadConfig({ file, env: {} }).temporal.tls.enabled, true);
   assert.equal(loadConfig({ file, env: { WA_TEMPORAL_TLS_ENABLED: 'false' } }).temporal.tls.enabled, false);
+});
+
+test('temporal.tls.enabled: true, false or auto (also the default when the file leaves it out)', () => {
+  assert.equal(
+    loadConfig({ file: DEFAULT_CONFIG_FILE, env: { WA_TEMPORAL_TLS_ENABLED: 'auto' } }).temporal.tls.enabled,
+    'auto',
+  );
+  const file = writeTemp(shippedYaml.replace(/^ {4}enabled: auto\n/m, ''));
+  assert.notEqual(readFileSync(file, 'utf8'), shippedYaml);
+  assert.equal(loadConfig({ file, env: {} }).temporal.tls.enabled, 'auto');
+});
+
+test('temporal.grpcMeta: a mapping in the file, name=value pairs in WA_TEMPORAL_GRPC_META', () => {
+  const file = writeTemp(shippedYaml.replace('grpcMeta: {}', 'grpcMeta:\n    x-team: lifecycle'));
+  assert.deepEqual(loadConfig({ file, env: {} }).temporal.grpcMeta, { 'x-team': 'lifecycle' });
+  assert.deepEqual(
+    loadConfig({ file, env: { WA_TEMPORAL_GRPC_META: 'x-a=1, x-b = two ,' } }).temporal.grpcMeta,
+    { 'x-a': '1', 'x-b': 'two' },
+  );
+  const message = configErrorOf(() =>
+    loadConfig({ file: DEFAULT_CONFIG_FILE, env: { WA_TEMPORAL_GRPC_META: 'x-a' } }),
+  );
+  assert.match(
+    message,
+    /temporal\.grpcMeta \(env WA_TEMPORAL_GRPC_META\): must map header names to text values/,
+  );
 });
 
 test('env overrides only touch their own key', () => {
