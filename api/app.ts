@@ -18,6 +18,7 @@ import { createWaitForFinish, type LifecycleApi } from './routes/context';
 import { fleetRoutes } from './routes/fleets';
 import { phoneNumberRoutes } from './routes/phone-numbers';
 import type { RouteSpec } from './routes/route-spec';
+import type { ReadinessCheck } from '../platform/readiness';
 import { serviceRoutes } from './routes/service';
 import { markOptionalBody, validatorCompiler } from './validation';
 
@@ -54,6 +55,8 @@ export interface ApiAppOptions {
   servers?: { url: string; description?: string }[];
   /** Resolves when the server closes: ends ?wait=true long polls early. */
   closed: Promise<void>;
+  /** GET /readyz's checks against Temporal (platform/readiness.ts); none: always ready. */
+  readiness?: () => Promise<ReadinessCheck[]>;
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
 }
 
@@ -249,7 +252,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     waitForFinish: createWaitForFinish(options.lifecycle, options.maxWaitMs, options.closed),
   };
   const specs = [
-    ...serviceRoutes(() => app.swagger()),
+    ...serviceRoutes(() => app.swagger(), options.readiness),
     ...phoneNumberRoutes(context),
     ...fleetRoutes(context),
   ];

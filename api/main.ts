@@ -4,6 +4,7 @@
 // WA_API_KEYS_FILE; without any, loopback only.
 import { ConfigError, loadConfig } from '../platform/config';
 import { describeTarget, targetFromEnvironment } from '../platform/temporal-target';
+import { temporalReadiness } from '../platform/readiness';
 import { createDataConverter } from '../platform/security/data-converter';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
 import { NumberLifecycleClient, TemporalUnreachableError } from '../client/index';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     rateLimit: { max: settings.rateLimitPerMinute, windowMs: 60_000 },
     ...(settings.publicUrl ? { publicUrls: [{ url: settings.publicUrl }] } : {}),
     log: (line) => console.log(`api: ${line}`),
+    readiness: temporalReadiness(lifecycle.client.connection, target.namespace, target.connection.address),
   }).catch(async (err: unknown) => {
     await lifecycle.close();
     throw err;

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiKeyring, type ApiKeySpec } from './auth';
+import type { ReadinessCheck } from '../platform/readiness';
 import { buildApiApp, isLoopbackHost, type RateLimitSettings } from './app';
 import { createCodecHandler, type CodecEndpointOptions } from './codec-endpoint';
 import type { LifecycleApi } from './routes/context';
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
   rateLimit?: RateLimitSettings;
   /** The server URLs the OpenAPI document lists (default: relative, this server). */
   publicUrls?: { url: string; description?: string }[];
+  /** GET /readyz's checks against Temporal (platform/readiness.ts); none: always ready. */
+  readiness?: () => Promise<ReadinessCheck[]>;
 }
 
 export interface ApiServer {
@@ -76,6 +79,7 @@ async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
     ...(codecBase ? { codecBasePath: codecBase } : {}),
     ...(options.publicUrls ? { servers: options.publicUrls } : {}),
+    ...(options.readiness ? { readiness: options.readiness } : {}),
     closed,
     serverFactory: (handler) =>
       createServer((req, res) => {

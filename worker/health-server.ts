@@ -1,8 +1,10 @@
 // The worker's liveness and readiness for Kubernetes probes (health.workerPort). Live: the process answers
-// and its worker has not failed. Ready: the worker is polling its task queue; while it drains at shutdown
-// it is not, so no new traffic is routed its way by anything that watches readiness.
+// and its worker has not failed. Ready: the worker is polling its task queue and Temporal is usable (it
+// answers, the namespace exists, our search attributes are registered); while it drains at shutdown it is
+// not ready, so nothing that watches readiness routes new traffic its way.
 import { createServer, type Server } from 'node:http';
 import type { State } from '@temporalio/worker';
+import type { ReadinessCheck } from '../platform/readiness';
 
 export interface HealthServer {
   url: string;
@@ -17,23 +19,45 @@ const LIVE_STATES: ReadonlySet<State> = new Set([
   'DRAINED',
 ]);
 
-export async function startWorkerHealthServer(options: {
+export interface WorkerHealthOptions {
   host: string;
   port: number;
   workerState: () => State;
-}): Promise<HealthServer> {
+  /** The checks against Temporal (platform/readiness.ts); none: the worker's state alone. */
+  temporalChecks?: () => Promise<ReadinessCheck[]>;
+}
+
+/** The worker's own check first, then Temporal's. */
+export async function workerReadiness(options: WorkerHealthOptions): Promise<ReadinessCheck[]> {
+  const state = options.workerState();
+  const polling: ReadinessCheck =
+    state === 'RUNNING'
+      ? { name: 'worker', ok: true }
+      : { name: 'worker', ok: false, detail: `worker ${state}` };
+  return [polling, ...((await options.temporalChecks?.()) ?? [])];
+}
+
+export async function startWorkerHealthServer(options: WorkerHealthOptions): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
-    const state = options.workerState();
     const path = (req.url ?? '').split('?')[0];
-    const ok =
-      path === '/livez' ? LIVE_STATES.has(state) : path === '/readyz' ? state === 'RUNNING' : undefined;
-    if (ok === undefined || req.method !== 'GET') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    const answer = (status: number, body: unknown) =>
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify(body));
+    if (req.method !== 'GET' || (path !== '/livez' && path !== '/readyz')) {
+      answer(404, { error: 'not found' });
       return;
     }
-    res
-      .writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-      .end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', worker: state }));
+    const state = options.workerState();
+    if (path === '/livez') {
+      const live = LIVE_STATES.has(state);
+      answer(live ? 200 : 503, { status: live ? 'ok' : 'unavailable', worker: state });
+      return;
+    }
+    void workerReadiness(options).then((checks) => {
+      const ready = checks.every((c) => c.ok);
+      answer(ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', worker: state, checks });
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

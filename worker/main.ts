@@ -8,6 +8,7 @@ import { describeTarget, targetFromEnvironment } from '../platform/temporal-targ
 import { createWorker, workflowCodeSource } from './create-worker';
 import { startWorkerHealthServer, type HealthServer } from './health-server';
 import { inspectNamespace, namespaceProblem } from '../platform/namespace-setup';
+import { temporalReadiness } from '../platform/readiness';
 import { createDataConverter } from '../platform/security/data-converter';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
 import { createRedactingLogger, redactText } from '../platform/security/redact';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
         host: config.health.host,
         port: config.health.workerPort,
         workerState: () => worker.getState(),
+        temporalChecks: temporalReadiness(connection, target.namespace, target.connection.address),
       });
       console.log(`worker: liveness ${health.url}/livez, readiness ${health.url}/readyz`);
     }

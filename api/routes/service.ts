@@ -1,16 +1,30 @@
-// The routes about the service itself: liveness, the OpenAPI document, and who the caller is.
-import type { FastifyRequest } from 'fastify';
+// The routes about the service itself: liveness, readiness, the OpenAPI document, and who the caller is.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ReadinessCheck } from '../../platform/readiness';
 import { z } from 'zod';
 import { API_SCOPES } from '../auth';
 import type { RouteSpec } from './route-spec';
 
 const healthSchema = z.object({ ok: z.literal(true) });
+const readinessSchema = z.object({
+  ready: z.boolean(),
+  checks: z.array(
+    z.object({
+      name: z.enum(['temporal', 'namespace', 'searchAttributes', 'worker']),
+      ok: z.boolean(),
+      detail: z.string().optional().describe('Why not, with the fix when there is one'),
+    }),
+  ),
+});
 const callerSchema = z.object({
   name: z.string().optional().describe("The key's name (recorded as requestedBy); absent for unnamed keys"),
   scopes: z.array(z.enum(API_SCOPES)),
 });
 
-export function serviceRoutes(openApiDocument: () => unknown): RouteSpec[] {
+export function serviceRoutes(
+  openApiDocument: () => unknown,
+  readiness: () => Promise<ReadinessCheck[]> = async () => [],
+): RouteSpec[] {
   const tags = ['service'];
   return [
     {
@@ -23,6 +37,25 @@ export function serviceRoutes(openApiDocument: () => unknown): RouteSpec[] {
       responses: { 200: { description: 'Up', schema: healthSchema } },
       errors: [403],
       handler: async () => ({ ok: true }),
+    },
+    {
+      method: 'GET',
+      url: '/readyz',
+      access: 'open',
+      operationId: 'readiness',
+      summary: 'Readiness: Temporal answers, the namespace exists, our search attributes are registered',
+      tags,
+      responses: {
+        200: { description: 'Ready', schema: readinessSchema },
+        503: { description: 'Not ready: the failing checks say why', schema: readinessSchema },
+      },
+      errors: [403],
+      handler: async (_request: FastifyRequest, reply: FastifyReply) => {
+        const checks = await readiness();
+        const ready = checks.every((c) => c.ok);
+        void reply.code(ready ? 200 : 503);
+        return { ready, checks };
+      },
     },
     {
       method: 'GET',

@@ -73,7 +73,7 @@ test('compose: the product services run real commands from the build, with varia
     new RegExp(`:${worker.environment!['WA_HEALTH_WORKER_PORT']}/readyz`),
   );
   const api = compose.services['api']!;
-  assert.match(api.healthcheck!.test.join(' '), new RegExp(`:${api.environment!['WA_API_PORT']}/healthz`));
+  assert.match(api.healthcheck!.test.join(' '), new RegExp(`:${api.environment!['WA_API_PORT']}/readyz`));
 });
 
 test('Kubernetes: commands, variables and probes match what the worker and the API serve', () => {
@@ -81,7 +81,7 @@ test('Kubernetes: commands, variables and probes match what the worker and the A
   const config = manifests.find((m) => m['kind'] === 'ConfigMap')!;
   for (const variable of Object.keys(config['data']))
     assert.ok(known.has(variable), `ConfigMap: ${variable}`);
-  const probes: Record<string, string[]> = { worker: ['/livez', '/readyz'], api: ['/healthz'] };
+  const probes: Record<string, string[]> = { worker: ['/livez', '/readyz'], api: ['/healthz', '/readyz'] };
   const portVariable: Record<string, string> = { worker: 'WA_HEALTH_WORKER_PORT', api: 'WA_API_PORT' };
   for (const m of manifests.filter((x) => x['kind'] === 'Deployment' || x['kind'] === 'Job')) {
     const component = m['metadata']['labels']['app.kubernetes.io/component'] as string;

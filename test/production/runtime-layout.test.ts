@@ -189,9 +189,21 @@ test('the worker, HTTP API and CLI from the runtime layout register a number wit
     // The probes the Kubernetes manifests use (deploy/kubernetes).
     const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ok', worker: 'RUNNING' });
+    assert.deepEqual(await ready.json(), {
+      status: 'ok',
+      worker: 'RUNNING',
+      checks: [
+        { name: 'worker', ok: true },
+        { name: 'temporal', ok: true },
+        { name: 'namespace', ok: true },
+        { name: 'searchAttributes', ok: true },
+      ],
+    });
     assert.equal((await fetch(`http://127.0.0.1:${healthPort}/livez`)).status, 200);
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    const apiReady = await fetch(`${url}/readyz`);
+    assert.equal(apiReady.status, 200);
+    assert.equal(((await apiReady.json()) as { ready: boolean }).ready, true);
 
     const id = '7791000001';
     await seedVerified(stack.sim, id, { pin: '123456' });
