@@ -14,6 +14,7 @@ import fastifySwagger from '@fastify/swagger';
 import { ApiKeyring, API_SCOPES, type ApiKeySpec, type Caller, type RouteAccess } from './auth';
 import { ApiError, PROBLEM_MEDIA_TYPE, toApiError } from './errors';
 import { openApiOptions } from './openapi';
+import { requestLine, requestLogEntry, type RequestLogEntry } from './request-log';
 import { createWaitForFinish, type LifecycleApi } from './routes/context';
 import { fleetRoutes } from './routes/fleets';
 import { phoneNumberRoutes } from './routes/phone-numbers';
@@ -46,6 +47,8 @@ export interface ApiAppOptions {
   /** A bare string is an unnamed key with every scope; see ApiKeySpec for named, scoped keys. */
   apiKeys: readonly (string | ApiKeySpec)[];
   log: (line: string) => void;
+  /** Instead of `log`: each request as fields (JSON mode, api/request-log.ts). */
+  logRequest?: (entry: RequestLogEntry) => void;
   maxWaitMs: number;
   maxBodyBytes: number;
   rateLimit: RateLimitSettings;
@@ -224,9 +227,9 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    const path = (request.url.split('?')[0] ?? '').replace(/[^\x21-\x7e]/g, '?').slice(0, 300);
-    const failure = request.failure ? ` error=${request.failure}` : '';
-    options.log(`${request.method} ${path} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms${failure}`);
+    const entry = requestLogEntry(request, reply);
+    if (options.logRequest) options.logRequest(entry);
+    else options.log(requestLine(entry));
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {

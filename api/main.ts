@@ -10,11 +10,15 @@ import { EncryptionKeyError } from '../platform/security/encryption-keys';
 import { NumberLifecycleClient, TemporalUnreachableError } from '../client/index';
 import { ApiConfigError, loadApiSettings } from './config';
 import { createApiServer } from './server';
+import { logRequestTo } from './request-log';
+import { createProcessLog, jsonLoggerFor } from '../platform/logging/setup';
 import type { CodecEndpointOptions } from './codec-endpoint';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const settings = loadApiSettings();
+  const jsonLogger = jsonLoggerFor(config.logging); // undefined in text mode
+  const log = createProcessLog('api', jsonLogger);
   const { dataConverter, keyring } = createDataConverter(config);
   const payloadCodec = keyring ? dataConverter.payloadCodecs?.[0] : undefined;
   const codec: CodecEndpointOptions | undefined = payloadCodec
@@ -38,21 +42,23 @@ async function main(): Promise<void> {
     ...(settings.publicUrl ? { publicUrls: [{ url: settings.publicUrl }] } : {}),
     log: (line) => console.log(`api: ${line}`),
     readiness: temporalReadiness(lifecycle.client.connection, target.namespace, target.connection.address),
+    ...(jsonLogger ? { logRequest: logRequestTo(jsonLogger) } : {}),
   }).catch(async (err: unknown) => {
     await lifecycle.close();
     throw err;
   });
-  console.log(
-    `api: listening on ${api.url} (Temporal ${describeTarget(target)}); ` +
+  log(
+    `listening on ${api.url} (Temporal ${describeTarget(target)}); ` +
       (settings.apiKeys.length
         ? `API key required (${settings.apiKeys.length} key(s) from ${settings.keySources.join(' and ')})`
         : 'NO authentication: listening on loopback only (set WA_API_KEYS or WA_API_KEYS_FILE to require a key)') +
       `; OpenAPI at ${api.url}/openapi.json` +
       (codec ? `; codec endpoint at ${api.url}/codec` : ''),
+    { url: api.url },
   );
 
   const stop = (signal: string) => {
-    console.log(`api: ${signal}, closing`);
+    log(`${signal}, closing`);
     void api
       .close()
       .then(() => lifecycle.close())

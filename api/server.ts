@@ -7,6 +7,7 @@ import type { ReadinessCheck } from '../platform/readiness';
 import { buildApiApp, isLoopbackHost, type RateLimitSettings } from './app';
 import { createCodecHandler, type CodecEndpointOptions } from './codec-endpoint';
 import type { LifecycleApi } from './routes/context';
+import type { RequestLogEntry } from './request-log';
 
 export { isLoopbackHost } from './app';
 export type { LifecycleApi } from './routes/context';
@@ -25,6 +26,8 @@ export interface ApiServerOptions {
   codec?: CodecEndpointOptions;
   /** One line per request: method, path (no query), status, duration. Default: console.log. */
   log?: (line: string) => void;
+  /** Instead of `log`: each request as fields, e.g. to a JSON logger (api/request-log.ts). */
+  logRequest?: (entry: RequestLogEntry) => void;
   /** Longest a GET ...?wait=true waits before answering with the operation as it is (default 60 s). */
   maxWaitMs?: number;
   /** Largest request body accepted (default 1 MiB). */
@@ -74,6 +77,7 @@ async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     lifecycle: options.lifecycle,
     apiKeys: options.apiKeys,
     log: options.log ?? ((line: string) => console.log(line)),
+    ...(options.logRequest ? { logRequest: options.logRequest } : {}),
     maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,

@@ -47,6 +47,9 @@ const grpcMetadata = z
   })
   .default({});
 
+/** logging.level values, least to most severe (the SDK's LogLevel, lower-cased). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
 /**
  * The worker's task slots, pollers and shutdown grace (worker/create-worker.ts). The SDK would silently
  * lower a poller count above its slots; here it is refused, naming the key.
@@ -188,6 +191,15 @@ export const configSchema = z
         workerPort: nonNegativeInt.pipe(z.number().max(65_535, 'must be a port number (0 turns it off)')),
       })
       .strict(),
+    // Log lines of the worker, the SDK and the API (platform/logging/): text for people, JSON for collectors.
+    // Optional in the file, so a config written before this section still loads.
+    logging: z
+      .object({
+        format: z.enum(['text', 'json'], { error: 'must be text or json' }).default('text'),
+        level: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+      })
+      .strict()
+      .prefault({}),
     local: z
       .object({
         dataDir: z.string().min(1),
@@ -229,6 +241,8 @@ export function envVarFor(keyPath: string[]): string {
 
 /** Every leaf key path in the schema, so each has an env override even when the file omits it. */
 function leafPaths(schema: z.ZodType, prefix: string[] = []): string[][] {
+  // An optional section (logging:) is its object behind a prefault: its keys are the leaves.
+  if (schema instanceof z.ZodPrefault) return leafPaths(schema.unwrap() as z.ZodType, prefix);
   if (schema instanceof z.ZodObject) {
     return Object.entries(schema.shape).flatMap(([k, v]) => leafPaths(v as z.ZodType, [...prefix, k]));
   }

@@ -9,7 +9,7 @@ import { createApiServer } from '../api/server';
 import { startSimulator } from '../simulator/server';
 import { createDataConverter, localKeyFile } from '../platform/security/data-converter';
 import { ensureKeyFile } from '../platform/security/encryption-keys';
-import { createRedactingLogger } from '../platform/security/redact';
+import { createRedactingLogger } from '../platform/logging/text-logger';
 import { loadConfig, ROOT_DIR, ConfigError } from '../platform/config';
 import { createWorker } from '../worker/create-worker';
 import { startDevServer } from './dev-server';

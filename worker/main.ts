@@ -11,17 +11,24 @@ import { inspectNamespace, namespaceProblem } from '../platform/namespace-setup'
 import { temporalReadiness } from '../platform/readiness';
 import { createDataConverter } from '../platform/security/data-converter';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
-import { createRedactingLogger, redactText } from '../platform/security/redact';
+import { redactText } from '../platform/security/redact';
+import { coreLogging, createProcessLog, jsonLoggerFor, sdkLevel } from '../platform/logging/setup';
+import { createRedactingLogger } from '../platform/logging/text-logger';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: createRedactingLogger('INFO') });
-  const config = loadConfig();
+  const config = loadConfig(); // first: logging.format and .level choose the Runtime's logger
+  const jsonLogger = jsonLoggerFor(config.logging);
+  Runtime.install({
+    logger: jsonLogger ?? createRedactingLogger(sdkLevel(config.logging)),
+    telemetryOptions: { logging: coreLogging(config.logging) },
+  });
+  const log = createProcessLog('worker', jsonLogger);
   const accessToken = accessTokenSource(config, process.env, () =>
-    console.log('worker: the Graph access token file changed; the new token is used from now on'),
+    log('the Graph access token file changed; the new token is used from now on'),
   );
   const { dataConverter, keyring } = createDataConverter(config);
   // Before connecting to Temporal: a worker whose token Meta refuses (190) must not take tasks.
-  console.log(`worker: ${await checkAccessToken(config, accessToken)}`);
+  log(await checkAccessToken(config, accessToken));
   const target = targetFromEnvironment(config);
   const connection = await NativeConnection.connect(target.connection);
   try {
@@ -32,13 +39,14 @@ async function main(): Promise<void> {
     );
     if (notReady) throw new ConfigError(notReady);
     const worker = await createWorker({ config, target, connection, accessToken, dataConverter });
-    console.log(
-      `worker: polling task queue ${config.temporal.taskQueue} on ${describeTarget(target)}; Graph ${config.graph.baseUrl} ${config.graph.apiVersion}; ` +
+    log(
+      `polling task queue ${config.temporal.taskQueue} on ${describeTarget(target)}; Graph ${config.graph.baseUrl} ${config.graph.apiVersion}; ` +
         (keyring
           ? `payloads encrypted with key "${keyring.encryptWith}" (${keyring.keys.size} key(s) from ${keyring.source})`
           : 'payloads NOT encrypted (security.allowUnencrypted)') +
         versioningNote(config) +
         `; ${workflowCodeSource()}`,
+      { taskQueue: config.temporal.taskQueue, namespace: target.namespace },
     );
     let health: HealthServer | undefined;
     if (config.health.workerPort > 0) {
@@ -48,7 +56,7 @@ async function main(): Promise<void> {
         workerState: () => worker.getState(),
         temporalChecks: temporalReadiness(connection, target.namespace, target.connection.address),
       });
-      console.log(`worker: liveness ${health.url}/livez, readiness ${health.url}/readyz`);
+      log(`liveness ${health.url}/livez, readiness ${health.url}/readyz`);
     }
     try {
       await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done

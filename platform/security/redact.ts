@@ -1,8 +1,7 @@
-// Redaction for everything we log: the worker's and the SDK's log lines, and CLI error output. A second
-// line of defence: our own messages never include secrets, but a library's might (axios errors carry
-// headers and bodies).
-import { inspect } from 'node:util';
-import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
+// Redaction for everything we log: the worker's and the SDK's log lines (platform/logging/, text or JSON)
+// and CLI error output. A second line of defence: our own messages never include secrets, but a
+// library's might (axios errors carry headers and bodies). No SDK import here, so the API and the CLI
+// use it without loading the worker package.
 
 export const REDACTED = '[redacted]';
 
@@ -37,19 +36,4 @@ export function redactValue(value: unknown, depth = 0): unknown {
     );
   }
   return value;
-}
-
-/** A Temporal Runtime logger that redacts messages and metadata before writing them. */
-export function createRedactingLogger(
-  level: LogLevel = 'INFO',
-  write: (line: string) => void = console.error,
-) {
-  return new DefaultLogger(level, (entry: LogEntry) => {
-    const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
-    const meta =
-      entry.meta && Object.keys(entry.meta).length
-        ? ' ' + inspect(redactValue(entry.meta), { depth: 4, breakLength: Infinity })
-        : '';
-    write(`${at} [${entry.level}] ${redactText(entry.message)}${meta}`);
-  });
 }

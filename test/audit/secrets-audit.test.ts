@@ -10,6 +10,7 @@ import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { AesGcmPayloadCodec } from '../../platform/security/payload-codec';
 import { until } from '../helpers/poll';
 import {
+  capturedJsonLogs,
   capturedLogs,
   startTestStack,
   TEST_ENCRYPTION_KEYS,
@@ -182,6 +183,16 @@ test('no PIN, code, password, backup, token or key appears in raw histories, sea
   const logs = capturedLogs.join('\n');
   for (const [name, secret] of Object.entries(secrets))
     assert.ok(!logs.includes(secret), `${name} is in the logs`);
+  // The same entries as JSON lines (logging.format json): attributes are written whole, not inspected.
+  const jsonLines = capturedJsonLogs.join('').split('\n').filter(Boolean);
+  assert.ok(
+    jsonLines.some((l) =>
+      (JSON.parse(l) as { error?: { message?: string } }).error?.message?.includes('PIN Mismatch'),
+    ),
+    'the failure was logged as JSON, its error an object',
+  );
+  for (const [name, secret] of Object.entries(secrets))
+    assert.ok(!jsonLines.some((l) => l.includes(secret)), `${name} is in the JSON logs`);
 
   // The simulator's own request log masks them too.
   const simLog = JSON.stringify(await stack.sim.requests());

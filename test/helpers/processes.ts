@@ -7,6 +7,8 @@ export interface RunningProcess {
   child: ChildProcess;
   /** Everything printed so far, stdout then stderr interleaved as received. */
   output(): string;
+  /** Standard output alone (e.g. to parse JSON log lines). */
+  stdout(): string;
   /** Resolves with the first match of `pattern` in the output; rejects if the process exits or time runs out. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
@@ -31,12 +33,16 @@ export function startProcess(
   });
   running.add(child);
   let text = '';
+  let stdout = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {
     text += chunk.toString();
     for (const listener of listeners) listener();
   };
-  child.stdout!.on('data', append);
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    append(chunk);
+  });
   child.stderr!.on('data', append);
   const exited = new Promise<number | null>((resolve) =>
     child.on('exit', (code, signal) => {
@@ -48,6 +54,7 @@ export function startProcess(
   return {
     child,
     output: () => text,
+    stdout: () => stdout,
     exited,
     waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {

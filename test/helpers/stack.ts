@@ -20,8 +20,9 @@ import { loadConfig, operationPolicy, ROOT_DIR, type AppConfig } from '../../pla
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker';
 import { ensureSearchAttributes } from '../../platform/search-attributes';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../platform/security/data-converter';
-import { createRedactingLogger } from '../../platform/security/redact';
-import type { DataConverter } from '@temporalio/common';
+import { createRedactingLogger } from '../../platform/logging/text-logger';
+import { JsonLogger } from '../../platform/logging/json-logger';
+import type { DataConverter, Logger } from '@temporalio/common';
 import { temporalCliExecutable, timeSkippingServerExecutable } from '../../scripts/temporal-binaries';
 import { SimulatorAdmin } from './simulator-admin';
 import { operationReport, type FinishedOperation } from './operation-report';
@@ -34,13 +35,30 @@ export const TEST_ENCRYPTION_KEYS = `test-key-1=${Buffer.alloc(32, 7).toString('
 
 /** Every line the worker and SDK logged in this process (the secrets audit reads it). */
 export const capturedLogs: string[] = [];
-// The production logger (redacting), at WARN so test output stays readable; lines are also kept.
-Runtime.install({
-  logger: createRedactingLogger('WARN', (line) => {
-    capturedLogs.push(line);
-    console.error(line);
-  }),
+/** The same entries as logging.format json writes them (kept only, not printed). */
+export const capturedJsonLogs: string[] = [];
+// The production loggers (redacting), at WARN so test output stays readable: the text one prints and
+// keeps its lines, the JSON one keeps its lines.
+const textLogger = createRedactingLogger('WARN', (line) => {
+  capturedLogs.push(line);
+  console.error(line);
 });
+const jsonLogger = new JsonLogger({
+  level: 'WARN',
+  destination: { write: (line: string) => void capturedJsonLogs.push(line) },
+});
+const bothLoggers: Logger = {
+  log: (level, message, meta) => {
+    textLogger.log(level, message, meta);
+    jsonLogger.log(level, message, meta);
+  },
+  trace: (message, meta) => bothLoggers.log('TRACE', message, meta),
+  debug: (message, meta) => bothLoggers.log('DEBUG', message, meta),
+  info: (message, meta) => bothLoggers.log('INFO', message, meta),
+  warn: (message, meta) => bothLoggers.log('WARN', message, meta),
+  error: (message, meta) => bothLoggers.log('ERROR', message, meta),
+};
+Runtime.install({ logger: bothLoggers });
 
 export interface TestStack {
   env: TestWorkflowEnvironment;

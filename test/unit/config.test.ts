@@ -449,3 +449,23 @@ test('Worker Versioning: off by default; on, it needs a build ID without a dot',
     /temporal\.workerVersioning\.buildId .*: must not contain '\.'/,
   );
 });
+
+test('logging: text at info by default (also when the file has no logging: section); WA_LOGGING_* override; a bad value is named', () => {
+  assert.deepEqual(shipped().logging, { format: 'text', level: 'info' });
+  const withoutSection = writeTemp(shippedYaml.replace(/^logging:\n(?: {2}.*\n|\n)*/m, ''));
+  assert.ok(!readFileSync(withoutSection, 'utf8').includes('logging:'));
+  assert.deepEqual(loadConfig({ file: withoutSection, env: {} }).logging, { format: 'text', level: 'info' });
+  assert.deepEqual(
+    loadConfig({ file: withoutSection, env: { WA_LOGGING_FORMAT: 'json', WA_LOGGING_LEVEL: 'debug' } })
+      .logging,
+    { format: 'json', level: 'debug' },
+  );
+  assert.match(
+    configErrorOf(() => loadConfig({ file: DEFAULT_CONFIG_FILE, env: { WA_LOGGING_FORMAT: 'yaml' } })),
+    /logging\.format \(env WA_LOGGING_FORMAT\): must be text or json/,
+  );
+  assert.match(
+    configErrorOf(() => loadConfig({ file: DEFAULT_CONFIG_FILE, env: { WA_LOGGING_LEVEL: 'verbose' } })),
+    /logging\.level \(env WA_LOGGING_LEVEL\): must be one of trace, debug, info, warn, error/,
+  );
+});

@@ -1,8 +1,9 @@
-// platform/security/redact.ts: secrets masked in log text, in structured values, and in the logger the
-// worker hands to the Temporal runtime.
+// platform/security/redact.ts: secrets masked in log text and in structured values; and the text logger
+// the worker hands to the Temporal runtime (platform/logging/text-logger.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRedactingLogger, REDACTED, redactText, redactValue } from '../../../platform/security/redact';
+import { REDACTED, redactText, redactValue } from '../../../platform/security/redact';
+import { createRedactingLogger } from '../../../platform/logging/text-logger';
 
 test('redactText masks bearer tokens, access_token, pin, code and password values', () => {
   const cases: [string, string, string][] = [
