@@ -13,6 +13,8 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import { ApiKeyring, API_SCOPES, type ApiKeySpec, type Caller, type RouteAccess } from './auth';
 import { ApiError, PROBLEM_MEDIA_TYPE, toApiError } from './errors';
+import { HttpMetrics } from './http-metrics';
+import { UNMATCHED_ROUTE } from '../domain/metric-names';
 import { openApiOptions } from './openapi';
 import { createWaitForFinish, type LifecycleApi } from './routes/context';
 import { fleetRoutes } from './routes/fleets';
@@ -220,7 +222,11 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     reply.header('x-request-id', request.id);
   });
 
+  const metrics = new HttpMetrics();
   app.addHook('onResponse', async (request, reply) => {
+    // The route's pattern (/v1/phone-numbers/:phoneNumberId), never the URL: it holds IDs.
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     const path = (request.url.split('?')[0] ?? '').replace(/[^\x21-\x7e]/g, '?').slice(0, 300);
     const failure = request.failure ? ` error=${request.failure}` : '';
     options.log(`${request.method} ${path} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms${failure}`);
@@ -249,7 +255,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     waitForFinish: createWaitForFinish(options.lifecycle, options.maxWaitMs, options.closed),
   };
   const specs = [
-    ...serviceRoutes(() => app.swagger()),
+    ...serviceRoutes(() => app.swagger(), metrics),
     ...phoneNumberRoutes(context),
     ...fleetRoutes(context),
   ];

@@ -11,10 +11,11 @@ import { inspectNamespace, namespaceProblem } from '../platform/namespace-setup'
 import { createDataConverter } from '../platform/security/data-converter';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
 import { createRedactingLogger, redactText } from '../platform/security/redact';
+import { metricsRuntimeOptions, startWorkerMetrics } from './metrics-exporter';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: createRedactingLogger('INFO') });
-  const config = loadConfig();
+  const config = loadConfig(); // first: the Runtime's Prometheus endpoint (metrics.workerPort) is set up once
+  Runtime.install({ logger: createRedactingLogger('INFO'), ...metricsRuntimeOptions(config) });
   const accessToken = accessTokenSource(config, process.env, () =>
     console.log('worker: the Graph access token file changed; the new token is used from now on'),
   );
@@ -48,10 +49,13 @@ async function main(): Promise<void> {
       });
       console.log(`worker: liveness ${health.url}/livez, readiness ${health.url}/readyz`);
     }
+    const metrics = startWorkerMetrics(config, target, (line) => console.log(`worker: ${line}`));
+    if (metrics) console.log(`worker: Prometheus metrics at ${metrics.url}`);
     try {
       await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
     } finally {
       await health?.close();
+      await metrics?.stop();
     }
   } finally {
     await connection.close();
