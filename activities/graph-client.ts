@@ -4,6 +4,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
 import { GraphErrorType, type GraphErrorDetails, type GraphErrorTypeName } from '../domain/graph-errors';
+import { GraphAnswer, GraphEndpoint, type GraphEndpointName } from '../domain/metric-names';
 import { classifyGraphError } from './graph-error-classifier';
 
 export interface GraphClientOptions {
@@ -24,6 +25,11 @@ export interface GraphClientOptions {
   /** The casing of storage_configuration.status sent to /settings (docs/graph-api-notes.md); default upper. */
   storageStatusCase?: 'upper' | 'lower';
   now?: () => number;
+  /**
+   * Told of every answer (or its absence) for the metrics: the endpoint's name and Graph's error code, or
+   * GraphAnswer's `none` / `no_envelope` / `network`. A call aborted on purpose is not an answer.
+   */
+  onAnswer?: (endpoint: GraphEndpointName, errorCode: string) => void;
 }
 
 export class GraphCallError extends Error {
@@ -161,7 +167,15 @@ const storageSettingsSchema = z.looseObject({
 const tokenOwnerSchema = z.looseObject({ id: z.string(), name: z.string().optional() });
 export type TokenOwner = z.infer<typeof tokenOwnerSchema>;
 
-type Call = { method: 'GET' | 'POST'; path: string; mutation: boolean; data?: object; params?: object };
+type Call = {
+  method: 'GET' | 'POST';
+  path: string;
+  /** The path's name for the metrics (the path itself holds IDs). */
+  endpoint: GraphEndpointName;
+  mutation: boolean;
+  data?: object;
+  params?: object;
+};
 
 export class GraphClient {
   private readonly http: AxiosInstance;
@@ -188,6 +202,7 @@ export class GraphClient {
     const res = await this.send({
       method: 'GET',
       path: '/me',
+      endpoint: GraphEndpoint.Me,
       params: { fields: 'id,name' },
       mutation: false,
     });
@@ -201,6 +216,7 @@ export class GraphClient {
     const res = await this.send({
       method: 'GET',
       path: `/${phoneNumberId}`,
+      endpoint: GraphEndpoint.PhoneNumber,
       params: { fields: fields.join(',') },
       mutation: false,
     });
@@ -218,6 +234,7 @@ export class GraphClient {
     const res = await this.send({
       method: 'GET',
       path: `/${wabaId}/phone_numbers`,
+      endpoint: GraphEndpoint.WabaPhoneNumbers,
       params: {
         fields: PHONE_NUMBER_FIELDS.join(','),
         limit: WABA_PHONE_NUMBERS_PAGE_LIMIT,
@@ -246,6 +263,7 @@ export class GraphClient {
     const res = await this.send({
       method: 'POST',
       path: `/${phoneNumberId}/register`,
+      endpoint: GraphEndpoint.Register,
       data: { messaging_product: 'whatsapp', ...body },
       mutation: true,
     });
@@ -257,6 +275,7 @@ export class GraphClient {
     const res = await this.send({
       method: 'POST',
       path: `/${phoneNumberId}/request_code`,
+      endpoint: GraphEndpoint.RequestCode,
       params: { code_method: method, language }, // Meta's own examples use the query string
       // It texts or calls a person: an answer lost on the way (timeout, 5xx) may hide a code already sent.
       mutation: true,
@@ -269,6 +288,7 @@ export class GraphClient {
     const res = await this.send({
       method: 'POST',
       path: `/${phoneNumberId}/verify_code`,
+      endpoint: GraphEndpoint.VerifyCode,
       data: { code },
       mutation: false,
     });
@@ -280,6 +300,7 @@ export class GraphClient {
     const res = await this.send({
       method: 'POST',
       path: `/${phoneNumberId}`,
+      endpoint: GraphEndpoint.SetPin,
       data: { pin },
       mutation: false,
     });
@@ -288,7 +309,12 @@ export class GraphClient {
 
   /** v21+: the number's local-storage setting. Meta's casing varies (reference §6): compared upper-case. */
   async getLocalStorage(phoneNumberId: string): Promise<{ enabled: boolean; region?: string }> {
-    const res = await this.send({ method: 'GET', path: `/${phoneNumberId}/settings`, mutation: false });
+    const res = await this.send({
+      method: 'GET',
+      path: `/${phoneNumberId}/settings`,
+      endpoint: GraphEndpoint.SettingsRead,
+      mutation: false,
+    });
     const parsed = this.parse(storageSettingsSchema, res, 'settings');
     const config = parsed.storage_configuration;
     const enabled = config?.status?.toUpperCase() === 'IN_COUNTRY_STORAGE_ENABLED';
@@ -305,6 +331,7 @@ export class GraphClient {
     const res = await this.send({
       method: 'POST',
       path: `/${phoneNumberId}/settings`,
+      endpoint: GraphEndpoint.SettingsWrite,
       data: { storage_configuration },
       // Idempotent and outside the register budget: safe to retry like a read.
       mutation: false,
@@ -313,7 +340,12 @@ export class GraphClient {
   }
 
   async deregister(phoneNumberId: string): Promise<void> {
-    const res = await this.send({ method: 'POST', path: `/${phoneNumberId}/deregister`, mutation: true });
+    const res = await this.send({
+      method: 'POST',
+      path: `/${phoneNumberId}/deregister`,
+      endpoint: GraphEndpoint.Deregister,
+      mutation: true,
+    });
     this.parse(successResponse, res, 'deregister response', true);
   }
 
@@ -334,11 +366,16 @@ export class GraphClient {
       // Aborted on purpose (the activity was cancelled, or the worker is shutting down): the caller's
       // reason, so the SDK records a cancellation rather than a network error.
       if (signal?.aborted) throw signal.reason;
+      this.options.onAnswer?.(call.endpoint, GraphAnswer.Network);
       throw this.transportError(call, err);
     }
-    if (res.status >= 200 && res.status < 300) return res;
+    if (res.status >= 200 && res.status < 300) {
+      this.options.onAnswer?.(call.endpoint, GraphAnswer.Ok);
+      return res;
+    }
     const envelope = graphErrorEnvelope.safeParse(res.data);
     const code = envelope.success ? codeOf(envelope.data.error) : undefined;
+    this.options.onAnswer?.(call.endpoint, code === undefined ? GraphAnswer.NoEnvelope : String(code));
     if (!envelope.success || code === undefined) {
       // No Graph envelope (a proxy's 502, say): for a mutation we cannot know whether it happened.
       const type = call.mutation ? GraphErrorType.UnknownOutcome : GraphErrorType.Transient;

@@ -13,6 +13,8 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import { ApiKeyring, API_SCOPES, type ApiKeySpec, type Caller, type RouteAccess } from './auth';
 import { ApiError, PROBLEM_MEDIA_TYPE, toApiError } from './errors';
+import { HttpMetrics } from './http-metrics';
+import { UNMATCHED_ROUTE } from '../domain/metric-names';
 import { openApiOptions } from './openapi';
 import { requestLine, requestLogEntry, type RequestLogEntry } from './request-log';
 import { createWaitForFinish, type LifecycleApi } from './routes/context';
@@ -226,7 +228,11 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     reply.header('x-request-id', request.id);
   });
 
+  const metrics = new HttpMetrics();
   app.addHook('onResponse', async (request, reply) => {
+    // The route's pattern (/v1/phone-numbers/:phoneNumberId), never the URL: it holds IDs.
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     const entry = requestLogEntry(request, reply);
     if (options.logRequest) options.logRequest(entry);
     else options.log(requestLine(entry));
@@ -255,7 +261,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     waitForFinish: createWaitForFinish(options.lifecycle, options.maxWaitMs, options.closed),
   };
   const specs = [
-    ...serviceRoutes(() => app.swagger(), options.readiness),
+    ...serviceRoutes(() => app.swagger(), metrics, options.readiness),
     ...phoneNumberRoutes(context),
     ...fleetRoutes(context),
   ];

@@ -200,6 +200,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    metrics: z
+      .object({
+        host: z.string().min(1, 'must not be empty'),
+        workerPort: nonNegativeInt.pipe(z.number().max(65_535, 'must be a port number (0 turns it off)')),
+        offlineRefreshSeconds: positiveNumber,
+      })
+      .strict(),
     local: z
       .object({
         dataDir: z.string().min(1),

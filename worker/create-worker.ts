@@ -9,6 +9,7 @@ import { GraphClient } from '../activities/graph-client';
 import { createActivities, HEARTBEAT_EVERY_MS } from '../activities';
 import { createFleetActivities } from '../activities/fleet-activities';
 import { createLedgerRecoveryActivities } from '../activities/ledger-recovery';
+import { countGraphAnswer } from '../activities/graph-metrics';
 import { operationPolicy, type AppConfig } from '../platform/config';
 import type { AccessTokenSource } from '../platform/access-token';
 import { configOnlyTarget, type TemporalTarget } from '../platform/temporal-target';
@@ -120,6 +121,7 @@ export function createGraphClient(config: AppConfig, accessToken: string | Acces
     blockMs: operationPolicy(config).blockMs,
     storageStatusCase: config.graph.storageStatusCase,
     abortSignal: currentActivitySignal,
+    onAnswer: countGraphAnswer,
   });
 }
 

@@ -14,13 +14,18 @@ import { EncryptionKeyError } from '../platform/security/encryption-keys';
 import { redactText } from '../platform/security/redact';
 import { coreLogging, createProcessLog, jsonLoggerFor, sdkLevel } from '../platform/logging/setup';
 import { createRedactingLogger } from '../platform/logging/text-logger';
+import { metricsRuntimeOptions, startWorkerMetrics } from './metrics-exporter';
 
 async function main(): Promise<void> {
-  const config = loadConfig(); // first: logging.format and .level choose the Runtime's logger
+  // First: logging.format and .level choose the Runtime's logger; metrics.workerPort its Prometheus endpoint.
+  const config = loadConfig();
   const jsonLogger = jsonLoggerFor(config.logging);
   Runtime.install({
     logger: jsonLogger ?? createRedactingLogger(sdkLevel(config.logging)),
-    telemetryOptions: { logging: coreLogging(config.logging) },
+    telemetryOptions: {
+      logging: coreLogging(config.logging),
+      ...metricsRuntimeOptions(config).telemetryOptions,
+    },
   });
   const log = createProcessLog('worker', jsonLogger);
   const accessToken = accessTokenSource(config, process.env, () =>
@@ -58,10 +63,13 @@ async function main(): Promise<void> {
       });
       log(`liveness ${health.url}/livez, readiness ${health.url}/readyz`);
     }
+    const metrics = startWorkerMetrics(config, target, log);
+    if (metrics) log(`Prometheus metrics at ${metrics.url}`);
     try {
       await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
     } finally {
       await health?.close();
+      await metrics?.stop();
     }
   } finally {
     await connection.close();

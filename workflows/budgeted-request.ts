@@ -12,6 +12,8 @@ import type { OperationContext } from './operation-context';
 import { neverStarted } from './request-budget';
 import { pinLockEnd } from '../domain/ledger';
 import { OperationFailureType } from '../domain/failure-types';
+import { WaitReason } from '../domain/metric-names';
+import { countWaitEntered } from './metrics';
 
 /** A heartbeat interval (10 s, activities/index.ts) and a margin. */
 const SETTLE_AFTER_SILENT_FAILURE_MS = 15_000;
@@ -119,6 +121,9 @@ async function sendWithinBudget(
           ? `Meta blocked ${req.endpoint} for this number (133016)`
           : `${policy.requestsPerWindow} ${req.endpoint} requests already sent in the moving ${formatDuration(policy.windowMs)} window`;
       const reason = `${why}; next ${req.endpoint} request allowed in ${formatDuration(allowedAt - now)}`;
+      countWaitEntered(
+        pinLocked ? WaitReason.PinLockout : blocked ? WaitReason.Block : WaitReason.RateLimitSlot,
+      );
       if (req.offline)
         await progress.report('offline', `NUMBER IS OFFLINE until registered again: ${reason}`, allowedAt);
       else await progress.waiting(allowedAt, reason);
@@ -158,6 +163,7 @@ async function sendWithinBudget(
         // 133009: the PIN was not checked, only entered too soon. Wait the time Meta gives, then once more.
         tooFastRetried = true;
         const wait = details.retryAfterMs ?? policy.transientBackoffMs;
+        countWaitEntered(WaitReason.Throttling);
         await progress.active(
           `${failure.message}; sending the same PIN once more in ${formatDuration(wait)}`,
           workflowNow() + wait,
@@ -178,6 +184,8 @@ async function sendWithinBudget(
         throw requestFailure(type, `${failure.message} (gave up after ${retries} attempts)`, details.code);
       }
       const delay = details.retryAfterMs ?? policy.transientBackoffMs * 2 ** (retries - 1);
+      // A wait Meta named (throttling, 133015) is a wait; our own backoff after a 5xx is not counted.
+      if (details.retryAfterMs !== undefined) countWaitEntered(WaitReason.Throttling);
       await progress.active(
         `${failure.message}; retrying in ${formatDuration(delay)}`,
         workflowNow() + delay,

@@ -10,6 +10,8 @@ import { workflowNow } from './clock';
 import type { OperationContext } from './operation-context';
 import { registerNumber } from './register-operation';
 import { OperationFailureType } from '../domain/failure-types';
+import { WaitReason } from '../domain/metric-names';
+import { countWaitEntered } from './metrics';
 
 /** name_status values Meta refuses to register with (reference §1, §7). */
 const NAME_NOT_USABLE_YET = new Set(['NONE', 'EXPIRED']);
@@ -31,6 +33,7 @@ export async function runOnboard(
         OperationFailureType.DisplayNameNotUsable,
       );
     }
+    countWaitEntered(WaitReason.DisplayName);
     await progress.report(
       'waiting-for-display-name',
       `display name not usable yet (${nameStatus}); registering now would fail, re-checking`,

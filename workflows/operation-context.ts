@@ -8,6 +8,8 @@ import type { OperationProgressReporter } from './operation-progress';
 import type { RequestBudget } from './request-budget';
 import { workflowNow } from './clock';
 import { OperationFailureType } from '../domain/failure-types';
+import { WaitReason } from '../domain/metric-names';
+import { countWaitEntered } from './metrics';
 
 /** What a run learned about the number; the lifecycle applies it at once, whether the run succeeds or not. */
 export interface NumberFacts {
@@ -47,6 +49,7 @@ export class PinMailbox {
     this.pin = undefined;
     this.awaiting = true;
     this.onWait();
+    countWaitEntered(WaitReason.Pin);
     try {
       await progress.report('waiting-for-pin', reason, workflowNow() + maxWaitMs);
       if (!(await condition(() => this.pin !== undefined, maxWaitMs))) {

@@ -30,6 +30,7 @@ import { runRegister } from './register-operation';
 import type { RequestBudget } from './request-budget';
 import { runSetPin } from './set-pin-operation';
 import { verifyOperation } from './verify-operation';
+import { countOperationFinished, countOperationStarted } from './metrics';
 import { FAILURE_TYPES, OperationFailureType } from '../domain/failure-types';
 
 const KNOWN_FAILURE_TYPES: ReadonlySet<string> = new Set(FAILURE_TYPES);
@@ -65,6 +66,13 @@ export interface OperationRun {
 }
 
 export async function runOperation(run: OperationRun): Promise<OperationReport> {
+  countOperationStarted(run.request.operation);
+  const report = await runToReport(run);
+  countOperationFinished(run.request.operation, report);
+  return report;
+}
+
+async function runToReport(run: OperationRun): Promise<OperationReport> {
   const { operationId, request } = run;
   try {
     const outcome = await run.scope.run(async () => {

@@ -12,6 +12,8 @@ import { graphFailureOf } from './graph-failure';
 import { submitVerificationCodeUpdate, type CodeSubmissionResult } from './messages';
 import type { OperationProgressReporter } from './operation-progress';
 import { OperationFailureType } from '../domain/failure-types';
+import { WaitReason } from '../domain/metric-names';
+import { countWaitEntered } from './metrics';
 
 export interface VerificationOptions {
   method: CodeMethod;
@@ -60,6 +62,7 @@ export class OwnershipVerification {
     for (let requested = 0; requested < this.policy.maxCodeRequests; requested++) {
       if ((await this.requestCode()) === 'verified') return 'verified';
       this.awaitingSince = workflowNow();
+      countWaitEntered(WaitReason.Code);
       const deadline = this.awaitingSince + this.policy.codeWaitMs;
       await this.progress.report(
         'waiting-for-code',
@@ -115,6 +118,7 @@ export class OwnershipVerification {
           failure.type === GraphErrorType.Transient || failure.type === GraphErrorType.WaitThenRetry;
         if (!waitable || retries >= this.policy.maxTransientRetries) throw err;
         const delay = failure.details.retryAfterMs ?? this.policy.transientBackoffMs * 2 ** retries;
+        if (failure.details.retryAfterMs !== undefined) countWaitEntered(WaitReason.Throttling);
         await this.progress.active(
           `${failure.message}; asking for a code again in ${formatDuration(delay)}`,
           workflowNow() + delay,

@@ -23,6 +23,7 @@ import {
 import { workflowNow } from './clock';
 import { graphFailureOf } from './graph-failure';
 import { LEDGER_MEMO } from './lifecycle-memo';
+import { countBudgetRequestSent } from './metrics';
 
 /** The activity was never picked up by a worker (schedule-to-start timeout): the request never left. */
 export function neverStarted(err: unknown): boolean {
@@ -77,16 +78,19 @@ export class RequestBudget {
     try {
       const result = await CancellationScope.nonCancellable(call);
       this.settle({ sent: true });
+      countBudgetRequestSent(endpoint);
       return result;
     } catch (err) {
       const failure = graphFailureOf(err);
       const blocked = failure?.type === GraphErrorType.RegistrationRateLimited;
       const pinLocked = failure?.type === GraphErrorType.PinLockedOut;
+      const sent = !neverStarted(err);
       this.settle({
-        sent: !neverStarted(err),
+        sent,
         block: blocked ? { endpoint, ms: policy.blockMs } : undefined,
         pinLockMs: pinLocked ? failure.details.retryAfterMs : undefined,
       });
+      if (sent) countBudgetRequestSent(endpoint);
       throw err;
     }
   }

@@ -1,8 +1,10 @@
-// The routes about the service itself: liveness, readiness, the OpenAPI document, and who the caller is.
+// The routes about the service itself: liveness, readiness, the OpenAPI document, its metrics, and who the
+// caller is.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReadinessCheck } from '../../platform/readiness';
 import { z } from 'zod';
 import { API_SCOPES } from '../auth';
+import { PROMETHEUS_CONTENT_TYPE, type HttpMetrics } from '../http-metrics';
 import type { RouteSpec } from './route-spec';
 
 const healthSchema = z.object({ ok: z.literal(true) });
@@ -23,6 +25,7 @@ const callerSchema = z.object({
 
 export function serviceRoutes(
   openApiDocument: () => unknown,
+  metrics: HttpMetrics,
   readiness: () => Promise<ReadinessCheck[]> = async () => [],
 ): RouteSpec[] {
   const tags = ['service'];
@@ -67,6 +70,20 @@ export function serviceRoutes(
       responses: { 200: { description: 'The OpenAPI 3.1 document' } },
       errors: [403],
       handler: async () => openApiDocument(),
+    },
+    {
+      method: 'GET',
+      url: '/metrics',
+      // Request counts are no secret, but they are not everyone's business: a key with read scope (a
+      // Prometheus scrape sends it with `authorization: {credentials_file: ...}`); none on loopback.
+      access: 'read',
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics of this API process: requests by route and status, latency histogram',
+      tags,
+      responses: { 200: { description: 'The Prometheus text exposition format (version 0.0.4)' } },
+      errors: [401, 403, 429],
+      handler: async (_request: FastifyRequest, reply: FastifyReply) =>
+        reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()),
     },
     {
       method: 'GET',

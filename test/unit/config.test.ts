@@ -314,9 +314,9 @@ test('an unknown key in the YAML file is rejected, naming it', () => {
   assert.match(nestedMessage, /graph/);
   assert.match(nestedMessage, /unknown key\(s\) retryBudget/);
 
-  const topLevel = writeTemp(`${shippedYaml}\nmetrics:\n  enabled: true\n`);
+  const topLevel = writeTemp(`${shippedYaml}\ntracing:\n  enabled: true\n`);
   const topMessage = configErrorOf(() => loadConfig({ file: topLevel, env: {} }));
-  assert.match(topMessage, /unknown key\(s\) metrics/);
+  assert.match(topMessage, /unknown key\(s\) tracing/);
 
   const deep = writeTemp(shippedYaml.replace('  tls:\n', '  tls:\n    insecure: true\n'));
   assert.match(
@@ -467,5 +467,15 @@ test('logging: text at info by default (also when the file has no logging: secti
   assert.match(
     configErrorOf(() => loadConfig({ file: DEFAULT_CONFIG_FILE, env: { WA_LOGGING_LEVEL: 'verbose' } })),
     /logging\.level \(env WA_LOGGING_LEVEL\): must be one of trace, debug, info, warn, error/,
+  );
+});
+
+test("metrics: off by default; WA_METRICS_WORKER_PORT and WA_METRICS_HOST set the worker's Prometheus endpoint", () => {
+  assert.equal(loadConfig({ env: {} }).metrics.workerPort, 0);
+  const on = loadConfig({ env: { WA_METRICS_WORKER_PORT: '9464', WA_METRICS_HOST: '127.0.0.1' } });
+  assert.deepEqual(on.metrics, { host: '127.0.0.1', workerPort: 9464, offlineRefreshSeconds: 60 });
+  assert.match(
+    configErrorOf(() => loadConfig({ env: { WA_METRICS_WORKER_PORT: '70000' } })),
+    /metrics\.workerPort \(env WA_METRICS_WORKER_PORT\): must be a port number/,
   );
 });
