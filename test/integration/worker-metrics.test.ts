@@ -1,11 +1,14 @@
 // The worker's Prometheus endpoint during a real run: `node worker/main.ts` as its own process (its Runtime
 // installs the exporter; the test process already has one), on the dev server and the simulator. One number
 // registers, one waits out a 133016 block until it is cancelled, one is refused its PIN; the counters move as
-// the run did, Meta's count of registers equals ours, and no ID, token or PIN is in any metric line.
+// the run did, Meta's count of registers equals ours, and no ID, token or PIN is in any metric line. Every
+// metric the Grafana dashboard (deploy/grafana) uses is among those scraped.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { createApiServer } from '../../api/server';
 import { ROOT_DIR } from '../../platform/config';
 import { startProcess, type RunningProcess } from '../helpers/processes';
 import { until } from '../helpers/poll';
@@ -217,4 +220,43 @@ test('wa_numbers_offline counts a number a region change left deregistered while
   );
   const text = (await scrape()).text;
   assert.ok(!text.includes(MOVING), 'no phone-number ID in the metrics');
+});
+
+/** The metric names a dashboard's PromQL uses (ours and the SDK's; functions and labels are not names). */
+function dashboardMetrics(): Set<string> {
+  const dashboard = JSON.parse(
+    readFileSync(path.join(ROOT_DIR, 'deploy', 'grafana', 'whatsapp-number-lifecycle.json'), 'utf8'),
+  ) as { panels: { targets: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+  return new Set(exprs.flatMap((e) => e.match(/\b(?:wa|temporal)_[a-z0-9_]+/g) ?? []));
+}
+
+test('every metric the Grafana dashboard uses is in a real scrape: the worker after this run, the API after a request', async () => {
+  const used = dashboardMetrics();
+  assert.ok(used.size >= 8, [...used].join(', '));
+  const workerNames = new Set((await scrape()).samples.map((s) => s.name));
+  const key = 'dashboard-test-api-key-0123456789';
+  const api = await createApiServer({
+    lifecycle: stack.client,
+    apiKeys: [key],
+    host: '127.0.0.1',
+    port: 0,
+    log: () => undefined,
+  });
+  try {
+    await fetch(`${api.url}/healthz`);
+    const text = await (
+      await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${key}` } })
+    ).text();
+    const apiNames = new Set(
+      text
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => /^[\w:]+/.exec(l)![0]),
+    );
+    const missing = [...used].filter((name) => !workerNames.has(name) && !apiNames.has(name));
+    assert.deepEqual(missing, [], 'metrics the dashboard uses that nothing exports');
+  } finally {
+    await api.close();
+  }
 });
