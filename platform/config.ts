@@ -218,18 +218,7 @@ export const configSchema = z
       })
       .strict(),
   })
-  .strict()
-  .superRefine((config, ctx) => {
-    // The SDK cannot run more workflow tasks than it caches; it would lower the slots silently.
-    const cached = config.temporal.maxCachedWorkflows;
-    if (cached > 0 && config.worker.maxConcurrentWorkflowTaskExecutions > cached) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['worker', 'maxConcurrentWorkflowTaskExecutions'],
-        message: `must be at most temporal.maxCachedWorkflows (${cached}) when that is set`,
-      });
-    }
-  });
+  .strict();
 
 export type AppConfig = z.infer<typeof configSchema>;
 

@@ -128,10 +128,20 @@ export function createGraphClient(config: AppConfig, accessToken: string | Acces
 /** Task slots, pollers and the shutdown grace from the `worker` section of temporal.yaml. */
 export function workerTuningOptions(config: AppConfig): Partial<WorkerOptions> {
   const w = config.worker;
+  // A worker cannot run more workflow tasks than it caches: a smaller cache (temporal.maxCachedWorkflows,
+  // set to bound memory) lowers the workflow slots, and the pollers with them.
+  const cached = config.temporal.maxCachedWorkflows;
+  const workflowSlots =
+    cached > 0
+      ? Math.min(w.maxConcurrentWorkflowTaskExecutions, cached)
+      : w.maxConcurrentWorkflowTaskExecutions;
   return {
     maxConcurrentActivityTaskExecutions: w.maxConcurrentActivityTaskExecutions,
-    maxConcurrentWorkflowTaskExecutions: w.maxConcurrentWorkflowTaskExecutions,
-    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: w.workflowTaskPollers },
+    maxConcurrentWorkflowTaskExecutions: workflowSlots,
+    workflowTaskPollerBehavior: {
+      type: 'simple-maximum',
+      maximum: Math.min(w.workflowTaskPollers, workflowSlots),
+    },
     activityTaskPollerBehavior: { type: 'simple-maximum', maximum: w.activityTaskPollers },
     // After the grace the SDK cancels running activities; their signal aborts the Graph call in flight.
     shutdownGraceTime: w.shutdownGraceSeconds * 1000,

@@ -7,17 +7,15 @@
 // counts it, as it must), no 133016.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { NumberLifecycleClient, type FleetProgress } from '../../client';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { startCluster, type RunningCluster } from '../../scripts/cluster/cluster';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { until } from '../helpers/poll';
-import { startProcess, type RunningProcess } from '../helpers/processes';
+import { runToEnd, startProcess, type RunningProcess } from '../helpers/processes';
 import { buildDist, buildRuntimeLayout, type RuntimeStage } from '../helpers/runtime-layout';
 import { seedManyVerified } from '../helpers/seed';
 import { SimulatorAdmin } from '../helpers/simulator-admin';
@@ -108,18 +106,7 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** `wa-number …` from the layout with plain node. */
 async function cli(args: string[], extra: Record<string, string> = {}) {
-  return promisify(execFile)(process.execPath, ['bin/wa-number.js', ...args], {
-    cwd: app,
-    env: env(extra),
-    timeout: 120_000,
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (err: { code?: number; stdout?: string; stderr?: string }) => ({
-      code: err.code ?? 1,
-      stdout: err.stdout ?? '',
-      stderr: err.stderr ?? '',
-    }),
-  );
+  return runToEnd(process.execPath, ['bin/wa-number.js', ...args], { cwd: app, env: env(extra) });
 }
 
 function startWorker(): RunningProcess {

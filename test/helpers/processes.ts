@@ -1,6 +1,8 @@
 // Real processes in tests (a worker from dist/, the API, the CLI): started, waited on for a line they
 // print, and always stopped, so a failed test leaves nothing running.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
+import { promisify } from 'node:util';
 import { after } from 'node:test';
 
 export interface RunningProcess {
@@ -89,4 +91,33 @@ export function startProcess(
       return code;
     },
   };
+}
+
+/** A loopback port free now (for a process that must be told its port before it starts). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs a command to its end without blocking this process (its worker keeps polling meanwhile). */
+export async function runToEnd(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    timeout: options.timeoutMs ?? 120_000,
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: err.code ?? 1,
+      stdout: err.stdout ?? '',
+      stderr: err.stderr ?? '',
+    }),
+  );
 }

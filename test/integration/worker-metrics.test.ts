@@ -5,12 +5,11 @@
 // metric the Grafana dashboard (deploy/grafana) uses is among those scraped.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createApiServer } from '../../api/server';
 import { ROOT_DIR } from '../../platform/config';
-import { startProcess, type RunningProcess } from '../helpers/processes';
+import { freePort, startProcess, type RunningProcess } from '../helpers/processes';
 import { until } from '../helpers/poll';
 import { seedOnCloudApi, seedVerified } from '../helpers/seed';
 import { startTestStack, TEST_ENCRYPTION_KEYS, TEST_TOKEN, type TestStack } from '../helpers/stack';
@@ -26,14 +25,6 @@ const OTHER_PIN = '302917';
 let stack: TestStack;
 let worker: RunningProcess;
 let metricsUrl: string;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 before(async () => {
   stack = await startTestStack();

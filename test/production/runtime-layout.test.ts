@@ -3,17 +3,14 @@
 // against a real dev server and the simulator. Also `wa-number setup` and the worker's start-up check.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { msNumberToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { startTestStack, TEST_ENCRYPTION_KEYS, TEST_TOKEN, type TestStack } from '../helpers/stack';
 import { buildDist, buildRuntimeLayout, ROOT, type RuntimeStage } from '../helpers/runtime-layout';
-import { startProcess } from '../helpers/processes';
+import { freePort, runToEnd, startProcess } from '../helpers/processes';
 import { seedVerified } from '../helpers/seed';
 import { until } from '../helpers/poll';
 
@@ -40,26 +37,7 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 async function cli(args: string[], extra: Record<string, string> = {}) {
-  return promisify(execFile)(process.execPath, ['bin/wa-number.js', ...args], {
-    cwd: app,
-    env: env(extra),
-    timeout: 120_000,
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (err: { code?: number; stdout?: string; stderr?: string }) => ({
-      code: err.code ?? 1,
-      stdout: err.stdout ?? '',
-      stderr: err.stderr ?? '',
-    }),
-  );
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return runToEnd(process.execPath, ['bin/wa-number.js', ...args], { cwd: app, env: env(extra) });
 }
 
 /** Files under `dir`, relative, skipping node_modules. */

@@ -78,14 +78,12 @@ test('not ready, each with its own failing check and the fix', async () => {
 });
 
 test('a Temporal that does not answer is not ready within the timeout', async () => {
-  const started = Date.now();
   const checks = await temporalReadiness(
     services({ describe: () => new Promise(() => undefined) }),
     'ns',
     '10.0.0.5:7233',
     { timeoutMs: 200 },
   )();
-  assert.ok(Date.now() - started < 2_000);
   assert.match(checks[0]!.detail!, /no answer within 200 ms/);
 });
 

@@ -86,11 +86,6 @@ test('bad values are refused with the key, its env var and the rule', () => {
       'temporal.yaml: worker.workflowTaskPollers (env WA_WORKER_WORKFLOW_TASK_POLLERS): ' +
         'must be at most worker.maxConcurrentWorkflowTaskExecutions (4): a poller needs a free slot',
     ],
-    [
-      { WA_TEMPORAL_MAX_CACHED_WORKFLOWS: '30' },
-      'temporal.yaml: worker.maxConcurrentWorkflowTaskExecutions (env WA_WORKER_MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS): ' +
-        'must be at most temporal.maxCachedWorkflows (30) when that is set',
-    ],
   ];
   for (const [env, message] of cases) assert.equal(refusal(env), message, JSON.stringify(env));
   // Slots within the cache are fine; so is any number with the cache at the SDK's default (0).
@@ -128,4 +123,13 @@ test('the SDK options: slots, simple-maximum pollers, grace in ms, heartbeats le
     shutdownGraceTime: 1500,
     maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS,
   });
+});
+
+test('a smaller cache lowers the workflow slots and pollers the worker asks for, instead of refusing to start', () => {
+  const options = workerTuningOptions(loadConfig({ env: { WA_TEMPORAL_MAX_CACHED_WORKFLOWS: '2' } }));
+  assert.equal(options.maxConcurrentWorkflowTaskExecutions, 2);
+  assert.deepEqual(options.workflowTaskPollerBehavior, { type: 'simple-maximum', maximum: 2 });
+  const uncapped = workerTuningOptions(loadConfig({ env: {} }));
+  assert.equal(uncapped.maxConcurrentWorkflowTaskExecutions, 40);
+  assert.deepEqual(uncapped.workflowTaskPollerBehavior, { type: 'simple-maximum', maximum: 10 });
 });
