@@ -12,6 +12,7 @@ import { ApiConfigError, loadApiSettings } from './config';
 import { createApiServer } from './server';
 import { logRequestTo } from './request-log';
 import { createProcessLog, jsonLoggerFor } from '../platform/logging/setup';
+import { flushTracing } from '../platform/tracing';
 import type { CodecEndpointOptions } from './codec-endpoint';
 
 async function main(): Promise<void> {
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     void api
       .close()
       .then(() => lifecycle.close())
+      .then(() => flushTracing())
       .then(() => process.exit(0));
   };
   process.once('SIGINT', () => stop('SIGINT'));

@@ -23,6 +23,7 @@ import type { LifecycleOperations, RetryFleetOptions, WaitForOperationOptions } 
 import { configOnlyTarget, type TemporalTarget } from '../platform/temporal-target';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../platform/security/data-converter';
 import { AesGcmPayloadCodec } from '../platform/security/payload-codec';
+import { tracingClientInterceptors } from '../platform/tracing';
 import {
   defaultTaskQueue,
   resolveConnectSettings,
@@ -131,8 +132,15 @@ export class NumberLifecycleClient implements LifecycleOperations {
             failureConverterPath: FAILURE_CONVERTER_PATH,
           }
         : {};
+    // With tracing on (the product's config), each start, update and signal opens a span carried to the workflow.
+    const workflow = config ? tracingClientInterceptors(config.tracing) : [];
     return new NumberLifecycleClient(
-      new Client({ connection, namespace: target.namespace, dataConverter }),
+      new Client({
+        connection,
+        namespace: target.namespace,
+        dataConverter,
+        ...(workflow.length ? { interceptors: { workflow } } : {}),
+      }),
       resolved.taskQueue,
       true,
     );

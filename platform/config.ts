@@ -207,6 +207,18 @@ export const configSchema = z
         offlineRefreshSeconds: positiveNumber,
       })
       .strict(),
+    // OpenTelemetry traces (platform/tracing/): off by default; on, the worker and the API export spans over
+    // OTLP/HTTP. Optional in the file, like logging:.
+    tracing: z
+      .object({
+        enabled: boolish.default(false),
+        otlpEndpoint: z
+          .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+          .default('http://127.0.0.1:4318/v1/traces'),
+        serviceName: z.string().min(1, 'must not be empty').default('whatsapp-number-lifecycle'),
+      })
+      .strict()
+      .prefault({}),
     local: z
       .object({
         dataDir: z.string().min(1),

@@ -13,10 +13,13 @@ import { countGraphAnswer } from '../activities/graph-metrics';
 import { operationPolicy, type AppConfig } from '../platform/config';
 import type { AccessTokenSource } from '../platform/access-token';
 import { configOnlyTarget, type TemporalTarget } from '../platform/temporal-target';
+import { tracingWorkerOptions, tracingWorkflowModules } from '../platform/tracing';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Written by `npm run build` beside the compiled code (dist/workflow-bundle.js); absent in a checkout. */
 export const PREBUILT_WORKFLOW_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');
+/** The same with the tracing workflow interceptors in it (dist/workflow-bundle-tracing.js), run when tracing is on. */
+export const PREBUILT_TRACING_WORKFLOW_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle-tracing.js');
 
 export interface CreateWorkerOptions {
   config: AppConfig;
@@ -25,7 +28,10 @@ export interface CreateWorkerOptions {
   connection: NativeConnection;
   /** The token, or its source (platform/access-token.ts), asked at every Graph call: a rotated file applies at once. */
   accessToken: string | AccessTokenSource;
-  /** Prebuilt bundle (tests bundle once); otherwise the worker bundles workflows/ at start. */
+  /**
+   * Prebuilt bundle (tests bundle once); otherwise the worker bundles workflows/ at start. With tracing on,
+   * a bundle given here must hold the tracing workflow interceptors (tracingWorkflowModules).
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** From createDataConverter: payload encryption. */
   dataConverter: WorkerOptions['dataConverter'];
@@ -39,11 +45,13 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const graph = createGraphClient(config, options.accessToken);
   const target = options.target ?? configOnlyTarget(config);
   const client = lazyClient(target, options.dataConverter);
+  const code = workflowCode(options.workflowBundle, config.tracing.enabled);
   return Worker.create({
     connection: options.connection,
     namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...workflowCode(options.workflowBundle),
+    ...code,
+    ...tracingOptions(config, code),
     activities: {
       ...createActivities({
         graph,
@@ -67,17 +75,36 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
 }
 
 /** Where this worker's workflow code comes from, for its start-up line. */
-export function workflowCodeSource(): string {
+export function workflowCodeSource(tracing = false): string {
+  const prebuilt = tracing ? PREBUILT_TRACING_WORKFLOW_BUNDLE : PREBUILT_WORKFLOW_BUNDLE;
   return existsSync(PREBUILT_WORKFLOW_BUNDLE)
-    ? `prebuilt workflow bundle ${PREBUILT_WORKFLOW_BUNDLE}`
+    ? `prebuilt workflow bundle ${prebuilt}`
     : `workflows bundled from ${path.dirname(WORKFLOWS_PATH)} at start`;
 }
 
-/** The bundle given, else the build's prebuilt one, else the sources (bundled now, a few seconds). */
-function workflowCode(given: WorkerOptions['workflowBundle']): Partial<WorkerOptions> {
+/**
+ * The bundle given, else the build's prebuilt one, else the sources (bundled now, a few seconds). The SDK
+ * ignores interceptor modules beside a bundle: the build makes a second bundle with them, for tracing.
+ */
+function workflowCode(given: WorkerOptions['workflowBundle'], tracing: boolean): Partial<WorkerOptions> {
   if (given) return { workflowBundle: given };
-  if (existsSync(PREBUILT_WORKFLOW_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
+  if (existsSync(PREBUILT_WORKFLOW_BUNDLE)) {
+    return {
+      workflowBundle: { codePath: tracing ? PREBUILT_TRACING_WORKFLOW_BUNDLE : PREBUILT_WORKFLOW_BUNDLE },
+    };
+  }
   return { workflowsPath: WORKFLOWS_PATH };
+}
+
+/**
+ * Tracing (platform/tracing): activity interceptors, the workflow span sink, and the workflow interceptor
+ * module when the workflows are bundled here. Nothing at all when tracing is off.
+ */
+export function tracingOptions(config: AppConfig, code: Partial<WorkerOptions>): Partial<WorkerOptions> {
+  const { interceptors, sinks } = tracingWorkerOptions(config.tracing);
+  if (!interceptors) return {};
+  const workflowModules = code.workflowsPath ? tracingWorkflowModules(config.tracing) : [];
+  return { interceptors: { ...interceptors, workflowModules }, sinks };
 }
 
 /**

@@ -6,6 +6,7 @@ import { accessTokenSource } from '../platform/access-token';
 import { AccessTokenRefusedError, checkAccessToken } from './access-token-check';
 import { describeTarget, targetFromEnvironment } from '../platform/temporal-target';
 import { createWorker, workflowCodeSource } from './create-worker';
+import { flushTracing } from '../platform/tracing';
 import { startWorkerHealthServer, type HealthServer } from './health-server';
 import { inspectNamespace, namespaceProblem } from '../platform/namespace-setup';
 import { temporalReadiness } from '../platform/readiness';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
           ? `payloads encrypted with key "${keyring.encryptWith}" (${keyring.keys.size} key(s) from ${keyring.source})`
           : 'payloads NOT encrypted (security.allowUnencrypted)') +
         versioningNote(config) +
-        `; ${workflowCodeSource()}`,
+        `; ${workflowCodeSource(config.tracing.enabled)}`,
       { taskQueue: config.temporal.taskQueue, namespace: target.namespace },
     );
     let health: HealthServer | undefined;
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     } finally {
       await health?.close();
       await metrics?.stop();
+      await flushTracing();
     }
   } finally {
     await connection.close();

@@ -56,6 +56,7 @@ test('the runtime stage holds the build and production dependencies only, and ru
     assert.ok(!existsSync(path.join(app, 'node_modules', devOnly)), `${devOnly} is a dev dependency`);
   }
   assert.ok(existsSync(path.join(app, 'dist', 'workflow-bundle.js')), 'the prebuilt workflow bundle');
+  assert.ok(existsSync(path.join(app, 'dist', 'workflow-bundle-tracing.js')), 'its tracing variant');
   const typescriptSources = sourceFiles(app).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
   assert.deepEqual(typescriptSources, [], 'no TypeScript to compile at run time');
   const version = await cli(['--version']);

@@ -479,3 +479,31 @@ test("metrics: off by default; WA_METRICS_WORKER_PORT and WA_METRICS_HOST set th
     /metrics\.workerPort \(env WA_METRICS_WORKER_PORT\): must be a port number/,
   );
 });
+
+test('tracing: off by default (also without a tracing: section); WA_TRACING_* turn it on; a bad endpoint is named', () => {
+  const off = {
+    enabled: false,
+    otlpEndpoint: 'http://127.0.0.1:4318/v1/traces',
+    serviceName: 'whatsapp-number-lifecycle',
+  };
+  assert.deepEqual(shipped().tracing, off);
+  const withoutSection = writeTemp(shippedYaml.replace(/^tracing:\n(?: {2}.*\n|\n)*/m, ''));
+  assert.ok(!readFileSync(withoutSection, 'utf8').includes('tracing:'));
+  assert.deepEqual(loadConfig({ file: withoutSection, env: {} }).tracing, off);
+  const env = {
+    WA_TRACING_ENABLED: 'true',
+    WA_TRACING_OTLP_ENDPOINT: 'http://collector:4318/v1/traces',
+    WA_TRACING_SERVICE_NAME: 'wa-worker',
+  };
+  assert.deepEqual(loadConfig({ file: withoutSection, env }).tracing, {
+    enabled: true,
+    otlpEndpoint: 'http://collector:4318/v1/traces',
+    serviceName: 'wa-worker',
+  });
+  assert.match(
+    configErrorOf(() =>
+      loadConfig({ file: DEFAULT_CONFIG_FILE, env: { WA_TRACING_OTLP_ENDPOINT: 'collector:4318' } }),
+    ),
+    /tracing\.otlpEndpoint \(env WA_TRACING_OTLP_ENDPOINT\): must be an http\(s\) URL/,
+  );
+});
