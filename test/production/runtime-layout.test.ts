@@ -165,6 +165,7 @@ test('the worker, HTTP API and CLI from the runtime layout register a number wit
     const polling = await worker.waitFor(/worker: polling task queue .*/);
     assert.match(polling[0], new RegExp(`prebuilt workflow bundle ${app}/dist/workflow-bundle.js`));
     const url = (await api.waitFor(/listening on (http:\/\/\S+?)[ ;(]/))[1]!;
+    await worker.waitFor(/readiness http:\/\/\S+\/readyz/); // the probes start after the polling line
     // The probes the Kubernetes manifests use (deploy/kubernetes).
     const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
     assert.equal(ready.status, 200);

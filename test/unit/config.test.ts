@@ -314,9 +314,9 @@ test('an unknown key in the YAML file is rejected, naming it', () => {
   assert.match(nestedMessage, /graph/);
   assert.match(nestedMessage, /unknown key\(s\) retryBudget/);
 
-  const topLevel = writeTemp(`${shippedYaml}\ntracing:\n  enabled: true\n`);
+  const topLevel = writeTemp(`${shippedYaml}\nprofiling:\n  enabled: true\n`);
   const topMessage = configErrorOf(() => loadConfig({ file: topLevel, env: {} }));
-  assert.match(topMessage, /unknown key\(s\) tracing/);
+  assert.match(topMessage, /unknown key\(s\) profiling/);
 
   const deep = writeTemp(shippedYaml.replace('  tls:\n', '  tls:\n    insecure: true\n'));
   assert.match(
