@@ -143,7 +143,8 @@ export const configSchema = z
       .object({
         windowHours: positiveInt,
         requestsPerWindow: positiveInt,
-        blockHours: positiveInt,
+        // Fractions allowed: drills and tests wait out a block of seconds.
+        blockHours: positiveNumber,
         safetyMarginSeconds: nonNegativeInt,
         maxLockoutWaits: nonNegativeInt,
         maxTransientRetries: nonNegativeInt,

@@ -1,6 +1,6 @@
 // The worker's Prometheus endpoint during a real run: `node worker/main.ts` as its own process (its Runtime
 // installs the exporter; the test process already has one), on the dev server and the simulator. One number
-// registers, one waits out a 133016 block until it is cancelled, one is refused its PIN; the counters move as
+// registers, one waits out a 133016 block (shortened to seconds), one is refused its PIN; the counters move as
 // the run did, Meta's count of registers equals ours, and no ID, token or PIN is in any metric line. Every
 // metric the Grafana dashboard (deploy/grafana) uses is among those scraped.
 import assert from 'node:assert/strict';
@@ -21,6 +21,8 @@ const MOVING = '491700000000004';
 const PIN = '918273';
 const SET_PIN = '564738';
 const OTHER_PIN = '302917';
+/** The block the worker waits out after a 133016. */
+const BLOCK_SECONDS = 12;
 
 let stack: TestStack;
 let worker: RunningProcess;
@@ -48,6 +50,9 @@ before(async () => {
     WA_METRICS_HOST: '127.0.0.1',
     WA_METRICS_WORKER_PORT: String(port),
     WA_METRICS_OFFLINE_REFRESH_SECONDS: '1',
+    // A 133016 block lasts BLOCK_SECONDS here (72 h at Meta), so the run waits one out for real.
+    WA_POLICY_BLOCK_HOURS: String(BLOCK_SECONDS / 3600),
+    WA_POLICY_SAFETY_MARGIN_SECONDS: '0',
   });
   worker = startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT_DIR, 'worker', 'main.ts')], {
     cwd: ROOT_DIR,
@@ -96,14 +101,15 @@ async function runToEnd(id: string, request: Parameters<TestStack['client']['req
   return stack.client.waitForOperation(id, ticket.operationId, { pollIntervalMs: 100 });
 }
 
-test('the counters follow a run: a register, a 133016 block waited on and cancelled, a wrong PIN', async () => {
+test('the counters follow a run: a register, a 133016 block waited out, a wrong PIN', async () => {
   await seedVerified(stack.sim, REGISTERED);
   await seedVerified(stack.sim, BLOCKED);
   await seedVerified(stack.sim, WRONG_PIN, { pin: SET_PIN });
 
   assert.equal((await runToEnd(REGISTERED, { operation: 'register', pin: PIN })).status, 'completed');
 
-  // Meta answers the first register 133016: the lifecycle records the block and waits 72 h on a timer.
+  // Meta answers the first register 133016: the lifecycle records the block, waits it out on a timer (72 h
+  // at Meta, BLOCK_SECONDS here) and registers then.
   await stack.sim.faults([
     { endpoint: 'register', phoneNumberId: BLOCKED, kind: 'graph-error', code: 133016, count: 1 },
   ]);
@@ -111,17 +117,20 @@ test('the counters follow a run: a register, a 133016 block waited on and cancel
   await until('the blocked number to wait', async () =>
     (await stack.client.getState(BLOCKED))?.state === 'waiting-for-rate-limit' ? true : undefined,
   );
-  await stack.client.cancelOperation(BLOCKED, { requestedBy: 'metrics-test' });
-  const cancelled = await stack.client.waitForOperation(BLOCKED, blocked.operationId, {
+  const waitedOut = await stack.client.waitForOperation(BLOCKED, blocked.operationId, {
     pollIntervalMs: 100,
   });
-  assert.equal(cancelled.failure?.type, 'Cancelled');
+  assert.equal(waitedOut.status, 'completed', JSON.stringify(waitedOut.failure));
+  const blockedRegisters = await stack.sim.requests({ endpoint: 'register', phoneNumberId: BLOCKED });
+  assert.equal(blockedRegisters.length, 2, 'the refused register and the one after the block');
+  const waited = Date.parse(blockedRegisters[1]!.at) - Date.parse(blockedRegisters[0]!.at);
+  assert.ok(waited >= BLOCK_SECONDS * 1000, `the second register came ${waited} ms after the 133016`);
 
   const refused = await runToEnd(WRONG_PIN, { operation: 'register', pin: OTHER_PIN });
   assert.equal(refused.failure?.type, 'GraphPinMismatch');
 
   const metaRegisters = (await stack.sim.requests({ endpoint: 'register' })).length;
-  assert.equal(metaRegisters, 3, 'one register per number reached Meta');
+  assert.equal(metaRegisters, 4, 'one register per number reached Meta, and one more after the block');
 
   // Workflow metrics travel through the SDK's sinks after each workflow task: ask until they are all in.
   const { text, samples } = await until(
@@ -137,8 +146,8 @@ test('the counters follow a run: a register, a 133016 block waited on and cancel
   assert.equal(total(samples, 'wa_operations_started_total', { operation: 'register' }), 3);
   const finished = (labels: Record<string, string>) =>
     total(samples, 'wa_operations_finished_total', { operation: 'register', ...labels });
-  assert.equal(finished({ outcome: 'completed', failure_type: 'none' }), 1);
-  assert.equal(finished({ outcome: 'failed', failure_type: 'Cancelled' }), 1);
+  assert.equal(finished({ outcome: 'completed', failure_type: 'none' }), 2);
+  assert.equal(finished({ outcome: 'failed', failure_type: 'Cancelled' }), 0);
   assert.equal(finished({ outcome: 'failed', failure_type: 'GraphPinMismatch' }), 1);
 
   // The budget spent, as the ledger counts it, is what Meta counted.
@@ -147,7 +156,7 @@ test('the counters follow a run: a register, a 133016 block waited on and cancel
   assert.equal(total(samples, 'wa_waits_entered_total', { reason: 'rate_limit_slot' }), 0);
 
   const graph = (labels: Record<string, string>) => total(samples, 'wa_graph_requests_total', labels);
-  assert.equal(graph({ endpoint: 'register', error_code: 'none' }), 1);
+  assert.equal(graph({ endpoint: 'register', error_code: 'none' }), 2);
   assert.equal(graph({ endpoint: 'register', error_code: '133016' }), 1);
   assert.equal(graph({ endpoint: 'register', error_code: '133005' }), 1);
   assert.ok(graph({ endpoint: 'phone_number', error_code: 'none' }) >= 3, 'the reads before each register');
