@@ -194,6 +194,18 @@ test('the counters follow a run: a register, a 133016 block waited out, a wrong 
     const labelText = `${s.name} ${JSON.stringify(s.labels)}`;
     for (const pin of [PIN, SET_PIN, OTHER_PIN]) assert.ok(!labelText.includes(pin), `a PIN in ${labelText}`);
   }
+  // Nor in the worker's log lines: no token, no PIN, no phone number as Meta shows it.
+  const logs = worker.output();
+  assert.match(logs, /polling task queue/, 'the log was captured');
+  const phoneNumbers = await Promise.all(
+    [REGISTERED, BLOCKED, WRONG_PIN].map(async (id) =>
+      String((await stack.sim.phoneNumber(id)).display_phone_number),
+    ),
+  );
+  for (const shown of phoneNumbers) assert.match(shown, /\d{6}/);
+  for (const secret of [TEST_TOKEN, PIN, SET_PIN, OTHER_PIN, ...phoneNumbers]) {
+    assert.ok(!logs.includes(secret), `${secret} appears in the worker's log`);
+  }
 });
 
 test('wa_numbers_offline counts a number a region change left deregistered while Meta blocks its register', async () => {
