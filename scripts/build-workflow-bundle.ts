@@ -7,13 +7,16 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { WORKFLOW_INTERCEPTORS_MODULE } from '../platform/tracing';
+import { sharedWorkflowModules } from '../worker/shared-workflow-modules';
 
 const DIST = path.resolve(__dirname, '..', 'dist');
 
 async function writeBundle(file: string, workflowInterceptorModules: string[]): Promise<void> {
   const started = Date.now();
+  const workflowsPath = path.join(DIST, 'workflows', 'index.js');
   const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(DIST, 'workflows', 'index.js'),
+    workflowsPath,
+    preloadModules: sharedWorkflowModules(workflowsPath),
     failureConverterPath: path.join(DIST, 'platform', 'security', 'failure-converter.js'),
     workflowInterceptorModules,
     logger: new DefaultLogger('WARN'),

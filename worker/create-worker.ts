@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { GraphClient } from '../activities/graph-client';
+import { sharedWorkflowModules } from './shared-workflow-modules';
 import { createActivities, HEARTBEAT_EVERY_MS } from '../activities';
 import { createFleetActivities } from '../activities/fleet-activities';
 import { createLedgerRecoveryActivities } from '../activities/ledger-recovery';
@@ -93,7 +94,10 @@ function workflowCode(given: WorkerOptions['workflowBundle'], tracing: boolean):
       workflowBundle: { codePath: tracing ? PREBUILT_TRACING_WORKFLOW_BUNDLE : PREBUILT_WORKFLOW_BUNDLE },
     };
   }
-  return { workflowsPath: WORKFLOWS_PATH };
+  return {
+    workflowsPath: WORKFLOWS_PATH,
+    bundlerOptions: { preloadModules: sharedWorkflowModules(WORKFLOWS_PATH) },
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   Runtime,
   DefaultLogger,
   type Worker,
+  type WorkerOptions,
 } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { GraphClient } from '../../activities/graph-client';
@@ -18,6 +19,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { accessTokenSource } from '../../platform/access-token';
 import { loadConfig, operationPolicy, ROOT_DIR, type AppConfig } from '../../platform/config';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker';
+import { sharedWorkflowModules } from '../../worker/shared-workflow-modules';
 import { ensureSearchAttributes } from '../../platform/search-attributes';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../platform/security/data-converter';
 import { createRedactingLogger } from '../../platform/logging/text-logger';
@@ -83,6 +85,8 @@ export interface StackOptions {
   devServerArgs?: string[];
   /** Payload keys (WA_ENCRYPTION_KEYS format); default TEST_ENCRYPTION_KEYS. The replay corpus has its own. */
   encryptionKeys?: string;
+  /** Worker options over the product's, e.g. debugMode to run workflows on the main thread (heap benches). */
+  workerOverrides?: Partial<WorkerOptions>;
 }
 
 let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
@@ -91,6 +95,7 @@ export async function workflowBundle() {
   bundle ??= await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH, // as the worker's data converter names it
+    preloadModules: sharedWorkflowModules(WORKFLOWS_PATH),
     logger: new DefaultLogger('WARN'),
   });
   return bundle;
@@ -198,6 +203,7 @@ async function assembleStack(
       accessToken: config.graph.accessTokenFile ? accessTokenSource(config, {}) : TEST_TOKEN,
       workflowBundle: await workflowBundle(),
       dataConverter,
+      overrides: options.workerOverrides,
     });
   }
   const client = await NumberLifecycleClient.connect({ config, client: env.client });

@@ -1,5 +1,6 @@
 // Workflow unit tests: our workflow bundle on the time-skipping test server, run by workers with recording
 // (stand-in) activities that each test builds.
+import { sharedWorkflowModules } from '../../worker/shared-workflow-modules';
 import { after, before } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WithStartWorkflowOperation } from '@temporalio/client';
@@ -31,6 +32,7 @@ export async function startWorkflowUnitEnv(): Promise<WorkflowUnitEnv> {
   await ensureSearchAttributes(env.connection, 'default');
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    preloadModules: sharedWorkflowModules(WORKFLOWS_PATH),
     logger: new DefaultLogger('WARN'),
   });
   return { env, workflowBundle };

@@ -1,4 +1,5 @@
 // Replays corpus entries against a build of the workflow code and names each one that fails.
+import { sharedWorkflowModules } from '../../worker/shared-workflow-modules';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../platform/config';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../platform/security/data-converter';
@@ -20,6 +21,7 @@ export function bundleForReplay(workflowsPath: string) {
   return bundleWorkflowCode({
     workflowsPath,
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    preloadModules: sharedWorkflowModules(workflowsPath),
     logger: new DefaultLogger('WARN'),
   });
 }
