@@ -8,6 +8,7 @@ import type { OperationPolicy } from '../domain/operations';
 import { GraphCallError, type GraphClient, type PhoneNumberNode } from './graph-client';
 import { createOnPremBackup } from './onprem-client';
 import { explainRegisterRefusal } from './register-diagnosis';
+import { createMetaWebhookActivities } from './meta-webhook-activities';
 
 /** The facts about a number that the workflows decide on. */
 export interface PhoneNumberSnapshot {
@@ -175,6 +176,8 @@ export function createActivities(deps: {
     async loadPolicy(): Promise<OperationPolicy> {
       return deps.policy();
     },
+
+    ...createMetaWebhookActivities(graph),
   };
 }
 

@@ -24,6 +24,7 @@ import type { RouteSpec } from './routes/route-spec';
 import type { ReadinessCheck } from '../platform/readiness';
 import { serviceRoutes } from './routes/service';
 import { markOptionalBody, validatorCompiler } from './validation';
+import { metaWebhookRoutes, type MetaWebhookOptions } from './meta-webhooks';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,6 +64,8 @@ export interface ApiAppOptions {
   /** GET /readyz's checks against Temporal (platform/readiness.ts); none: always ready. */
   readiness?: () => Promise<ReadinessCheck[]>;
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
+  /** Meta's webhooks in (/webhooks/meta, api/meta-webhooks.ts); absent: those routes answer 404. */
+  metaWebhooks?: MetaWebhookOptions;
 }
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -279,6 +282,9 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
       handler: spec.handler,
     });
   }
+
+  // Meta's webhooks: their own context (a raw-body parser, so the signature covers the bytes Meta sent).
+  await app.register(metaWebhookRoutes(options.metaWebhooks));
 
   // A known path with another method: 405 with Allow (after the same auth as the path's routes).
   const byUrl = new Map<string, RouteSpec[]>();

@@ -14,6 +14,8 @@ import { logRequestTo } from './request-log';
 import { createProcessLog, jsonLoggerFor } from '../platform/logging/setup';
 import { flushTracing } from '../platform/tracing';
 import type { CodecEndpointOptions } from './codec-endpoint';
+import { readMetaWebhookSecrets } from '../platform/meta-webhook-secrets';
+import { temporalMetaWebhookIntake } from './meta-webhook-intake';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
       }
     : undefined;
 
+  const metaSecrets = readMetaWebhookSecrets(config); // before connecting: a missing secret stops start-up
   const target = targetFromEnvironment(config);
   const lifecycle = await NumberLifecycleClient.connect({ config, target });
   const api = await createApiServer({
@@ -44,6 +47,15 @@ async function main(): Promise<void> {
     log: (line) => console.log(`api: ${line}`),
     readiness: temporalReadiness(lifecycle.client.connection, target.namespace, target.connection.address),
     ...(jsonLogger ? { logRequest: logRequestTo(jsonLogger) } : {}),
+    ...(metaSecrets
+      ? {
+          metaWebhooks: {
+            ...metaSecrets,
+            intake: temporalMetaWebhookIntake(lifecycle.client, lifecycle.taskQueue),
+            log: (line: string) => log(line),
+          },
+        }
+      : {}),
   }).catch(async (err: unknown) => {
     await lifecycle.close();
     throw err;

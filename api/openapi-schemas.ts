@@ -12,6 +12,7 @@ import {
 import { FAILURE_TYPES } from '../domain/failure-types';
 import { requestLedgerSchema } from '../domain/ledger';
 import { LIFECYCLE_STATES } from '../domain/lifecycle-state';
+import { NAME_DECISIONS } from '../domain/meta-webhooks';
 import type { NumberListing } from '../domain/number-listing';
 import { OPERATION_KINDS } from '../domain/operations';
 import { verificationCodeSchema } from '../domain/verification';
@@ -92,6 +93,37 @@ export const lifecycleSnapshotSchema = z.object({
         .optional(),
     })
     .optional(),
+  meta: z
+    .object({
+      displayName: z
+        .object({
+          decision: z.enum(NAME_DECISIONS),
+          requestedName: z.string().optional(),
+          rejectionReason: z.string().optional(),
+          at: z.string(),
+        })
+        .optional(),
+      quality: z
+        .object({
+          event: z.string(),
+          messagingLimit: z.string().optional(),
+          previousLimit: z.string().optional(),
+          at: z.string(),
+        })
+        .optional(),
+      account: z
+        .object({
+          status: z.enum(['active', 'restricted', 'banned', 'offboarded']),
+          event: z.string(),
+          restrictions: z.array(z.object({ type: z.string(), expiration: z.string().optional() })).optional(),
+          banState: z.string().optional(),
+          violationType: z.string().optional(),
+          at: z.string(),
+        })
+        .optional(),
+    })
+    .optional()
+    .describe("What Meta's webhooks reported about the number (display name, quality, account standing)"),
 });
 
 export const codeSubmissionResultSchema = z.object({

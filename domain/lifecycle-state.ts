@@ -16,6 +16,8 @@ export const LIFECYCLE_STATES = [
   'offline', // deregistered (or On-Prem shut down) by an operation that has not registered it again yet
   'waiting-for-pin', // offline after a wrong PIN: waits for a corrected one
   'failed', // the last operation failed; see getState for why
+  'restricted', // Meta restricted the account (account_update ACCOUNT_RESTRICTION webhook); getState's meta says how
+  'banned', // Meta disabled the account (account_update DISABLED_UPDATE webhook)
 ] as const;
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 

@@ -220,6 +220,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // Meta's webhooks into the HTTP API (POST /webhooks/meta): display name, quality and account updates.
+    // Optional in the file, like logging:. The secrets come from env vars or files, never from here.
+    metaWebhooks: z
+      .object({
+        enabled: boolish.default(false),
+        verifyTokenEnv: envVarName.default('WA_META_VERIFY_TOKEN'),
+        verifyTokenFile: optionalText,
+        appSecretEnv: envVarName.default('WA_META_APP_SECRET'),
+        appSecretFile: optionalText,
+        maxBodyBytes: positiveInt.default(262_144),
+      })
+      .strict()
+      .prefault({}),
     local: z
       .object({
         dataDir: z.string().min(1),

@@ -21,6 +21,7 @@ import { GRAPH_ENDPOINTS, type RequestLog } from './request-log';
 import { UpdateSimSettingsInput, type SimSettings } from './sim-settings';
 import type { SeedName, SimState } from './state-store';
 import { codeRequestsInLastHour, codeView } from './verification';
+import { SubscribeWebhooksInput, SubscriptionRefused, type WebhookSender } from './webhooks';
 
 export interface AdminApiDeps {
   state: SimState;
@@ -30,6 +31,8 @@ export interface AdminApiDeps {
   settings: SimSettings;
   tokens: AccessTokens;
   defaultSeed: SeedName;
+  /** Meta's webhooks to the subscribed callback (webhooks.ts); sent on admin changes of a number. */
+  webhooks: WebhookSender;
 }
 
 class AdminError extends Error {
@@ -216,8 +219,10 @@ async function route(
     if (method === 'PATCH') {
       // In place: PIN, codes, budgets and blocks stay, unlike a re-seed.
       const patch = parseWith(PatchPhoneNumberInput, await readJsonBody(req));
+      const before = structuredClone(record);
       patchPhoneNumber(record, patch, state.clock.now());
       state.save();
+      deps.webhooks.numberChanged(before, record); // what Meta would tell a subscribed app
     }
     return [200, view(record)];
   }
@@ -292,6 +297,25 @@ async function route(
         if (err instanceof AccessTokenRefusal) throw new AdminError(400, err.message);
         throw err;
       }
+    }
+  }
+
+  if (path === '/_sim/webhooks') {
+    // The app's webhook subscription: callback URL, verify token, app secret (never shown back).
+    if (method === 'GET') return [200, deps.webhooks.view()];
+    if (method === 'POST') {
+      const input = parseWith(SubscribeWebhooksInput, await readJsonBody(req));
+      try {
+        await deps.webhooks.subscribe(input);
+      } catch (err) {
+        if (err instanceof SubscriptionRefused) throw new AdminError(400, err.message, 'callbackUrl');
+        throw err;
+      }
+      return [200, deps.webhooks.view()];
+    }
+    if (method === 'DELETE') {
+      deps.webhooks.unsubscribe();
+      return [200, deps.webhooks.view()];
     }
   }
 

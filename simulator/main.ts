@@ -47,6 +47,16 @@ async function main(): Promise<void> {
     codeRequestsPerHour: envInt('SIM_CODE_REQUESTS_PER_HOUR', 5),
     backupRegisterDelayMs: envInt('SIM_BACKUP_REGISTER_DELAY_MS', 2000),
     legacySubcodes: envBool('SIM_LEGACY_SUBCODES', false),
+    // Meta's webhooks to a callback (e.g. the HTTP API's /webhooks/meta): all three, or none.
+    ...(process.env.SIM_WEBHOOK_URL
+      ? {
+          webhooks: {
+            callbackUrl: process.env.SIM_WEBHOOK_URL,
+            verifyToken: process.env.SIM_WEBHOOK_VERIFY_TOKEN ?? '',
+            appSecret: process.env.SIM_WEBHOOK_APP_SECRET ?? '',
+          },
+        }
+      : {}),
     log: (line) => console.log(line),
   });
   console.log(`simulator listening on ${sim.url}`);

@@ -187,6 +187,7 @@ export const PatchPhoneNumberInput = z
     platform_type: PlatformType.optional(),
     verified_name: z.string().min(1).optional(),
     quality_rating: QualityRating.optional(),
+    messaging_limit_tier: MessagingLimitTier.optional(),
     ...conditionInputFields,
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), 'give at least one field to change');
@@ -201,6 +202,7 @@ export function patchPhoneNumber(record: PhoneNumberRecord, patch: PatchPhoneNum
   if (patch.platform_type !== undefined) record.platform_type = patch.platform_type;
   if (patch.verified_name !== undefined) record.verified_name = patch.verified_name;
   if (patch.quality_rating !== undefined) record.quality_rating = patch.quality_rating;
+  if (patch.messaging_limit_tier !== undefined) record.messaging_limit_tier = patch.messaging_limit_tier;
   applyConditionPatch(record, patch);
   if (isRegistered(record) && record.last_onboarded_time === null) record.last_onboarded_time = now;
 }

@@ -13,6 +13,7 @@ import type { RateLimitPolicy } from './rate-limit';
 import { isSecretKey, RequestLog } from './request-log';
 import { SimSettings } from './sim-settings';
 import { SimState, type SeedName } from './state-store';
+import { WebhookSender, type WebhookSubscription } from './webhooks';
 
 export interface SimulatorOptions {
   host?: string;
@@ -34,6 +35,11 @@ export interface SimulatorOptions {
   backupRegisterDelayMs?: number;
   /** Send error_subcode 2388001 on v16.0+ too (Meta stopped returning subcodes there). Default false. */
   legacySubcodes?: boolean;
+  /**
+   * Subscribe an app to Meta's webhooks at start (as POST /_sim/webhooks does): the verification request is
+   * made once the simulator listens; if it fails, the simulator runs unsubscribed and logs why.
+   */
+  webhooks?: WebhookSubscription;
   log?: (line: string) => void;
 }
 
@@ -124,7 +130,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     tokens,
     delay: (ms: number) => timers.delay(ms),
   };
-  const adminDeps = { state, faults, requests, policy, settings, tokens, defaultSeed };
+  const webhooks = new WebhookSender((ms) => timers.delay(ms), log);
+  const adminDeps = { state, faults, requests, policy, settings, tokens, defaultSeed, webhooks };
   const onPremDeps = { state, requests };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -168,6 +175,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   if (address === null || typeof address === 'string')
     throw new Error('simulator: unexpected server address');
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  if (opts.webhooks) {
+    webhooks.subscribe(opts.webhooks).catch((err: unknown) => {
+      webhooks.unsubscribe();
+      log?.(`webhooks: subscription refused: ${(err as Error).message}`);
+    });
+  }
 
   let closing: Promise<void> | undefined;
   return {

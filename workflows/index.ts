@@ -2,3 +2,4 @@
 export { phoneNumberLifecycle } from './lifecycle';
 export { verifyOperation } from './verify-operation';
 export { numberFleet } from './fleet';
+export { metaWebhookIntake } from './meta-webhook-intake';

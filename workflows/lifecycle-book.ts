@@ -27,6 +27,14 @@ import {
   type RetryOperationRequest,
 } from './messages';
 import { ACTIVE_STATE, HAS_CHILD_RUN } from './operation-runner';
+import type { MetaNumberEvent } from '../domain/meta-webhooks';
+import {
+  applyMetaEvent,
+  describeMetaFacts,
+  standingState,
+  type NumberMetaFacts,
+  type OutboundLifecycleEvent,
+} from './meta-facts';
 
 export interface QueuedOperation {
   summary: OperationSummary;
@@ -51,6 +59,8 @@ export interface CarriedLifecycleState {
   recovered?: RecoveredLedger;
   /** Recent idempotency keys and the tickets they got, so a retried call after continue-as-new joins. */
   idempotencyKeys?: RememberedKey[];
+  /** What Meta's webhooks reported (meta-facts.ts). */
+  meta?: NumberMetaFacts;
 }
 
 interface RememberedKey {
@@ -100,6 +110,8 @@ export class LifecycleBook {
   readonly idempotencyKeys: RememberedKey[];
   /** The running operation. */
   current: QueuedOperation | undefined;
+  /** What Meta's webhooks reported about the number. */
+  meta: NumberMetaFacts;
 
   constructor(
     readonly phoneNumberId: string,
@@ -117,10 +129,14 @@ export class LifecycleBook {
     this.pinSet = carried?.pinSet ?? false;
     this.recovered = carried?.recovered;
     this.idempotencyKeys = [...(carried?.idempotencyKeys ?? [])];
+    this.meta = carried?.meta ?? {};
   }
 
   state(): LifecycleState {
     if (this.current) return this.current.summary.activeState ?? ACTIVE_STATE[this.current.request.operation];
+    // A restriction or ban Meta reported says more about the number than how its last operation ended.
+    const standing = standingState(this.meta);
+    if (standing) return standing;
     if (this.lastFailed) return 'failed';
     if (this.registration === 'registered') return 'registered';
     if (this.registration === 'not-registered') return 'deregistered';
@@ -331,6 +347,13 @@ export class LifecycleBook {
     if (facts.pinSet) this.pinSet = true;
   }
 
+  /** Records what a Meta webhook said; returns the outbound events it gives rise to. */
+  learnFromMeta(event: MetaNumberEvent, now: number): OutboundLifecycleEvent[] {
+    const { facts, outbound } = applyMetaEvent(this.meta, event, this.phoneNumberId, now);
+    this.meta = facts;
+    return outbound;
+  }
+
   /** Records how the running operation ended; returns it. */
   finishCurrent(report: OperationReport, now: number): QueuedOperation {
     const current = this.current!;
@@ -427,6 +450,8 @@ export class LifecycleBook {
     }
     if (this.queue.length) lines.push(`queued: ${this.queue.map((q) => q.summary.operationId).join(', ')}`);
     if (this.recovered) lines.push(describeRecovery(this.recovered));
+    const meta = describeMetaFacts(this.meta);
+    if (meta) lines.push(meta);
     return lines.join('\n\n');
   }
 
@@ -442,6 +467,7 @@ export class LifecycleBook {
       queued: this.queue.map((q) => q.summary),
       recentOperations: this.recent,
       ...(this.recovered ? { recovered: this.recovered } : {}),
+      ...(Object.keys(this.meta).length ? { meta: this.meta } : {}),
     };
   }
 
@@ -460,6 +486,7 @@ export class LifecycleBook {
       pinSet: this.pinSet,
       recovered: this.recovered,
       idempotencyKeys: this.idempotencyKeys,
+      ...(Object.keys(this.meta).length ? { meta: this.meta } : {}),
     };
   }
 

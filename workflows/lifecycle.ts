@@ -36,6 +36,7 @@ import { workflowNow } from './clock';
 import {
   cancelOperationUpdate,
   getStateQuery,
+  metaNumberEventSignal,
   operationProgressSignal,
   retryOperationUpdate,
   requestOperationUpdate,
@@ -57,6 +58,8 @@ import {
 } from './lifecycle-book';
 import { RequestBudget } from './request-budget';
 import { versionedBuild, whenVersioned } from './versioning';
+import { NameDecisions } from './name-decisions';
+import { emitOutboundEvents } from './meta-outbound-hook';
 
 export type { CarriedLifecycleState } from './lifecycle-book';
 
@@ -131,6 +134,16 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     publish();
   };
   setHandler(operationProgressSignal, showProgress);
+
+  // Meta's webhooks (via the intake workflow): recorded in the book; a display-name decision also wakes an
+  // onboarding waiting for it. Old histories hold no such signal, so replay is unchanged.
+  const nameDecisions = new NameDecisions();
+  setHandler(metaNumberEventSignal, (event) => {
+    const outbound = book.learnFromMeta(event, workflowNow());
+    if (event.change.kind === 'name') nameDecisions.record(event.change.decision);
+    publish();
+    emitOutboundEvents(outbound); // >>> OUTBOUND WEBHOOKS HOOK (meta-outbound-hook.ts)
+  });
 
   setHandler(
     requestOperationUpdate,
@@ -239,6 +252,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       scope: currentScope,
       progress: showProgress,
       learn: (facts) => book.learn(facts),
+      nameDecisions,
       onPolicy: (policy) => (lastPolicy = policy),
     });
     currentScope = undefined;

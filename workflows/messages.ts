@@ -5,6 +5,8 @@ import type { RequestLedger } from '../domain/ledger';
 import type { LifecycleState, Registration, Verification } from '../domain/lifecycle-state';
 import type { OperationKind, OperationOutcome, OperationRequest } from '../domain/operations';
 import type { OpenOperation } from './lifecycle-memo';
+import type { MetaNumberEvent } from '../domain/meta-webhooks';
+import type { NumberMetaFacts } from './meta-facts';
 
 /** What a caller gets back for a request: the operation it started or joined. */
 export interface OperationTicket {
@@ -58,6 +60,8 @@ export interface LifecycleSnapshot {
   recentOperations: OperationSummary[];
   /** Set when this lifecycle replaced one that was terminated: what it recovered. */
   recovered?: RecoveredLedger;
+  /** What Meta's webhooks reported (display name, quality, account standing); absent until one arrives. */
+  meta?: NumberMetaFacts;
 }
 
 /** The ledger a fresh lifecycle recovered from its closed predecessor's memo. */
@@ -151,3 +155,10 @@ export interface CodeSubmissionResult {
 export const submitVerificationCodeUpdate = defineUpdate<CodeSubmissionResult, [string]>(
   'submitVerificationCode',
 );
+
+/**
+ * What Meta's webhooks said about the number (display name, quality, account), resolved to it by the
+ * intake workflow (meta-webhook-intake.ts). The lifecycle records it; an onboarding waiting for its display
+ * name wakes on it.
+ */
+export const metaNumberEventSignal = defineSignal<[MetaNumberEvent]>('metaNumberEvent');

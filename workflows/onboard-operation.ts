@@ -1,7 +1,7 @@
 // Onboarding as one operation a caller starts once: verify ownership (if needed, in a child run that a
 // person answers), wait until the display name can be used, register with the PIN (and region). Waits
 // are durable; no register request is spent on a number Meta would refuse.
-import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, sleep } from '@temporalio/workflow';
 import { GraphErrorType } from '../domain/graph-errors';
 import type { OnboardRequest } from '../domain/operations';
 import { readKnownNumber } from './number-reads';
@@ -12,6 +12,12 @@ import { registerNumber } from './register-operation';
 import { OperationFailureType } from '../domain/failure-types';
 import { WaitReason } from '../domain/metric-names';
 import { countWaitEntered } from './metrics';
+
+/**
+ * The patch that lets a phone_number_name_update webhook end the display-name wait early (the timer is
+ * then cancelled): runs recorded before it slept the whole recheck interval.
+ */
+export const WAKE_ON_NAME_DECISION = 'wake-on-name-decision';
 
 /** name_status values Meta refuses to register with (reference §1, §7). */
 const NAME_NOT_USABLE_YET = new Set(['NONE', 'EXPIRED']);
@@ -39,7 +45,24 @@ export async function runOnboard(
       `display name not usable yet (${nameStatus}); registering now would fail, re-checking`,
       now + policy.displayNameRecheckMs,
     );
-    await sleep(policy.displayNameRecheckMs);
+    const decisions = ctx.nameDecisions;
+    if (decisions && patched(WAKE_ON_NAME_DECISION)) {
+      // A webhook decision (APPROVED or REJECTED; DEFERRED keeps waiting) ends the wait at once.
+      const before = decisions.count;
+      await condition(
+        () => decisions.count > before && decisions.latest !== 'DEFERRED',
+        policy.displayNameRecheckMs,
+      );
+      if (decisions.count > before && decisions.latest === 'REJECTED') {
+        throw ApplicationFailure.nonRetryable(
+          'the display name was rejected by Meta (phone_number_name_update webhook); submit a new one in ' +
+            'WhatsApp Manager, then onboard again',
+          OperationFailureType.DisplayNameDeclined,
+        );
+      }
+    } else {
+      await sleep(policy.displayNameRecheckMs);
+    }
     await progress.active('re-checking the display name');
   };
 

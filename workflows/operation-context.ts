@@ -10,6 +10,7 @@ import { workflowNow } from './clock';
 import { OperationFailureType } from '../domain/failure-types';
 import { WaitReason } from '../domain/metric-names';
 import { countWaitEntered } from './metrics';
+import type { NameDecisions } from './name-decisions';
 
 /** What a run learned about the number; the lifecycle applies it at once, whether the run succeeds or not. */
 export interface NumberFacts {
@@ -26,6 +27,8 @@ export interface OperationContext {
   progress: OperationProgressReporter;
   pins: PinMailbox;
   learn(facts: NumberFacts): void;
+  /** Display-name decisions from Meta's webhooks, as the lifecycle received them. */
+  nameDecisions?: NameDecisions;
 }
 
 /** A corrected two-step PIN, handed over by the lifecycle when the same command is run again with it. */

@@ -31,6 +31,7 @@ import type { RequestBudget } from './request-budget';
 import { runSetPin } from './set-pin-operation';
 import { verifyOperation } from './verify-operation';
 import { countOperationFinished, countOperationStarted } from './metrics';
+import type { NameDecisions } from './name-decisions';
 import { FAILURE_TYPES, OperationFailureType } from '../domain/failure-types';
 
 const KNOWN_FAILURE_TYPES: ReadonlySet<string> = new Set(FAILURE_TYPES);
@@ -61,6 +62,8 @@ export interface OperationRun {
   scope: CancellationScope;
   progress: ProgressSink;
   learn(facts: NumberFacts): void;
+  /** Display-name decisions from Meta's webhooks (an onboarding waiting for its name wakes on one). */
+  nameDecisions?: NameDecisions;
   /** The policy the operation ran with, for the lifecycle's bookkeeping (undefined if it could not be read). */
   onPolicy(policy: OperationPolicy): void;
 }
@@ -86,6 +89,7 @@ async function runToReport(run: OperationRun): Promise<OperationReport> {
         pins: run.pins,
         progress: new OperationProgressReporter(operationId, ACTIVE_STATE[request.operation], run.progress),
         learn: run.learn,
+        ...(run.nameDecisions ? { nameDecisions: run.nameDecisions } : {}),
       };
       return dispatch(ctx, request);
     });

@@ -11,6 +11,7 @@ import type { LifecycleSnapshot, OperationSummary, OperationTicket } from '../..
 import { hourlyRegisters, startLifecycleWithLedger } from '../../test/helpers/lifecycle';
 import { until } from '../../test/helpers/poll';
 import { seedOnCloudApi, seedOnPremises, seedVerified } from '../../test/helpers/seed';
+import { metaWebhookIntake } from '../../workflows/meta-webhook-intake';
 import type { StackOptions, TestStack } from '../../test/helpers/stack';
 
 /** Scenarios that need the same dev-server flags share one stack. */
@@ -946,6 +947,54 @@ const lifecycleRecovered: Scenario = {
   },
 };
 
+const metaWebhookNameApproved: Scenario = {
+  name: 'meta-webhook-name-approved',
+  group: 'default',
+  description:
+    'onboard waiting for its display name, woken by a phone_number_name_update (APPROVED) delivered by the intake workflow: completed',
+  async run(ctx) {
+    const id = ctx.number(1);
+    const wabaId = `8${id.slice(1)}`;
+    await seedVerified(ctx.stack.sim, id, {
+      pin: PIN,
+      name_status: 'NONE',
+      waba_id: wabaId,
+      display_phone_number: `+1 555-${id.slice(-7, -4)}-${id.slice(-4)}`,
+    });
+    const ticket = await request(ctx, id, { operation: 'onboard', pin: PIN });
+    await activeState(ctx, id, 'waiting-for-display-name');
+    await ctx.stack.sim.patchPhoneNumber(id, { name_status: 'APPROVED' });
+    const intakeId = `meta-webhook:replay-${id}`;
+    await ctx.stack.env.client.workflow.execute(metaWebhookIntake, {
+      workflowId: intakeId,
+      taskQueue: ctx.stack.config.temporal.taskQueue,
+      args: [
+        {
+          receivedAt: new Date().toISOString(),
+          events: [
+            {
+              wabaId,
+              displayPhoneNumber: `1555${id.slice(-7)}`,
+              change: { kind: 'name', decision: 'APPROVED' },
+            },
+          ],
+        },
+      ],
+    });
+    expectCompleted(await finished(ctx, id, ticket.operationId, 30_000));
+    await ctx.record(
+      'intake',
+      'Intake of one Meta webhook delivery: resolved and signalled, closed.',
+      intakeId,
+    );
+    await recordLifecycle(
+      ctx,
+      id,
+      'Lifecycle after an onboard woken by a display-name webhook, idle (registered).',
+    );
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   registerPlain,
   deregisterPlain,
@@ -978,6 +1027,7 @@ export const SCENARIOS: readonly Scenario[] = [
   fleetCancelled,
   fleetOpen,
   lifecycleRecovered,
+  metaWebhookNameApproved,
 ];
 
 /**
