@@ -2,3 +2,5 @@
 export { phoneNumberLifecycle } from './lifecycle';
 export { verifyOperation } from './verify-operation';
 export { numberFleet } from './fleet';
+export { webhookDelivery } from './webhook-delivery';
+export { webhookSubscriptions } from './webhook-subscriptions';

@@ -57,6 +57,9 @@ import {
 } from './lifecycle-book';
 import { RequestBudget } from './request-budget';
 import { versionedBuild, whenVersioned } from './versioning';
+import { WebhookEmitter } from './webhook-emitter';
+import { WebhookEventDetector } from './webhook-event-detector';
+import type { WebhookEventData, WebhookEventType } from '../domain/webhook-events';
 
 export type { CarriedLifecycleState } from './lifecycle-book';
 
@@ -95,6 +98,20 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   /** Until the recovery of a fresh run is done, requests wait (their operation IDs continue its sequence). */
   let recovering = !carried;
   let lastPolicy: OperationPolicy | undefined;
+  // Outbound webhooks (workflows/webhook-emitter.ts): events detected in what publish() shows.
+  const webhooks = new WebhookEmitter(phoneNumberId);
+  const detector = new WebhookEventDetector();
+  /**
+   * The hook for events this workflow does not detect itself: Meta's inbound webhooks (display_name.approved
+   * and .rejected, number.quality_changed, number.status_changed), once their signal handler is wired in,
+   * call emitLifecycleEvent(type, data) from it. Emitted (behind the 'webhook-events' patch) as a local
+   * activity; the run waits for it before it continues as new.
+   */
+  const emitLifecycleEvent = <T extends WebhookEventType>(
+    type: T,
+    data: WebhookEventData[T],
+    operationId?: string,
+  ): void => webhooks.emit(type, data, operationId);
 
   const publish = (): void => {
     const nextAttemptAt = book.current?.summary.nextAttemptAt;
@@ -107,6 +124,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       ...(book.wabaId ? [{ key: WaWabaId, value: book.wabaId }] : []),
     ]);
     setCurrentDetails(book.details());
+    const view = { state: book.state(), ...(book.current ? { current: book.current.summary } : {}) };
+    for (const event of detector.observe(view)) emitLifecycleEvent(event.type, event.data, event.operationId);
   };
 
   /** Queues (or joins) a request; a new operation is published at once. */
@@ -244,6 +263,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     currentScope = undefined;
     const finished = book.finishCurrent(report, workflowNow());
     if (memoNamesOpen) budget.remember(); // the open operation ended: a successor has nothing to resume
+    const ended = detector.finished(finished.summary);
+    emitLifecycleEvent(ended.type, ended.data, ended.operationId);
     publish();
     await notifyFleets(phoneNumberId, finished);
   };
@@ -289,8 +310,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
         if (book.queue.length > 0 || !runIsOld() || !patched(CONTINUE_AS_NEW_WHEN_OLD)) continue;
       }
       // Idle, and the history is long or old: start afresh with the same state once no update handler runs.
+      // No webhook emission may be lost to continue-as-new: its local activity must have run.
+      await webhooks.drained();
       await condition(allHandlersFinished);
-      if (book.queue.length === 0) break;
+      if (book.queue.length === 0 && webhooks.idle) break;
     }
   });
   const ledger = lastPolicy ? pruneLedger(budget.current, workflowNow(), lastPolicy) : budget.current;
