@@ -8,6 +8,7 @@ import { buildApiApp, isLoopbackHost, type RateLimitSettings } from './app';
 import { createCodecHandler, type CodecEndpointOptions } from './codec-endpoint';
 import type { LifecycleApi } from './routes/context';
 import type { RequestLogEntry } from './request-log';
+import type { WebhookSubscriptionsApi } from '../client/webhook-subscriptions';
 
 export { isLoopbackHost } from './app';
 export type { LifecycleApi } from './routes/context';
@@ -38,6 +39,8 @@ export interface ApiServerOptions {
   publicUrls?: { url: string; description?: string }[];
   /** GET /readyz's checks against Temporal (platform/readiness.ts); none: always ready. */
   readiness?: () => Promise<ReadinessCheck[]>;
+  /** Webhook subscriptions (a WebhookSubscriptionsClient). */
+  webhooks?: WebhookSubscriptionsApi;
 }
 
 export interface ApiServer {
@@ -84,6 +87,7 @@ async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     ...(codecBase ? { codecBasePath: codecBase } : {}),
     ...(options.publicUrls ? { servers: options.publicUrls } : {}),
     ...(options.readiness ? { readiness: options.readiness } : {}),
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     closed,
     serverFactory: (handler) =>
       createServer((req, res) => {
