@@ -263,9 +263,9 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     currentScope = undefined;
     const finished = book.finishCurrent(report, workflowNow());
     if (memoNamesOpen) budget.remember(); // the open operation ended: a successor has nothing to resume
+    publish(); // number.online, when this operation brought the number back
     const ended = detector.finished(finished.summary);
     emitLifecycleEvent(ended.type, ended.data, ended.operationId);
-    publish();
     await notifyFleets(phoneNumberId, finished);
   };
 

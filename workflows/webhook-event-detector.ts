@@ -22,8 +22,8 @@ const OFFLINE: ReadonlySet<LifecycleState> = new Set(['offline', 'waiting-for-pi
 
 export class WebhookEventDetector {
   private last: LifecycleState | undefined;
-  /** The number went offline and has not been seen registered since. */
-  private offline = false;
+  /** The number went offline (in this operation) and has not been seen registered since. */
+  private offline: { operationId?: string; operation?: string } | undefined;
   /** The budget wait last reported (operation and until), so one wait is reported once. */
   private lastLimitWait: string | undefined;
 
@@ -33,11 +33,18 @@ export class WebhookEventDetector {
     const op = current ? { operationId: current.operationId } : {};
     const operation = current ? { operation: current.operation } : {};
     if (OFFLINE.has(state) && !this.offline) {
-      this.offline = true;
+      this.offline = { ...op, ...operation };
       events.push({ type: 'number.offline', ...op, data: { state, ...operation } });
     } else if (state === 'registered' && this.offline) {
-      this.offline = false;
-      events.push({ type: 'number.online', ...op, data: { state, ...operation } });
+      // Seen once the operation that brought it back has ended: named as the one that took it offline.
+      const cause = current ? { ...op, ...operation } : this.offline;
+      this.offline = undefined;
+      const { operationId, operation: kind } = cause;
+      events.push({
+        type: 'number.online',
+        ...(operationId ? { operationId } : {}),
+        data: { state, ...(kind ? { operation: kind } : {}) },
+      });
     }
     if (state === 'waiting-for-code' && this.last !== 'waiting-for-code' && current) {
       const until = current.nextAttemptAt ? { until: current.nextAttemptAt } : {};

@@ -43,7 +43,13 @@ test('a register from deregistered is not "back online"; a failure while offline
   assert.deepEqual(types(d, [view('offline', {}), view('failed'), view('registering', {})]), [
     'number.offline',
   ]);
-  assert.deepEqual(types(d, [view('registered')]), ['number.online']);
+  assert.deepEqual(d.observe(view('registered')), [
+    {
+      type: 'number.online',
+      operationId: 'op:123:4',
+      data: { state: 'registered', operation: 'change-region' },
+    },
+  ]);
 });
 
 test('waiting for a code: once per wait, with the operation', () => {
