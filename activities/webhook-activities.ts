@@ -78,6 +78,11 @@ export function subscriptionSource(deps: WebhookActivityDeps): () => Promise<Del
   };
 }
 
+/** The URL as failures show it: no query or fragment (a receiver may put a token there). */
+function shownUrl(url: string): string {
+  return url.replace(/[?#].*$/, '');
+}
+
 function countAttemptFailure(reason: string): void {
   Context.current()
     .metricMeter.createCounter(
@@ -153,11 +158,17 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
         const code = axios.isAxiosError(err) ? (err.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
         const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
         countAttemptFailure(timedOut ? 'timeout' : 'network');
-        throw ApplicationFailure.retryable(`POST ${target.url} failed: ${code}`, 'WebhookNetworkError');
+        throw ApplicationFailure.retryable(
+          `POST ${shownUrl(target.url)} failed: ${code}`,
+          'WebhookNetworkError',
+        );
       }
       if (status >= 200 && status < 300) return 'delivered';
       countAttemptFailure(status >= 500 ? 'http_5xx' : 'http_4xx');
-      throw ApplicationFailure.retryable(`POST ${target.url} answered HTTP ${status}`, 'WebhookHttpError');
+      throw ApplicationFailure.retryable(
+        `POST ${shownUrl(target.url)} answered HTTP ${status}`,
+        'WebhookHttpError',
+      );
     },
   };
 }

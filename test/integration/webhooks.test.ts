@@ -31,6 +31,7 @@ interface Received {
 
 const CONFIG_SECRET = generateWebhookSecret();
 const CONFIG_EVENTS: WebhookEventType[] = [
+  'fleet.finished',
   'operation.succeeded',
   'operation.failed',
   'number.offline',
@@ -142,18 +143,40 @@ test('every event reaches its subscribers once per ID, signed, in order, despite
   assert.equal(moved.status, 'completed', JSON.stringify(moved.failure));
   const refused = await run(wrongPin, { operation: 'register', pin: PIN });
   assert.equal(refused.status, 'failed');
+  const inFleet = '6670000003';
+  await seedVerified(stack.sim, inFleet, { pin: PIN });
+  await stack.client.startFleet({
+    fleetId: 'webhooks-fleet',
+    operation: 'register',
+    concurrency: 1,
+    members: [{ phoneNumberId: inFleet, request: { operation: 'register', pin: PIN } }],
+  });
+  assert.equal((await stack.client.waitForFleet('webhooks-fleet')).counts.completed, 1);
   const finishedAt = Date.now();
 
   const events = await until(
-    () => `5 events at /config; got ${JSON.stringify(acceptedEvents('/config').map((e) => e.type))}`,
+    () => `7 events at /config; got ${JSON.stringify(acceptedEvents('/config').map((e) => e.type))}`,
     async () => {
       const found = acceptedEvents('/config');
-      return found.length >= 5 && acceptedEvents('/store').length >= 1 ? found : undefined;
+      return found.length >= 7 && acceptedEvents('/store').length >= 1 ? found : undefined;
     },
     { timeoutMs: 30_000 },
   );
   await new Promise((r) => setTimeout(r, 1_500)); // any late duplicate or extra event arrives now
-  assert.equal(acceptedEvents('/config').length, 5, 'no extra event');
+  assert.equal(acceptedEvents('/config').length, 7, 'no extra event');
+  const fleetFinished = events.find((e) => e.type === 'fleet.finished');
+  assert.deepEqual(fleetFinished?.data, {
+    fleetId: 'webhooks-fleet',
+    operation: 'register',
+    status: 'finished',
+    succeeded: 1,
+    failed: 0,
+    notStarted: 0,
+  });
+  assert.equal(fleetFinished?.phoneNumberId, undefined);
+  const fleetMember = events.find((e) => e.phoneNumberId === inFleet);
+  assert.equal(fleetMember?.type, 'operation.succeeded');
+  assert.ok(fleetMember.time <= fleetFinished.time, 'the member finished before its fleet');
 
   // In time order (events of one workflow task share a time: those are compared as a set).
   const of = (id: string) =>
