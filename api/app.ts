@@ -23,6 +23,8 @@ import { phoneNumberRoutes } from './routes/phone-numbers';
 import type { RouteSpec } from './routes/route-spec';
 import type { ReadinessCheck } from '../platform/readiness';
 import { serviceRoutes } from './routes/service';
+import { webhookRoutes } from './routes/webhooks';
+import type { WebhookSubscriptionsApi } from '../client/webhook-subscriptions';
 import { markOptionalBody, validatorCompiler } from './validation';
 import { metaWebhookRoutes, type MetaWebhookOptions } from './meta-webhooks';
 
@@ -63,6 +65,8 @@ export interface ApiAppOptions {
   closed: Promise<void>;
   /** GET /readyz's checks against Temporal (platform/readiness.ts); none: always ready. */
   readiness?: () => Promise<ReadinessCheck[]>;
+  /** Webhook subscriptions (client/webhook-subscriptions.ts); absent: their routes answer 500. */
+  webhooks?: WebhookSubscriptionsApi;
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
   /** Meta's webhooks in (/webhooks/meta, api/meta-webhooks.ts); absent: those routes answer 404. */
   metaWebhooks?: MetaWebhookOptions;
@@ -267,6 +271,10 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     ...serviceRoutes(() => app.swagger(), metrics, options.readiness),
     ...phoneNumberRoutes(context),
     ...fleetRoutes(context),
+    ...webhookRoutes(() => {
+      if (!options.webhooks) throw new Error('this API server was built without webhook subscriptions');
+      return options.webhooks;
+    }),
   ];
   for (const spec of specs) {
     if (spec.body?.optional) markOptionalBody(spec.body.schema);
@@ -292,7 +300,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   for (const [url, routes] of byUrl) {
     const allowed = routes.map((r) => r.method);
     const others = ALL_METHODS.filter(
-      (m) => !allowed.includes(m as 'GET' | 'POST') && !(m === 'HEAD' && allowed.includes('GET')),
+      (m) => !allowed.includes(m as 'GET' | 'POST' | 'DELETE') && !(m === 'HEAD' && allowed.includes('GET')),
     );
     app.route({
       method: [...others],

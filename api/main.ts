@@ -7,7 +7,7 @@ import { describeTarget, targetFromEnvironment } from '../platform/temporal-targ
 import { temporalReadiness } from '../platform/readiness';
 import { createDataConverter } from '../platform/security/data-converter';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
-import { NumberLifecycleClient, TemporalUnreachableError } from '../client/index';
+import { NumberLifecycleClient, TemporalUnreachableError, WebhookSubscriptionsClient } from '../client/index';
 import { ApiConfigError, loadApiSettings } from './config';
 import { createApiServer } from './server';
 import { logRequestTo } from './request-log';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const lifecycle = await NumberLifecycleClient.connect({ config, target });
   const api = await createApiServer({
     lifecycle,
+    webhooks: new WebhookSubscriptionsClient(lifecycle.client, lifecycle.taskQueue, config.webhooks),
     apiKeys: settings.apiKeys,
     host: settings.host,
     port: settings.port,

@@ -395,7 +395,10 @@ function operationOf(spec: RouteSpec, refs: Map<z.ZodType, string>, authRequired
     };
   }
   for (const status of spec.errors) {
-    const [name] = status === 409 && spec.tags.includes('fleets') ? CONFLICT : ERROR_RESPONSES[status]!;
+    const [name] =
+      status === 409 && (spec.tags.includes('fleets') || spec.tags.includes('webhooks'))
+        ? CONFLICT
+        : ERROR_RESPONSES[status]!;
     const note = spec.errorNotes?.[status];
     responses[String(status)] = {
       $ref: `#/components/responses/${name}`,
@@ -475,6 +478,7 @@ export function openApiOptions(options: OpenApiOptions): FastifyDynamicSwaggerOp
       tags: [
         { name: 'phone numbers', description: 'A number’s lifecycle and its operations' },
         { name: 'fleets', description: 'One operation over many numbers' },
+        { name: 'webhooks', description: 'Signed event deliveries to other services' },
         { name: 'service', description: 'Health, this document, the caller' },
       ],
     },

@@ -9,6 +9,7 @@ import { createCodecHandler, type CodecEndpointOptions } from './codec-endpoint'
 import type { LifecycleApi } from './routes/context';
 import type { RequestLogEntry } from './request-log';
 import type { MetaWebhookOptions } from './meta-webhooks';
+import type { WebhookSubscriptionsApi } from '../client/webhook-subscriptions';
 
 export { isLoopbackHost } from './app';
 export type { LifecycleApi } from './routes/context';
@@ -41,6 +42,8 @@ export interface ApiServerOptions {
   readiness?: () => Promise<ReadinessCheck[]>;
   /** Serve Meta's webhooks at /webhooks/meta (api/meta-webhooks.ts). */
   metaWebhooks?: MetaWebhookOptions;
+  /** Webhook subscriptions (a WebhookSubscriptionsClient). */
+  webhooks?: WebhookSubscriptionsApi;
 }
 
 export interface ApiServer {
@@ -88,6 +91,7 @@ async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
     ...(options.publicUrls ? { servers: options.publicUrls } : {}),
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.metaWebhooks ? { metaWebhooks: options.metaWebhooks } : {}),
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     closed,
     serverFactory: (handler) =>
       createServer((req, res) => {

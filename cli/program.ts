@@ -23,6 +23,8 @@ import { addApiOptions, httpClientFrom } from './api-target';
 import { renderOutcome, renderState, renderTicket } from './render';
 import { addFleetCommands } from './fleet-commands';
 import { addSetupCommand } from './setup-command';
+import { addWebhookCommands, refuseOverApi } from './webhook-commands';
+import { WebhookSubscriptionsClient } from '../client/webhook-subscriptions';
 import { readSecret } from './secret-input';
 import { EncryptionKeyError } from '../platform/security/encryption-keys';
 import { redactText } from '../platform/security/redact';
@@ -512,6 +514,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     );
 
   addFleetCommands(program, withClient, setExit);
+  addWebhookCommands(
+    program,
+    async (fn) => {
+      if (apiClient) refuseOverApi();
+      const config = cliConfig();
+      const client = await NumberLifecycleClient.connect({ config, target: cliTarget(config) });
+      try {
+        return await fn(new WebhookSubscriptionsClient(client.client, client.taskQueue, config.webhooks));
+      } finally {
+        await client.close();
+      }
+    },
+    setExit,
+    () => cliConfig().webhooks.allowedUrlPrefixes,
+  );
   addSetupCommand(
     program,
     () => {

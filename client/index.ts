@@ -74,6 +74,21 @@ export type { ConnectSettings, TlsSettings } from './connect-settings';
 export { TemporalTargetError } from '../platform/temporal-sources';
 export type { LifecycleOperations, RetryFleetOptions, WaitForOperationOptions } from './lifecycle-operations';
 export { HttpLifecycleClient, type HttpClientOptions } from './http-client';
+// Outbound webhooks: the event types and bodies, verification for receivers, and the subscriptions.
+export {
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEvent,
+  type WebhookEventData,
+  type WebhookEventType,
+  type WebhookSubscriptionRequest,
+  type WebhookSubscriptionView,
+} from '../domain/webhook-events';
+export { verifyWebhook, WebhookVerificationError, type VerifyOptions } from '../platform/webhook-signature';
+export {
+  WebhookSubscriptionsClient,
+  type CreatedWebhookSubscription,
+  type WebhookSubscriptionsApi,
+} from './webhook-subscriptions';
 
 export interface ConnectOptions extends ConnectSettings {
   /** The product's own configuration (its worker, CLI, API and tests): the connection comes from it. */

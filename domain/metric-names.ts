@@ -18,6 +18,10 @@ export const WorkerMetric = {
   WaitsEntered: 'wa_waits_entered',
   /** Numbers whose lifecycle shows them offline now (from Temporal's visibility; no labels). */
   NumbersOffline: 'wa_numbers_offline',
+  /** One event delivered to one subscription, or given up (labels: outcome: delivered, skipped, gave_up). */
+  WebhookDeliveries: 'wa_webhook_deliveries',
+  /** One failed POST of a webhook, retried later (labels: reason: http_4xx, http_5xx, network, timeout). */
+  WebhookAttemptFailures: 'wa_webhook_delivery_attempt_failures',
 } as const;
 
 /** Why an operation waits on a durable timer or for a person (label `reason` of wa_waits_entered_total). */

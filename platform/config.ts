@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { OperationPolicy, RegionMechanism } from '../domain/operations';
+import { webhooksConfigSchema } from './webhooks-config';
 import { PACKAGE_ROOT } from './package-info';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
@@ -233,6 +234,9 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // Outbound webhooks (platform/webhooks-config.ts): subscriptions from this file, plus those created
+    // through the API. Optional in the file, like logging:.
+    webhooks: webhooksConfigSchema,
     local: z
       .object({
         dataDir: z.string().min(1),

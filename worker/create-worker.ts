@@ -11,6 +11,7 @@ import { createActivities, HEARTBEAT_EVERY_MS } from '../activities';
 import { createFleetActivities } from '../activities/fleet-activities';
 import { createLedgerRecoveryActivities } from '../activities/ledger-recovery';
 import { countGraphAnswer } from '../activities/graph-metrics';
+import { createWebhookActivities } from '../activities/webhook-activities';
 import { operationPolicy, type AppConfig } from '../platform/config';
 import type { AccessTokenSource } from '../platform/access-token';
 import { configOnlyTarget, type TemporalTarget } from '../platform/temporal-target';
@@ -62,6 +63,12 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       }),
       ...createFleetActivities({ client, taskQueue: config.temporal.taskQueue }),
       ...createLedgerRecoveryActivities({ client }),
+      ...createWebhookActivities({
+        client,
+        taskQueue: config.temporal.taskQueue,
+        webhooks: config.webhooks,
+        abortSignal: currentActivitySignal,
+      }),
     },
     dataConverter: options.dataConverter,
     // Meta's app-level rate limits apply across all our workers: cap Graph calls on the task queue.

@@ -28,6 +28,7 @@ import {
 import { FleetBook, type CarriedFleetState, type FleetResult } from './fleet-book';
 import { whenVersioned } from './versioning';
 import { OperationFailureType } from '../domain/failure-types';
+import { WebhookEmitter } from './webhook-emitter';
 
 export type { CarriedFleetState, FleetResult } from './fleet-book';
 
@@ -129,7 +130,24 @@ export async function numberFleet(input: FleetInput): Promise<FleetResult> {
   book.close();
   publish();
   await condition(allHandlersFinished);
-  return book.result(workflowNow());
+  const result = book.result(workflowNow());
+  await emitFleetFinished(result);
+  return result;
+}
+
+/** fleet.finished to webhook subscribers (behind the 'webhook-events' patch), before the fleet completes. */
+async function emitFleetFinished({ progress }: FleetResult): Promise<void> {
+  const webhooks = new WebhookEmitter();
+  const { counts } = progress;
+  webhooks.emit('fleet.finished', {
+    fleetId: progress.fleetId,
+    operation: progress.operation,
+    status: progress.phase,
+    succeeded: counts.completed + counts['already-done'],
+    failed: counts.failed,
+    notStarted: counts['not-started'],
+  });
+  await webhooks.drained();
 }
 
 /** Every number of the WABA (Graph pages), each with its request; bad or missing parameters start nothing. */

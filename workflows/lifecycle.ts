@@ -59,7 +59,8 @@ import {
 import { RequestBudget } from './request-budget';
 import { versionedBuild, whenVersioned } from './versioning';
 import { NameDecisions } from './name-decisions';
-import { emitOutboundEvents } from './meta-outbound-hook';
+import { WebhookEmitter } from './webhook-emitter';
+import { WebhookEventDetector } from './webhook-event-detector';
 
 export type { CarriedLifecycleState } from './lifecycle-book';
 
@@ -98,7 +99,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   /** Until the recovery of a fresh run is done, requests wait (their operation IDs continue its sequence). */
   let recovering = !carried;
   let lastPolicy: OperationPolicy | undefined;
-
+  // Outbound webhooks (workflows/webhook-emitter.ts): events detected in what publish() shows, and those
+  // Meta's webhooks give rise to (the metaNumberEvent handler).
+  const webhooks = new WebhookEmitter(phoneNumberId);
+  const detector = new WebhookEventDetector();
   const publish = (): void => {
     const nextAttemptAt = book.current?.summary.nextAttemptAt;
     upsertSearchAttributes([
@@ -110,6 +114,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       ...(book.wabaId ? [{ key: WaWabaId, value: book.wabaId }] : []),
     ]);
     setCurrentDetails(book.details());
+    const view = { state: book.state(), ...(book.current ? { current: book.current.summary } : {}) };
+    for (const event of detector.observe(view)) webhooks.emit(event.type, event.data, event.operationId);
   };
 
   /** Queues (or joins) a request; a new operation is published at once. */
@@ -142,7 +148,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     const outbound = book.learnFromMeta(event, workflowNow());
     if (event.change.kind === 'name') nameDecisions.record(event.change.decision);
     publish();
-    emitOutboundEvents(outbound); // >>> OUTBOUND WEBHOOKS HOOK (meta-outbound-hook.ts)
+    // What Meta's change means to other services: display_name.*, number.quality_changed, .status_changed.
+    for (const event of outbound) webhooks.emit(event.type, event.data);
   });
 
   setHandler(
@@ -258,7 +265,9 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     currentScope = undefined;
     const finished = book.finishCurrent(report, workflowNow());
     if (memoNamesOpen) budget.remember(); // the open operation ended: a successor has nothing to resume
-    publish();
+    publish(); // number.online, when this operation brought the number back
+    const ended = detector.finished(finished.summary);
+    webhooks.emit(ended.type, ended.data, ended.operationId);
     await notifyFleets(phoneNumberId, finished);
   };
 
@@ -303,8 +312,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
         if (book.queue.length > 0 || !runIsOld() || !patched(CONTINUE_AS_NEW_WHEN_OLD)) continue;
       }
       // Idle, and the history is long or old: start afresh with the same state once no update handler runs.
+      // No webhook emission may be lost to continue-as-new: its local activity must have run.
+      await webhooks.drained();
       await condition(allHandlersFinished);
-      if (book.queue.length === 0) break;
+      if (book.queue.length === 0 && webhooks.idle) break;
     }
   });
   const ledger = lastPolicy ? pruneLedger(budget.current, workflowNow(), lastPolicy) : budget.current;

@@ -2,6 +2,7 @@
 // standing), and the rule that folds one event into it. Plain data and functions, no Temporal calls: the
 // lifecycle book holds the facts and carries them across continue-as-new; unit tests drive it directly.
 import type { AccountStatus, MetaNumberEvent, NameDecision } from '../domain/meta-webhooks';
+import type { WebhookEventData } from '../domain/webhook-events';
 
 export interface NumberMetaFacts {
   displayName?: { decision: NameDecision; requestedName?: string; rejectionReason?: string; at: string };
@@ -17,17 +18,19 @@ export interface NumberMetaFacts {
   };
 }
 
-/** The outbound events (other services' webhooks) a Meta event gives rise to; emitted at the marked hook. */
+/** The outbound events (other services' webhooks) a Meta event gives rise to; the lifecycle emits them. */
 export type OutboundEventType =
   'display_name.approved' | 'display_name.rejected' | 'number.quality_changed' | 'number.status_changed';
 
-export interface OutboundLifecycleEvent {
-  type: OutboundEventType;
-  phoneNumberId: string;
-  /** What changed, as recorded in getState's `meta` (no secrets). */
-  data: Record<string, unknown>;
-  at: string;
-}
+export type OutboundLifecycleEvent = {
+  [T in OutboundEventType]: {
+    type: T;
+    phoneNumberId: string;
+    /** What changed, as recorded in getState's `meta` (no secrets). */
+    data: WebhookEventData[T];
+    at: string;
+  };
+}[OutboundEventType];
 
 /**
  * Folds one event into the facts (returns new facts) and names the outbound events it gives rise to. Meta's
@@ -40,9 +43,10 @@ export function applyMetaEvent(
   now: number,
 ): { facts: NumberMetaFacts; outbound: OutboundLifecycleEvent[] } {
   const at = new Date(event.at ?? now).toISOString();
-  const outbound = (type: OutboundEventType, data: Record<string, unknown>): OutboundLifecycleEvent[] => [
-    { type, phoneNumberId, data, at },
-  ];
+  const outbound = <T extends OutboundEventType>(
+    type: T,
+    data: WebhookEventData[T],
+  ): OutboundLifecycleEvent[] => [{ type, phoneNumberId, data, at } as OutboundLifecycleEvent];
   const { change } = event;
   switch (change.kind) {
     case 'name': {

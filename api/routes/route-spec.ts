@@ -12,7 +12,7 @@ export interface ResponseSpec {
 }
 
 export interface RouteSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Fastify syntax: /v1/phone-numbers/:phoneNumberId */
   url: string;
   access: RouteAccess;

@@ -13,6 +13,10 @@ import { until } from '../../test/helpers/poll';
 import { seedOnCloudApi, seedOnPremises, seedVerified } from '../../test/helpers/seed';
 import { metaWebhookIntake } from '../../workflows/meta-webhook-intake';
 import type { StackOptions, TestStack } from '../../test/helpers/stack';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebhookSubscriptionsClient } from '../../client/webhook-subscriptions';
+import { WEBHOOK_SUBSCRIPTIONS_WORKFLOW_ID, webhookDeliveryWorkflowId } from '../../domain/webhook-events';
 
 /** Scenarios that need the same dev-server flags share one stack. */
 export type StackGroup = 'default' | 'continue-as-new';
@@ -995,6 +999,65 @@ const metaWebhookNameApproved: Scenario = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// 9. Outbound webhooks (last: a subscription may linger in the workers' few-second cache)
+
+const webhooksDelivered: Scenario = {
+  name: 'webhooks-delivered',
+  group: 'default',
+  description:
+    'a webhook subscription created through the client library and a register whose operation.succeeded is POSTed to a receiver: the lifecycle with its emission, the delivery run, the open subscription store',
+  async run(ctx) {
+    const eventIds: string[] = [];
+    const receiver = createServer((req, res) => {
+      const id = req.headers['webhook-id'];
+      if (typeof id === 'string') eventIds.push(id);
+      req.resume().on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    const subscriptions = new WebhookSubscriptionsClient(
+      ctx.stack.env.client,
+      ctx.stack.config.temporal.taskQueue,
+      {
+        allowedUrlPrefixes: ['http://127.0.0.1:'],
+        subscriptions: [],
+      },
+    );
+    await subscriptions.createWebhookSubscription({
+      id: 'replay-recorder',
+      url,
+      events: ['operation.succeeded'],
+    });
+    try {
+      const id = ctx.number(1);
+      await seedVerified(ctx.stack.sim, id, { pin: PIN });
+      expectCompleted((await runToEnd(ctx, id, { operation: 'register', pin: PIN })).summary);
+      const eventId = await until('the event to reach the receiver', async () => eventIds[0], {
+        timeoutMs: 20_000,
+      });
+      await recordLifecycle(
+        ctx,
+        id,
+        "Lifecycle after a register that emitted operation.succeeded (the 'webhook-events' patch and a local-activity marker), idle.",
+      );
+      await ctx.record(
+        'delivery',
+        'Delivery of one event to one subscription, completed.',
+        webhookDeliveryWorkflowId(eventId),
+      );
+      await ctx.record(
+        'subscriptions',
+        'The webhook subscription store holding one subscription, open (it never ends).',
+        WEBHOOK_SUBSCRIPTIONS_WORKFLOW_ID,
+      );
+    } finally {
+      await subscriptions.deleteWebhookSubscription('replay-recorder');
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   registerPlain,
   deregisterPlain,
@@ -1028,6 +1091,7 @@ export const SCENARIOS: readonly Scenario[] = [
   fleetOpen,
   lifecycleRecovered,
   metaWebhookNameApproved,
+  webhooksDelivered,
 ];
 
 /**

@@ -30,6 +30,7 @@ import { SimulatorAdmin } from './simulator-admin';
 import { operationReport, type FinishedOperation } from './operation-report';
 import { createLedgerRecoveryActivities } from '../../activities/ledger-recovery';
 import { createFleetActivities } from '../../activities/fleet-activities';
+import { createWebhookActivities } from '../../activities/webhook-activities';
 
 export const TEST_TOKEN = 'test-access-token';
 /** Payload encryption key of the test stacks (WA_ENCRYPTION_KEYS format): 32 bytes, base64. */
@@ -192,6 +193,11 @@ async function assembleStack(
         ...synced,
         ...createLedgerRecoveryActivities({ client: async () => env.client }),
         ...createFleetActivities({ client: async () => env.client, taskQueue: config.temporal.taskQueue }),
+        ...createWebhookActivities({
+          client: async () => env.client,
+          taskQueue: config.temporal.taskQueue,
+          webhooks: config.webhooks,
+        }),
       },
       dataConverter,
     });

@@ -2,9 +2,12 @@
 // handshake included) signs and sends what its admin API changes; the API checks the signature and starts
 // the intake workflow; the worker resolves the display number through GET /{waba}/phone_numbers and signals
 // the number's lifecycle. An onboarding waiting on its display name (shipped 1-hour recheck) finishes within
-// seconds of the approval; quality and restriction show in getState; forged or oversized posts signal nothing.
+// seconds of the approval; quality and restriction show in getState, and each change goes on to our own
+// subscribers as a signed outbound webhook; forged or oversized posts signal nothing.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createApiServer, type ApiServer } from '../../api/server';
 import { metaSignatureFor } from '../../api/meta-webhooks';
@@ -12,6 +15,8 @@ import { metaWebhookWorkflowId, temporalMetaWebhookIntake } from '../../api/meta
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { WaLifecycleState } from '../../domain/search-attributes';
 import type { MetaWebhookIntakeResult } from '../../workflows/meta-webhook-intake';
+import { verifyWebhook } from '../../platform/webhook-signature';
+import type { WebhookEvent } from '../../domain/webhook-events';
 import { until } from '../helpers/poll';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -24,9 +29,36 @@ const MAX_BODY = 8192;
 let stack: TestStack;
 let api: ApiServer;
 const apiLog: string[] = [];
+/** Our own subscriber of the events Meta's webhooks give rise to (outbound webhooks, from the config). */
+let receiver: Server;
+const OUTBOUND_SECRET = `whsec_${Buffer.alloc(24, 5).toString('base64')}`;
+const outbound: { headers: IncomingHttpHeaders; body: string }[] = [];
 
 before(async () => {
-  stack = await startTestStack();
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      outbound.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/meta-events`;
+  process.env.WA_TEST_META_EVENTS_SECRET = OUTBOUND_SECRET;
+  stack = await startTestStack({
+    configEnv: {
+      WA_WEBHOOKS_ALLOWED_URL_PREFIXES: receiverUrl,
+      WA_WEBHOOKS_SUBSCRIPTIONS: JSON.stringify([
+        {
+          id: 'meta-events',
+          url: receiverUrl,
+          events: ['display_name.approved', 'number.quality_changed', 'number.status_changed'],
+          secretEnv: 'WA_TEST_META_EVENTS_SECRET',
+        },
+      ]),
+    },
+  });
   assert.equal(stack.config.onboarding.displayNameRecheckMinutes, 60, 'the shipped recheck interval');
   api = await createApiServer({
     lifecycle: stack.client,
@@ -54,7 +86,17 @@ before(async () => {
 after(async () => {
   await api?.close();
   await stack?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
+
+/** The outbound event of `type` about `id` our subscriber received (signature checked), once it is there. */
+function outboundEvent(type: string, id: string): Promise<WebhookEvent> {
+  return until(`${type} at our subscriber`, async () =>
+    outbound
+      .map((r) => verifyWebhook<WebhookEvent>(OUTBOUND_SECRET, r.headers as Record<string, string>, r.body))
+      .find((e) => e.type === type && e.phoneNumberId === id),
+  );
+}
 
 const display = (id: string) => `+1 555-${id.slice(-7, -4)}-${id.slice(-4)}`;
 const digits = (id: string) => `1555${id.slice(-7)}`;
@@ -135,6 +177,8 @@ test('an onboarding waiting on its display name completes within seconds of the 
   const state = await stateOf(id);
   assert.equal(state.state, 'registered');
   assert.equal(state.meta?.displayName?.decision, 'APPROVED');
+  const approved = await outboundEvent('display_name.approved', id);
+  assert.equal((approved.data as { decision: string }).decision, 'APPROVED');
   // The resolution went through Graph's WABA listing (the API holds no token).
   assert.ok((await stack.sim.requests({ wabaId: WABA, endpoint: 'phone_numbers' })).length >= 1);
 });
@@ -149,6 +193,11 @@ test('a quality change and an account restriction show in getState and the searc
   assert.equal(flagged.meta?.quality?.event, 'FLAGGED');
   assert.equal(flagged.meta?.quality?.messagingLimit, 'TIER_250');
   assert.equal(flagged.state, 'registered');
+  const quality = await outboundEvent('number.quality_changed', id);
+  assert.deepEqual(
+    [(quality.data as { event: string }).event, (quality.data as { messagingLimit?: string }).messagingLimit],
+    ['FLAGGED', 'TIER_250'],
+  );
 
   await stack.sim.patchPhoneNumber(id, { status: 'RESTRICTED' });
   const restricted = await until('restricted', async () => {
@@ -160,6 +209,8 @@ test('a quality change and an account restriction show in getState and the searc
   assert.equal(restricted.meta?.account?.restrictions?.[0]?.type, 'RESTRICTED_BIZ_INITIATED_MESSAGING');
   const described = await stack.env.client.workflow.getHandle(lifecycleWorkflowId(id)).describe();
   assert.deepEqual(described.searchAttributes[WaLifecycleState.name], ['restricted']);
+  const status = (await outboundEvent('number.status_changed', id)).data as Record<string, unknown>;
+  assert.deepEqual([status.status, status.previousStatus], ['restricted', 'active']);
 });
 
 test('a bad signature, a missing one and an oversized body are refused; nothing is signalled', async () => {

@@ -182,7 +182,10 @@ test('the book records what Meta reported: getState shows it, the state shows a 
     T0,
   );
   assert.deepEqual(
-    restricted.map((e) => [e.type, e.data.status, e.data.previousStatus]),
+    restricted.map((e) => {
+      const data = e.data as { status?: string; previousStatus?: string };
+      return [e.type, data.status, data.previousStatus];
+    }),
     [['number.status_changed', 'restricted', 'active']],
   );
 
