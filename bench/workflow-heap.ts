@@ -4,6 +4,11 @@
 // before and after, and a heap snapshot, if asked for, is summarised by constructor (self sizes).
 //
 //   node --expose-gc --import tsx bench/workflow-heap.ts [N] [--snapshot]
+//   node --expose-gc --import tsx bench/workflow-heap.ts [N] --process [--dist]
+//
+// --process: the worker runs as its own process (worker/main.ts through tsx, or dist/worker/main.js with
+// --dist, as in production) with the SDK's defaults (workflows on a worker thread, the cache sized from the
+// heap), and its resident set size is read from /proc before and after the N numbers wait.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +19,9 @@ import { WaPhoneNumberId } from '../domain/search-attributes';
 import { seedManyVerified } from '../test/helpers/seed';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
 import type { CarriedLifecycleState, LifecycleInput } from '../workflows/lifecycle';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ROOT_DIR } from '../platform/config';
+import { TEST_ENCRYPTION_KEYS, TEST_TOKEN } from '../test/helpers/stack';
 import { delay, mapLimit } from './lib/common';
 
 const PIN = '123456';
@@ -87,8 +95,71 @@ function summariseSnapshot(file: string, top = 25): { name: string; count: numbe
     .slice(0, top);
 }
 
+/** Resident set size of a process, from /proc (Linux). */
+function rssOf(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  assert.ok(kb, `VmRSS of ${pid}`);
+  return Number(kb) * 1024;
+}
+
+/** The worker as its own process on the stack's server and simulator; resolves once it polls. */
+async function spawnWorker(stack: TestStack, fromDist: boolean): Promise<ChildProcess> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('WA_') && !k.startsWith('TEMPORAL_')) env[k] = v;
+  }
+  Object.assign(env, {
+    TEMPORAL_CONFIG_FILE: path.join(ROOT_DIR, '.no-temporal-profile', 'temporal.toml'),
+    WA_TEMPORAL_ADDRESS: stack.config.temporal.address,
+    WA_TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+    WA_GRAPH_BASE_URL: stack.sim.url,
+    WA_GRAPH_ACCESS_TOKEN: TEST_TOKEN,
+    WA_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    WA_WORKER_SHUTDOWN_GRACE_SECONDS: '0',
+  });
+  const args = fromDist ? ['dist/worker/main.js'] : ['--import', 'tsx', 'worker/main.ts'];
+  const child = spawn(process.execPath, args, { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/worker: polling /.test(output)) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}:\n${output}`)));
+  });
+  return child;
+}
+
+async function measureProcess(n: number, fromDist: boolean): Promise<void> {
+  const stack = await startTestStack();
+  await stack.worker.shutdown(); // the spawned worker takes the task queue
+  const worker = await spawnWorker(stack, fromDist);
+  try {
+    await startWaiting(stack, [String(ID_BASE - 1)]);
+    await delay(2_000);
+    const before = rssOf(worker.pid!);
+    const ids = Array.from({ length: n }, (_, i) => String(ID_BASE + i));
+    const t0 = Date.now();
+    await startWaiting(stack, ids);
+    await delay(5_000);
+    const after = rssOf(worker.pid!);
+    console.log(
+      `worker process (${fromDist ? 'dist/, plain node' : 'source, tsx'}): ${n} waiting lifecycles in ` +
+        `${((Date.now() - t0) / 1000).toFixed(1)} s on ${os.cpus().length} cores: RSS ` +
+        `${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB, ` +
+        `${((after - before) / n / 2 ** 20).toFixed(3)} MiB per cached waiting lifecycle`,
+    );
+  } finally {
+    worker.kill('SIGTERM');
+    await stack.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const n = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);
+  if (process.argv.includes('--process')) return measureProcess(n, process.argv.includes('--dist'));
   const snapshot = process.argv.includes('--snapshot');
   // debugMode: workflows run on this thread, so its heap (and a snapshot of it) holds them.
   const stack = await startTestStack({ workerOverrides: { debugMode: true } });
@@ -121,4 +192,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

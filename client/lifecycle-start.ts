@@ -2,7 +2,7 @@
 // shared by the client library and the fleet's activities so that both start it the same way.
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { lifecycleWorkflowId } from '../domain/phone-number';
-import { WaPhoneNumberId } from '../domain/search-attributes';
+import { WaLifecycleState, WaPhoneNumberId } from '../domain/search-attributes';
 import type { phoneNumberLifecycle } from '../workflows/lifecycle';
 
 export function lifecycleStartOperation(
@@ -16,7 +16,11 @@ export function lifecycleStartOperation(
     // A closed lifecycle (terminated) is replaced; the new run recovers its ledger first.
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     args: [{ phoneNumberId }],
-    typedSearchAttributes: [{ key: WaPhoneNumberId, value: phoneNumberId }],
+    // What the lifecycle would publish first (state unknown): it then has nothing to upsert for it.
+    typedSearchAttributes: [
+      { key: WaPhoneNumberId, value: phoneNumberId },
+      { key: WaLifecycleState, value: 'unknown' },
+    ],
     staticSummary: `lifecycle of phone number ${phoneNumberId}`,
   });
 }

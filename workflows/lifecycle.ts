@@ -59,7 +59,8 @@ import {
 import { RequestBudget } from './request-budget';
 import { versionedBuild, whenVersioned } from './versioning';
 import { NameDecisions } from './name-decisions';
-import { WebhookEmitter } from './webhook-emitter';
+import { WEBHOOK_EVENTS_PATCH, WebhookEmitter } from './webhook-emitter';
+import { upsertChangedSearchAttributes } from './search-attribute-publisher';
 import { WebhookEventDetector } from './webhook-event-detector';
 
 export type { CarriedLifecycleState } from './lifecycle-book';
@@ -105,14 +106,18 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   const detector = new WebhookEventDetector();
   const publish = (): void => {
     const nextAttemptAt = book.current?.summary.nextAttemptAt;
-    upsertSearchAttributes([
+    const attributes = [
       { key: WaPhoneNumberId, value: phoneNumberId },
       { key: WaLifecycleState, value: book.state() },
       // The running operation; after a failure, the one that failed (the UI finds failed migrations so).
       { key: WaOperation, value: book.shownOperation() },
       { key: WaNextAttemptAt, value: nextAttemptAt ? new Date(nextAttemptAt) : null },
       ...(book.wabaId ? [{ key: WaWabaId, value: book.wabaId }] : []),
-    ]);
+    ];
+    // Runs recorded before the webhook patch upserted every attribute at every publish; newer runs upsert
+    // only what changed (one patch marker per run covers both changes of that round).
+    if (patched(WEBHOOK_EVENTS_PATCH)) upsertChangedSearchAttributes(attributes);
+    else upsertSearchAttributes(attributes);
     setCurrentDetails(book.details());
     const view = { state: book.state(), ...(book.current ? { current: book.current.summary } : {}) };
     for (const event of detector.observe(view)) webhooks.emit(event.type, event.data, event.operationId);

@@ -4,6 +4,7 @@
 // nothing Meta already has. Meta's count equals the ledger's; no 133016. A region change terminated
 // past its point of no return is resumed by the successor, or, if it waited for a corrected PIN, recorded
 // as failed for a retry with the new PIN.
+import { temporal } from '@temporalio/proto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
@@ -78,6 +79,19 @@ test("terminated between a region change's deregister and its register: the succ
     'the deregister to be in flight',
     async () =>
       (await stack.client.getState(id))?.ledger.entries.some((e) => e.inFlight && e.endpoint === 'deregister')
+        ? true
+        : undefined,
+    { timeoutMs: 20_000, intervalMs: 50 },
+  );
+  // Recorded in flight when scheduled; terminated before a worker started it, it would never be sent.
+  await until(
+    'a worker to have started the deregister',
+    async () =>
+      (await handle.describe()).raw.pendingActivities?.some(
+        (a) =>
+          a.activityType?.name === 'deregisterPhoneNumber' &&
+          a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+      )
         ? true
         : undefined,
     { timeoutMs: 20_000, intervalMs: 50 },
