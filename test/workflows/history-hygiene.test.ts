@@ -3,13 +3,12 @@
 import { WEBHOOK_EVENTS_PATCH } from '../../workflows/webhook-emitter';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { lifecycleStartOperation } from '../../client/lifecycle-start';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { Activities, PhoneNumberSnapshot } from '../../activities';
 import { operationRequestSchema, type OperationRequestInput } from '../../domain/operations';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
-import { phoneNumberLifecycle } from '../../workflows';
 import { CONTINUE_AS_NEW_WHEN_OLD } from '../../workflows/lifecycle';
 import { getStateQuery, requestOperationUpdate } from '../../workflows/messages';
 import { operationReport } from '../helpers/operation-report';
@@ -37,12 +36,8 @@ async function runOperation(id: string, taskQueue: string, request: OperationReq
   const { env } = suite.current;
   const ticket = await env.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
     args: [operationRequestSchema.parse(request)],
-    startWorkflowOperation: new WithStartWorkflowOperation(phoneNumberLifecycle, {
-      workflowId: lifecycleWorkflowId(id),
-      taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{ phoneNumberId: id }],
-    }),
+    // Started as the client library starts it (its search attributes included).
+    startWorkflowOperation: lifecycleStartOperation(id, taskQueue),
   });
   const report = await operationReport(env.client, id, ticket.operationId, { timeSkipping: env });
   assert.equal(report.outcome, 'completed', JSON.stringify(report.failure));
@@ -110,4 +105,43 @@ test('a run younger than a week keeps going after an operation, and records no p
   assert.equal(r.firstRunStatus, 'RUNNING');
   assert.equal(r.latestRunId, r.firstRunId);
   assert.deepEqual(r.patches, []);
+});
+
+test('a register upserts a search attribute only when its value changes', async () => {
+  const { env, workflowBundle } = suite.current;
+  const id = '953';
+  const taskQueue = `hygiene-${id}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: standInNumber(),
+  });
+  const events = await worker.runUntil(async () => {
+    await runOperation(id, taskQueue, { operation: 'register', pin: '123456' });
+    return (await env.client.workflow.getHandle(lifecycleWorkflowId(id)).fetchHistory()).events ?? [];
+  });
+  // The run's attributes as the history sets them: those given at start, then each upsert.
+  const held = new Map<string, string>();
+  const fields = (f: Record<string, temporal.api.common.v1.IPayload> | null | undefined) =>
+    Object.entries(f ?? {}).map(([key, p]) => [key, Buffer.from(p.data ?? []).toString('utf8')] as const);
+  for (const [key, value] of fields(
+    events[0]?.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields,
+  )) {
+    held.set(key, value);
+  }
+  const upserts = events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes);
+  for (const e of upserts) {
+    for (const [key, value] of fields(
+      e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes?.indexedFields,
+    )) {
+      const before = held.get(key) ?? 'null';
+      assert.notEqual(value, before, `event ${e.eventId} upserts ${key}=${value}, which the run already had`);
+      held.set(key, value);
+    }
+  }
+  assert.equal(held.get('WaLifecycleState'), '"registered"');
+  assert.equal(held.get('WaOperation') ?? 'null', 'null');
+  // The operation starting, the operation ending, and the patch's own TemporalChangeVersion.
+  assert.ok(upserts.length <= 3, `${upserts.length} upserts`);
 });
