@@ -27,6 +27,7 @@ import { webhookRoutes } from './routes/webhooks';
 import type { WebhookSubscriptionsApi } from '../client/webhook-subscriptions';
 import { markOptionalBody, validatorCompiler } from './validation';
 import { metaWebhookRoutes, type MetaWebhookOptions } from './meta-webhooks';
+import { methodNotAllowedRoute } from './method-not-allowed';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -71,8 +72,6 @@ export interface ApiAppOptions {
   /** Meta's webhooks in (/webhooks/meta, api/meta-webhooks.ts); absent: those routes answer 404. */
   metaWebhooks?: MetaWebhookOptions;
 }
-
-const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** Hosts that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -297,28 +296,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   // A known path with another method: 405 with Allow (after the same auth as the path's routes).
   const byUrl = new Map<string, RouteSpec[]>();
   for (const spec of specs) byUrl.set(spec.url, [...(byUrl.get(spec.url) ?? []), spec]);
-  for (const [url, routes] of byUrl) {
-    const allowed = routes.map((r) => r.method);
-    const others = ALL_METHODS.filter(
-      (m) => !allowed.includes(m as 'GET' | 'POST' | 'DELETE') && !(m === 'HEAD' && allowed.includes('GET')),
-    );
-    app.route({
-      method: [...others],
-      url,
-      schema: { hide: true } as object,
-      config: { access: routes.every((r) => r.access === 'open') ? 'open' : 'read' },
-      handler: async (request) => {
-        throw new ApiError(
-          'METHOD_NOT_ALLOWED',
-          `${request.method} is not allowed here; use ${allowed.join(', ')}`,
-          undefined,
-          {
-            allow: allowed.join(', '),
-          },
-        );
-      },
-    });
-  }
+  for (const [url, routes] of byUrl) app.route(methodNotAllowedRoute(url, routes));
 
   await app.ready();
   app.swagger(); // built (and cached) now: a broken definition fails at start, not on a request

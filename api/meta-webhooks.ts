@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { extractMetaEvents } from '../domain/meta-webhooks';
 import { ApiError } from './errors';
 import type { MetaWebhookIntake } from './meta-webhook-intake';
+import { methodNotAllowedRoute } from './method-not-allowed';
 import type { RouteSpec } from './routes/route-spec';
 
 export interface MetaWebhookOptions {
@@ -192,7 +193,11 @@ export function metaWebhookRoutes(options: MetaWebhookOptions | undefined) {
       }
       throw err; // the application's handler answers it
     });
-    for (const spec of specs(options)) {
+    const routes = specs(options);
+    // Another method (PUT, DELETE, ...): 405 with Allow, as on the API's other paths; in this context, so
+    // its body is read by the raw parser above, never refused as unparsable before the 405.
+    child.route(methodNotAllowedRoute('/webhooks/meta', routes));
+    for (const spec of routes) {
       child.route({
         method: spec.method,
         url: spec.url,

@@ -327,6 +327,8 @@ async function route(
     settings.reset();
     deps.tokens.reset();
     state.reset(seed);
+    // A webhook subscription made through this API goes; the start-up one (SIM_WEBHOOK_*) stays.
+    await deps.webhooks.reset();
     return [200, { seed, phone_numbers: state.list().map(view), now: state.clock.nowIso() }];
   }
 

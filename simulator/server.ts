@@ -176,8 +176,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     throw new Error('simulator: unexpected server address');
   const urlHost = host.includes(':') ? `[${host}]` : host;
   if (opts.webhooks) {
-    webhooks.subscribe(opts.webhooks).catch((err: unknown) => {
-      webhooks.unsubscribe();
+    webhooks.subscribeAtStart(opts.webhooks).catch((err: unknown) => {
       log?.(`webhooks: subscription refused: ${(err as Error).message}`);
     });
   }

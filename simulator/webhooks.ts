@@ -118,6 +118,8 @@ export function changesFor(before: PhoneNumberRecord, after: PhoneNumberRecord):
 
 export class WebhookSender {
   private subscription: WebhookSubscription | undefined;
+  /** The subscription given at start (SIM_WEBHOOK_*): the one a reset restores. */
+  private startup: WebhookSubscription | undefined;
   private verified = false;
   private seq = 0;
   private readonly deliveries: WebhookDelivery[] = [];
@@ -151,9 +153,39 @@ export class WebhookSender {
     this.verified = true;
   }
 
+  /** The start-up subscription (options or SIM_WEBHOOK_*): subscribed now, and what a reset goes back to. */
+  async subscribeAtStart(input: WebhookSubscription): Promise<void> {
+    this.startup = input;
+    try {
+      await this.subscribe(input);
+    } catch (err) {
+      this.unsubscribe();
+      throw err;
+    }
+  }
+
   unsubscribe(): void {
     this.subscription = undefined;
     this.verified = false;
+  }
+
+  /**
+   * Back to the start-up values (POST /_sim/reset): a subscription made later through the admin API goes,
+   * the start-up one stays (subscribed and verified again if it had been replaced or dropped); the delivery
+   * log is emptied and retries of the dropped subscription's deliveries stop. If the start-up subscription
+   * cannot be verified again, the simulator runs unsubscribed and logs why, as at start.
+   */
+  async reset(): Promise<void> {
+    this.deliveries.length = 0;
+    const startup = this.startup;
+    if (!startup) return this.unsubscribe();
+    if (this.subscription === startup && this.verified) return;
+    try {
+      await this.subscribe(startup);
+    } catch (err) {
+      this.unsubscribe();
+      this.log?.(`webhooks: subscription refused after the reset: ${(err as Error).message}`);
+    }
   }
 
   view() {
@@ -197,6 +229,7 @@ export class WebhookSender {
     const delays = [0, ...(s.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)];
     for (const wait of delays) {
       if (wait > 0) await this.delay(wait);
+      if (this.subscription !== s) break; // unsubscribed, replaced or reset meanwhile: Meta sends to the current one
       delivery.attempts += 1;
       try {
         const res = await fetch(s.callbackUrl, {

@@ -1,13 +1,19 @@
 // The worker's Prometheus endpoint during a real run: `node worker/main.ts` as its own process (its Runtime
 // installs the exporter; the test process already has one), on the dev server and the simulator. One number
 // registers, one waits out a 133016 block (shortened to seconds), one is refused its PIN; the counters move as
-// the run did, Meta's count of registers equals ours, and no ID, token or PIN is in any metric line. Every
+// the run did, Meta's count of registers equals ours, and no ID, token or PIN is in any metric line. The worker
+// also delivers those operations' webhooks (from WA_WEBHOOKS_SUBSCRIPTIONS) to two in-test receivers, one
+// that accepts and one that always answers 500: the delivery counters move as the deliveries did. Every
 // metric the Grafana dashboard (deploy/grafana) uses is among those scraped.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createApiServer } from '../../api/server';
+import { verifyWebhook, type WebhookEvent } from '../../client';
+import { generateWebhookSecret } from '../../platform/webhook-signature';
 import { ROOT_DIR } from '../../platform/config';
 import { freePort, startProcess, type RunningProcess } from '../helpers/processes';
 import { until } from '../helpers/poll';
@@ -23,12 +29,39 @@ const SET_PIN = '564738';
 const OTHER_PIN = '302917';
 /** The block the worker waits out after a 133016. */
 const BLOCK_SECONDS = 12;
+/** Webhook secrets of the two subscriptions (in the worker's env, as an operator gives them). */
+const HOOK_SECRET_OK = generateWebhookSecret();
+const HOOK_SECRET_DOWN = generateWebhookSecret();
+/** A delivery nobody accepts is given up after this long (72 h by default). */
+const GIVE_UP_SECONDS = 6;
+
+interface HookRequest {
+  path: string;
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+/** Every POST the two receivers got: /ok answers 204, /down always 500. */
+const hookRequests: HookRequest[] = [];
+let receiver: Server;
+let receiverBase: string;
 
 let stack: TestStack;
 let worker: RunningProcess;
 let metricsUrl: string;
 
 before(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const status = req.url === '/ok' ? 204 : 500;
+      hookRequests.push({ path: req.url ?? '/', status, headers: req.headers, body });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   stack = await startTestStack();
   // The stack's in-process worker stops; the spawned one takes its task queue.
   stack.worker.shutdown();
@@ -53,6 +86,30 @@ before(async () => {
     // A 133016 block lasts BLOCK_SECONDS here (72 h at Meta), so the run waits one out for real.
     WA_POLICY_BLOCK_HOURS: String(BLOCK_SECONDS / 3600),
     WA_POLICY_SAFETY_MARGIN_SECONDS: '0',
+    // Webhooks of the run's operations: every outcome to /ok (accepts), failures also to /down (never does).
+    // Events no one subscribed to (number.offline, waits) start no delivery.
+    WA_WEBHOOKS_ALLOWED_URL_PREFIXES: `${receiverBase}/`,
+    WA_WEBHOOKS_SUBSCRIPTIONS: JSON.stringify([
+      {
+        id: 'accepting',
+        url: `${receiverBase}/ok`,
+        events: ['operation.succeeded', 'operation.failed'],
+        secretEnv: 'WA_TEST_HOOK_SECRET_OK',
+      },
+      {
+        id: 'down',
+        url: `${receiverBase}/down`,
+        events: ['operation.failed'],
+        secretEnv: 'WA_TEST_HOOK_SECRET_DOWN',
+      },
+    ]),
+    WA_TEST_HOOK_SECRET_OK: HOOK_SECRET_OK,
+    WA_TEST_HOOK_SECRET_DOWN: HOOK_SECRET_DOWN,
+    // 0.2 s, 0.4 s, 0.8 s, then every second, for GIVE_UP_SECONDS in all.
+    WA_WEBHOOKS_INITIAL_RETRY_SECONDS: '0.2',
+    WA_WEBHOOKS_MAX_RETRY_INTERVAL_SECONDS: '1',
+    WA_WEBHOOKS_MAX_DELIVERY_HOURS: String(GIVE_UP_SECONDS / 3600),
+    WA_WEBHOOKS_SUBSCRIPTION_CACHE_SECONDS: '0',
   });
   worker = startProcess(process.execPath, ['--import', 'tsx', path.join(ROOT_DIR, 'worker', 'main.ts')], {
     cwd: ROOT_DIR,
@@ -65,6 +122,7 @@ before(async () => {
 after(async () => {
   await worker?.stop();
   await stack?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
 
 interface Sample {
@@ -94,6 +152,20 @@ function total(samples: Sample[], name: string, labels: Record<string, string> =
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
+}
+
+/**
+ * The run's numbers as Meta shows them (`+1 555-000-0001`) and as its webhooks carry them (`15550000001`).
+ */
+async function metaPhoneNumbers(): Promise<string[]> {
+  const shown = await Promise.all(
+    [REGISTERED, BLOCKED, WRONG_PIN].map(async (id) =>
+      String((await stack.sim.phoneNumber(id)).display_phone_number),
+    ),
+  );
+  const digits = shown.map((s) => s.replace(/\D/g, ''));
+  for (const d of digits) assert.match(d, /^\d{10,15}$/, 'a display number was read');
+  return [...shown, ...digits];
 }
 
 async function runToEnd(id: string, request: Parameters<TestStack['client']['requestOperation']>[1]) {
@@ -197,14 +269,92 @@ test('the counters follow a run: a register, a 133016 block waited out, a wrong 
   // Nor in the worker's log lines: no token, no PIN, no phone number as Meta shows it.
   const logs = worker.output();
   assert.match(logs, /polling task queue/, 'the log was captured');
-  const phoneNumbers = await Promise.all(
-    [REGISTERED, BLOCKED, WRONG_PIN].map(async (id) =>
-      String((await stack.sim.phoneNumber(id)).display_phone_number),
-    ),
-  );
-  for (const shown of phoneNumbers) assert.match(shown, /\d{6}/);
+  const phoneNumbers = await metaPhoneNumbers();
   for (const secret of [TEST_TOKEN, PIN, SET_PIN, OTHER_PIN, ...phoneNumbers]) {
     assert.ok(!logs.includes(secret), `${secret} appears in the worker's log`);
+  }
+});
+
+test("the webhook counters follow the run's deliveries: delivered to the receiver that accepts, given up on the one that never does", async () => {
+  // The first test's operations: two registers succeeded, one failed (GraphPinMismatch). Each goes to /ok;
+  // the failure also to /down, which answers 500 until the delivery is given up after GIVE_UP_SECONDS.
+  const { text, samples } = await until(
+    () => `a delivery given up; /down got ${hookRequests.filter((r) => r.path === '/down').length} POSTs`,
+    async () => {
+      const scraped = await scrape();
+      return total(scraped.samples, 'wa_webhook_deliveries_total', { outcome: 'gave_up' }) >= 1
+        ? scraped
+        : undefined;
+    },
+    { timeoutMs: (GIVE_UP_SECONDS + 20) * 1000, intervalMs: 250 },
+  );
+  const accepted = hookRequests.filter((r) => r.path === '/ok');
+  assert.ok(accepted.every((r) => r.status === 204));
+  const events = new Map<string, WebhookEvent>();
+  for (const r of accepted) {
+    const event = verifyWebhook<WebhookEvent>(HOOK_SECRET_OK, r.headers as Record<string, string>, r.body);
+    events.set(event.id, event);
+  }
+  assert.deepEqual(
+    [...events.values()].map((e) => `${e.type} ${e.phoneNumberId}`).sort(),
+    [
+      `operation.failed ${WRONG_PIN}`,
+      `operation.succeeded ${REGISTERED}`,
+      `operation.succeeded ${BLOCKED}`,
+    ].sort(),
+    'one event per operation of the first test, accepted',
+  );
+  const refused = hookRequests.filter((r) => r.path === '/down');
+  assert.ok(refused.length >= 3, `the receiver that is down was retried: ${refused.length} POSTs`);
+  assert.deepEqual(
+    new Set(refused.map((r) => r.headers['webhook-id'])),
+    new Set([...events.values()].filter((e) => e.type === 'operation.failed').map((e) => e.id)),
+    'only the failure went to /down',
+  );
+
+  const deliveries = (outcome: string) => total(samples, 'wa_webhook_deliveries_total', { outcome });
+  assert.equal(deliveries('delivered'), events.size, 'one per event accepted by /ok');
+  assert.equal(deliveries('gave_up'), 1);
+  assert.equal(deliveries('skipped'), 0);
+  const attemptFailures = (reason?: string) =>
+    total(samples, 'wa_webhook_delivery_attempt_failures_total', reason ? { reason } : {});
+  assert.equal(attemptFailures('http_5xx'), refused.length, 'one per 500 /down answered');
+  assert.equal(attemptFailures(), refused.length, 'no other reason (4xx, network, timeout)');
+  assert.ok(
+    samples.some(
+      (s) =>
+        s.name === 'wa_webhook_delivery_attempt_failures_total' && s.labels.activityType === 'deliverWebhook',
+    ),
+    'counted by the delivery activity',
+  );
+  assert.ok(
+    samples.some(
+      (s) => s.name === 'wa_webhook_deliveries_total' && s.labels.workflowType === 'webhookDelivery',
+    ),
+    'counted by the delivery workflow',
+  );
+
+  // No secret, number or receiver URL in any line, and no webhook secret in the worker's log.
+  const phoneNumbers = await metaPhoneNumbers();
+  for (const line of text.split('\n')) {
+    for (const secret of [
+      HOOK_SECRET_OK,
+      HOOK_SECRET_DOWN,
+      TEST_TOKEN,
+      REGISTERED,
+      BLOCKED,
+      WRONG_PIN,
+      ...phoneNumbers,
+      receiverBase,
+      ...[...events.keys()],
+    ]) {
+      assert.ok(!line.includes(secret), `a secret, number, URL or event ID in: ${line}`);
+    }
+  }
+  const logs = worker.output();
+  for (const secret of [HOOK_SECRET_OK, HOOK_SECRET_DOWN]) {
+    assert.ok(!logs.includes(secret), "a webhook secret in the worker's log");
+    assert.ok(!logs.includes(secret.replace(/^whsec_/, '')), "a webhook key in the worker's log");
   }
 });
 

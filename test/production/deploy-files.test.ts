@@ -8,12 +8,20 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { configEnvVars } from '../../platform/config';
+import { configEnvVars, loadConfig } from '../../platform/config';
 import { temporalCliExecutable } from '../../scripts/temporal-binaries';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
 const IMAGE = 'whatsapp-number-lifecycle:latest';
+
+/** The variables settings name to read a secret from (`…Env`: WA_META_APP_SECRET, TEMPORAL_API_KEY, …). */
+function namedVariables(node: unknown): string[] {
+  if (typeof node !== 'object' || node === null) return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    key.endsWith('Env') && typeof value === 'string' ? [value] : namedVariables(value),
+  );
+}
 
 /** Variables read outside temporal.yaml: the API process's own and the simulator's. */
 function knownVariables(): Set<string> {
@@ -21,6 +29,7 @@ function knownVariables(): Set<string> {
     new Set(read(file).match(new RegExp(`\\b${prefix}[A-Z_]+`, 'g')) ?? []);
   return new Set([
     ...configEnvVars(),
+    ...namedVariables(loadConfig({ file: path.join(ROOT, 'temporal.yaml'), env: {} })),
     ...fromSource('api/config.ts', 'WA_API_'),
     ...fromSource('simulator/main.ts', 'SIM_'),
   ]);
@@ -114,4 +123,66 @@ test("compose runs Temporal's server and UI at the versions the tests run", () =
   const [, server, ui] = /Server (\S+), UI (\S+)\)/.exec(version)!;
   assert.equal(compose.services['temporal']!.image, `temporalio/auto-setup:${server}`);
   assert.equal(compose.services['temporal-ui']!.image, `temporalio/ui:${ui}`);
+});
+
+test('Kubernetes: every Secret key a container reads (env secretKeyRef, mounted items) is in the Secret', () => {
+  const secret = manifests.find((m) => m['kind'] === 'Secret')!;
+  const keys = new Set(Object.keys(secret['stringData']));
+  for (const m of manifests.filter((x) => x['kind'] === 'Deployment' || x['kind'] === 'Job')) {
+    const component = m['metadata']['labels']['app.kubernetes.io/component'] as string;
+    const spec = m['spec']['template']['spec'];
+    for (const e of spec['containers'][0].env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef as { name: string; key: string } | undefined;
+      if (!ref) continue;
+      assert.equal(ref.name, secret['metadata']['name'], `${component}: ${e.name}`);
+      assert.ok(keys.has(ref.key), `${component}: ${e.name} reads ${ref.key}, not in the Secret`);
+    }
+    for (const volume of spec['volumes'] ?? []) {
+      for (const item of volume.secret?.items ?? []) {
+        assert.ok(keys.has(item.key), `${component}: mounts ${item.key}, not in the Secret`);
+      }
+    }
+  }
+});
+
+test('the webhook settings the deploy files give load as a valid configuration (ConfigMap, API env, compose)', () => {
+  const config = manifests.find((m) => m['kind'] === 'ConfigMap')!;
+  const api = manifests.find(
+    (m) => m['kind'] === 'Deployment' && m['metadata']['labels']['app.kubernetes.io/component'] === 'api',
+  )!;
+  const apiEnv = Object.fromEntries(
+    (api['spec']['template']['spec']['containers'][0].env as { name: string; value?: string }[])
+      .filter((e) => e.value !== undefined)
+      .map((e) => [e.name, e.value]),
+  );
+  const k8s = loadConfig({ file: path.join(ROOT, 'temporal.yaml'), env: { ...config['data'], ...apiEnv } });
+  assert.deepEqual(k8s.webhooks.allowedUrlPrefixes, ['https://']);
+  assert.deepEqual(k8s.webhooks.subscriptions, []);
+  assert.equal(k8s.metaWebhooks.enabled, false, 'off until the Secret holds the real values');
+  assert.equal(k8s.metaWebhooks.verifyTokenEnv, 'WA_META_VERIFY_TOKEN', 'the variable api.yaml sets');
+  assert.equal(k8s.metaWebhooks.appSecretEnv, 'WA_META_APP_SECRET', 'the variable api.yaml sets');
+
+  // Compose: each ${VAR:-default} as it resolves with nothing set in the shell.
+  const resolved = (environment: Record<string, string | number> = {}) =>
+    Object.fromEntries(
+      Object.entries(environment).map(([k, v]) => [
+        k,
+        String(v).replace(/\$\{\w+:-([^}]*)\}/g, (_m, fallback: string) => fallback),
+      ]),
+    );
+  for (const name of ['worker', 'api']) {
+    const c = loadConfig({
+      file: path.join(ROOT, 'temporal.yaml'),
+      env: resolved(compose.services[name]!.environment),
+    });
+    assert.deepEqual(c.webhooks.allowedUrlPrefixes, ['https://'], name);
+    assert.equal(c.webhooks.maxDeliveryHours, 72, name);
+  }
+  assert.equal(
+    loadConfig({
+      file: path.join(ROOT, 'temporal.yaml'),
+      env: resolved(compose.services['api']!.environment),
+    }).metaWebhooks.enabled,
+    false,
+  );
 });

@@ -202,3 +202,82 @@ test('a failed delivery is retried with the same signed bytes, and given up afte
   });
   assert.equal(failed.find((d) => d.status === 'failed')?.attempts, 3);
 });
+
+interface WebhooksView {
+  subscribed: boolean;
+  verified: boolean;
+  callbackUrl?: string;
+  deliveries: { status: string; attempts: number }[];
+}
+const webhooksView = async (sim: RunningSimulator) =>
+  (await admin(sim, 'GET', '/_sim/webhooks')).json as WebhooksView;
+
+test('/_sim/reset drops a subscription made through the admin API, and stops the retries of its deliveries', async (t) => {
+  const sim = await startTestSimulator(t);
+  const down = await callback(t, { failFirst: 100 });
+  await admin(sim, 'POST', '/_sim/webhooks', {
+    callbackUrl: down.url,
+    verifyToken: VERIFY,
+    appSecret: SECRET,
+    retryDelaysMs: [300, 300, 300],
+  });
+  await seedNumber(sim, '4242000003');
+  await admin(sim, 'PATCH', '/_sim/phone-numbers/4242000003', { name_status: 'APPROVED' });
+  await until('the first attempt', async () => (down.received.length >= 1 ? true : undefined));
+
+  const reset = await admin(sim, 'POST', '/_sim/reset', {});
+  assert.equal(reset.status, 200, reset.text);
+  const view = await webhooksView(sim);
+  assert.equal(view.subscribed, false);
+  assert.equal(view.verified, false);
+  assert.equal(view.callbackUrl, undefined);
+  assert.deepEqual(view.deliveries, [], 'the delivery log is emptied like the request log');
+
+  // Nothing more reaches the old callback: neither the pending retries nor a new change.
+  await seedNumber(sim, '4242000003');
+  await admin(sim, 'PATCH', '/_sim/phone-numbers/4242000003', { name_status: 'APPROVED' });
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(down.received.length, 1, 'no retry after the reset, no delivery of a later change');
+});
+
+test('/_sim/reset keeps the start-up subscription (SIM_WEBHOOK_*), and restores it when one made later replaced it', async (t) => {
+  const atStart = await callback(t);
+  const sim = await startTestSimulator(t, {
+    webhooks: { callbackUrl: atStart.url, verifyToken: VERIFY, appSecret: SECRET },
+  });
+  await until('the start-up handshake', async () => ((await webhooksView(sim)).verified ? true : undefined));
+
+  // A reset with the start-up subscription in place keeps it.
+  await admin(sim, 'POST', '/_sim/reset', {});
+  let view = await webhooksView(sim);
+  assert.deepEqual([view.subscribed, view.verified, view.callbackUrl], [true, true, atStart.url]);
+
+  // Replaced through the admin API, then reset: the start-up one again, verified, and it gets the deliveries.
+  const later = await callback(t);
+  const replaced = await admin(sim, 'POST', '/_sim/webhooks', {
+    callbackUrl: later.url,
+    verifyToken: VERIFY,
+    appSecret: 'another-secret',
+  });
+  assert.equal((replaced.json as WebhooksView).callbackUrl, later.url);
+  await admin(sim, 'POST', '/_sim/reset', {});
+  view = await webhooksView(sim);
+  assert.deepEqual([view.subscribed, view.verified, view.callbackUrl], [true, true, atStart.url]);
+  await seedNumber(sim, '4242000004');
+  await admin(sim, 'PATCH', '/_sim/phone-numbers/4242000004', { name_status: 'APPROVED' });
+  await until('the delivery to the start-up callback', async () =>
+    atStart.received.length >= 1 ? true : undefined,
+  );
+  assert.equal(
+    checkMetaSignature(atStart.received[0]!.body, atStart.received[0]!.signature, SECRET),
+    'valid',
+  );
+  assert.equal(later.received.length, 0);
+
+  // Dropped through the admin API (DELETE), then reset: back as well.
+  await admin(sim, 'DELETE', '/_sim/webhooks');
+  assert.equal((await webhooksView(sim)).subscribed, false);
+  await admin(sim, 'POST', '/_sim/reset', {});
+  view = await webhooksView(sim);
+  assert.deepEqual([view.subscribed, view.verified, view.callbackUrl], [true, true, atStart.url]);
+});

@@ -146,6 +146,42 @@ test('POST: missing (401), bad (403) and one-byte-altered (403) signatures, over
   assert.deepEqual(handed, []);
 });
 
+test('another method (PUT, DELETE, PATCH) answers 405 with Allow, without an API key, as the other paths do; nothing handed over', async () => {
+  const before = handed.length;
+  for (const [method, payload, type] of [
+    ['PUT', body(), 'application/json'],
+    ['DELETE', undefined, undefined],
+    ['PATCH', 'not json at all', 'text/plain'],
+  ] as const) {
+    const res = await app.inject({
+      method,
+      url: '/webhooks/meta',
+      headers: {
+        host: 'api.example',
+        'x-hub-signature-256': metaSignatureFor(body(), SECRET),
+        ...(type ? { 'content-type': type } : {}),
+      },
+      ...(payload ? { payload } : {}),
+    });
+    assert.equal(res.statusCode, 405, `${method}: ${res.body}`);
+    assert.equal(res.headers.allow, 'GET, POST', method);
+    assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+    assert.equal(res.json().code, 'METHOD_NOT_ALLOWED');
+  }
+  assert.equal(handed.length, before, 'nothing handed over');
+  // The same answer as on the API's own paths.
+  const other = await app.inject({
+    method: 'PUT',
+    url: '/v1/caller',
+    headers: { host: 'x', authorization: `Bearer ${KEY}` },
+  });
+  assert.equal(other.statusCode, 405);
+  assert.equal(other.headers.allow, 'GET');
+  // HEAD goes with GET, as Fastify serves it.
+  const head = await app.inject({ method: 'HEAD', url: '/webhooks/meta', headers: { host: 'x' } });
+  assert.notEqual(head.statusCode, 405);
+});
+
 test('the rest of the API keeps its JSON parser and its keys; the routes are in the OpenAPI document', async () => {
   const noKey = await app.inject({ method: 'GET', url: '/v1/caller', headers: { host: 'x' } });
   assert.equal(noKey.statusCode, 401);
