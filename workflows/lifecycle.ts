@@ -104,6 +104,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   // Meta's webhooks give rise to (the metaNumberEvent handler).
   const webhooks = new WebhookEmitter(phoneNumberId);
   const detector = new WebhookEventDetector();
+  /** Whether the detector has seen this run's first published state. */
+  let baselined = false;
   const publish = (): void => {
     const nextAttemptAt = book.current?.summary.nextAttemptAt;
     const attributes = [
@@ -120,6 +122,10 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     else upsertSearchAttributes(attributes);
     setCurrentDetails(book.details());
     const view = { state: book.state(), ...(book.current ? { current: book.current.summary } : {}) };
+    if (!baselined) {
+      baselined = true;
+      if (workflowInfo().continuedFromExecutionRunId) return detector.baseline(view);
+    }
     for (const event of detector.observe(view)) webhooks.emit(event.type, event.data, event.operationId);
   };
 

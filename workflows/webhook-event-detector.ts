@@ -27,6 +27,14 @@ export class WebhookEventDetector {
   /** The budget wait last reported (operation and until), so one wait is reported once. */
   private lastLimitWait: string | undefined;
 
+  /**
+   * A run that continued a previous one starts from that run's state: what it shows first is where the
+   * previous run stopped, not a change (an offline number is not reported offline again).
+   */
+  baseline(view: PublishedView): void {
+    this.observe(view);
+  }
+
   observe(view: PublishedView): DetectedEvent[] {
     const { state, current } = view;
     const events: DetectedEvent[] = [];

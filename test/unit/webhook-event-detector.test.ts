@@ -117,3 +117,13 @@ test('a finished operation: succeeded with its outcome, failed with its type and
     },
   });
 });
+
+test('a run continued from an offline one takes that state as its baseline: not offline again, online once back', () => {
+  const d = new WebhookEventDetector();
+  d.baseline(view('offline'));
+  assert.deepEqual(types(d, [view('offline'), view('registering', {}), view('registered')]), [
+    'number.online',
+  ]);
+  const fresh = new WebhookEventDetector();
+  assert.deepEqual(types(fresh, [view('offline')]), ['number.offline'], 'without a baseline it is news');
+});
