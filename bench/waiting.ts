@@ -100,7 +100,11 @@ const waitingIds = (n: number) => Array.from({ length: n }, (_, i) => String(ID_
  * until `blockedUntil` (the shape of test/helpers/lifecycle.ts's startLifecycleWithLedger, with a block
  * instead of entries), with the search attribute and summary requestOperation's update-with-start sets.
  */
-async function startBlockedLifecycle(stack: TestStack, id: string, blockedUntil: number): Promise<void> {
+export async function startBlockedLifecycle(
+  stack: TestStack,
+  id: string,
+  blockedUntil: number,
+): Promise<void> {
   const carried: CarriedLifecycleState = {
     ledger: { entries: [], blockedUntil: { register: blockedUntil } },
     registration: 'not-registered',

@@ -14,15 +14,13 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { lifecycleWorkflowId } from '../domain/phone-number';
-import { WaPhoneNumberId } from '../domain/search-attributes';
 import { seedManyVerified } from '../test/helpers/seed';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
-import type { CarriedLifecycleState, LifecycleInput } from '../workflows/lifecycle';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ROOT_DIR } from '../platform/config';
 import { TEST_ENCRYPTION_KEYS, TEST_TOKEN } from '../test/helpers/stack';
 import { delay, mapLimit } from './lib/common';
+import { startBlockedLifecycle } from './waiting';
 
 const PIN = '123456';
 const ID_BASE = 6_700_000_000;
@@ -41,22 +39,7 @@ async function startWaiting(stack: TestStack, ids: string[]): Promise<void> {
   const blockedUntil = Date.now() + 72 * 3_600_000;
   await seedManyVerified(stack.sim, ids, { pin: PIN });
   await mapLimit(ids, 50, async (id) => {
-    const carried: CarriedLifecycleState = {
-      ledger: { entries: [], blockedUntil: { register: blockedUntil } },
-      registration: 'not-registered',
-      verification: 'verified',
-      sequence: 0,
-      queue: [],
-      recent: [],
-      lastFailed: false,
-    };
-    const input: LifecycleInput = { phoneNumberId: id, carried };
-    await stack.env.client.workflow.start('phoneNumberLifecycle', {
-      workflowId: lifecycleWorkflowId(id),
-      taskQueue: stack.config.temporal.taskQueue,
-      args: [input],
-      typedSearchAttributes: [{ key: WaPhoneNumberId, value: id }],
-    });
+    await startBlockedLifecycle(stack, id, blockedUntil);
     await stack.client.requestOperation(id, { operation: 'register', pin: PIN, requestedBy: 'bench' });
   });
   for (;;) {
