@@ -66,6 +66,9 @@ export interface WebhookEvent<T extends WebhookEventType = WebhookEventType> {
   data: WebhookEventData[T];
 }
 
+/** How a delivery workflow fails when a subscriber never accepted its event (not an operation's failure). */
+export const WEBHOOK_DELIVERY_GAVE_UP = 'WebhookDeliveryGaveUp';
+
 /** The workflow ID of the run that delivers one event: starting it twice is harmless (deduplicated). */
 export const webhookDeliveryWorkflowId = (eventId: string) => `webhook-event:${eventId}`;
 /** The workflow that stores subscriptions created through the API (a durable entity). */

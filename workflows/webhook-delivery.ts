@@ -6,7 +6,7 @@
 import { ApplicationFailure, metricMeter, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhook-activities';
 import { WorkerMetric } from '../domain/metric-names';
-import type { WebhookEvent } from '../domain/webhook-events';
+import { WEBHOOK_DELIVERY_GAVE_UP, type WebhookEvent } from '../domain/webhook-events';
 
 const planning = proxyLocalActivities<Pick<WebhookActivities, 'planWebhookDelivery'>>({
   startToCloseTimeout: '30 seconds',
@@ -52,7 +52,7 @@ export async function webhookDelivery(event: WebhookEvent): Promise<WebhookDeliv
     deliveries.add(gaveUp.length, { outcome: 'gave_up' });
     throw ApplicationFailure.nonRetryable(
       `${event.type} ${event.id}: delivery to ${gaveUp.join(', ')} gave up (see the deliverWebhook activity's last failure)`,
-      'WebhookDeliveryGaveUp',
+      WEBHOOK_DELIVERY_GAVE_UP,
     );
   }
   return result;

@@ -98,6 +98,8 @@ export async function runOnLifecycle(
     activities: {
       loadPolicy: async () => options.policy,
       recoverLedger: async () => undefined,
+      // The worker always has it: no subscription here, so nothing is delivered.
+      emitWebhookEvent: async () => undefined,
       ...options.activities,
     },
   });

@@ -22,6 +22,8 @@ function standInNumber(): Partial<Activities> & Record<string, unknown> {
   return {
     loadPolicy: async () => UNIT_POLICY,
     recoverLedger: async () => undefined,
+    // The worker always has it: no subscription here, so nothing is delivered.
+    emitWebhookEvent: async () => undefined,
     readPhoneNumber: async (id: string): Promise<PhoneNumberSnapshot> => ({
       phoneNumberId: id,
       registration: registered ? 'registered' : 'not-registered',

@@ -53,6 +53,8 @@ test('a cancel that lands in the same workflow task as the timer ending a wait: 
   const activities: Partial<Activities> & Record<string, unknown> = {
     loadPolicy: async () => UNIT_POLICY,
     recoverLedger: async () => undefined,
+    // The worker always has it: no subscription here, so nothing is delivered.
+    emitWebhookEvent: async () => undefined,
     readPhoneNumber: async (n: string) => notRegistered(n),
     registerPhoneNumber: async () => void registers.push(Date.now()),
   };
@@ -183,6 +185,8 @@ test('waiting out the safety margin after a 133016 block says the number was blo
     activities: {
       loadPolicy: async () => UNIT_POLICY,
       recoverLedger: async () => undefined,
+      // The worker always has it: no subscription here, so nothing is delivered.
+      emitWebhookEvent: async () => undefined,
       readPhoneNumber: async (n: string) => notRegistered(n),
       registerPhoneNumber: async () => undefined,
     },
