@@ -18,7 +18,7 @@ import { seedManyVerified } from '../test/helpers/seed';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ROOT_DIR } from '../platform/config';
-import { TEST_ENCRYPTION_KEYS, TEST_TOKEN } from '../test/helpers/stack';
+import { workerProcessEnv } from '../test/helpers/stack';
 import { delay, mapLimit } from './lib/common';
 import { startBlockedLifecycle } from './waiting';
 
@@ -87,19 +87,7 @@ function rssOf(pid: number): number {
 
 /** The worker as its own process on the stack's server and simulator; resolves once it polls. */
 async function spawnWorker(stack: TestStack, fromDist: boolean): Promise<ChildProcess> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('WA_') && !k.startsWith('TEMPORAL_')) env[k] = v;
-  }
-  Object.assign(env, {
-    TEMPORAL_CONFIG_FILE: path.join(ROOT_DIR, '.no-temporal-profile', 'temporal.toml'),
-    WA_TEMPORAL_ADDRESS: stack.config.temporal.address,
-    WA_TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-    WA_GRAPH_BASE_URL: stack.sim.url,
-    WA_GRAPH_ACCESS_TOKEN: TEST_TOKEN,
-    WA_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-    WA_WORKER_SHUTDOWN_GRACE_SECONDS: '0',
-  });
+  const env = workerProcessEnv(stack);
   const args = fromDist ? ['dist/worker/main.js'] : ['--import', 'tsx', 'worker/main.ts'];
   const child = spawn(process.execPath, args, { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -236,3 +236,25 @@ async function assembleStack(
     },
   };
 }
+
+/**
+ * The environment of a worker process (`worker/main.ts`) on this stack's server and simulator, with the test
+ * token and keys: this process's variables without its WA_* and TEMPORAL_* ones (nor a Temporal profile),
+ * plus `extra`.
+ */
+export function workerProcessEnv(stack: TestStack, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('WA_') && !k.startsWith('TEMPORAL_')) env[k] = v;
+  }
+  return Object.assign(env, {
+    TEMPORAL_CONFIG_FILE: path.join(ROOT_DIR, '.no-temporal-profile', 'temporal.toml'),
+    WA_TEMPORAL_ADDRESS: stack.config.temporal.address,
+    WA_TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+    WA_GRAPH_BASE_URL: stack.sim.url,
+    WA_GRAPH_ACCESS_TOKEN: TEST_TOKEN,
+    WA_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    WA_WORKER_SHUTDOWN_GRACE_SECONDS: '0',
+    ...extra,
+  });
+}

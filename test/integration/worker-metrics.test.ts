@@ -18,7 +18,7 @@ import { ROOT_DIR } from '../../platform/config';
 import { freePort, startProcess, type RunningProcess } from '../helpers/processes';
 import { until } from '../helpers/poll';
 import { seedOnCloudApi, seedVerified } from '../helpers/seed';
-import { startTestStack, TEST_ENCRYPTION_KEYS, TEST_TOKEN, type TestStack } from '../helpers/stack';
+import { startTestStack, TEST_TOKEN, workerProcessEnv, type TestStack } from '../helpers/stack';
 
 const REGISTERED = '491700000000001';
 const BLOCKED = '491700000000002';
@@ -65,21 +65,10 @@ before(async () => {
   stack = await startTestStack();
   // The stack's in-process worker stops; the spawned one takes its task queue.
   stack.worker.shutdown();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('WA_') && !k.startsWith('TEMPORAL_')) env[k] = v;
-  }
   const port = await freePort();
-  Object.assign(env, {
-    TEMPORAL_CONFIG_FILE: path.join(ROOT_DIR, '.no-temporal-profile', 'temporal.toml'),
-    WA_TEMPORAL_ADDRESS: stack.config.temporal.address,
-    WA_TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-    WA_GRAPH_BASE_URL: stack.sim.url,
-    WA_GRAPH_ACCESS_TOKEN: TEST_TOKEN,
+  const env = workerProcessEnv(stack, {
     WA_GRAPH_REQUEST_TIMEOUT_MS: '2000',
-    WA_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     WA_POLICY_TRANSIENT_BACKOFF_SECONDS: '0.2',
-    WA_WORKER_SHUTDOWN_GRACE_SECONDS: '0',
     WA_METRICS_HOST: '127.0.0.1',
     WA_METRICS_WORKER_PORT: String(port),
     WA_METRICS_OFFLINE_REFRESH_SECONDS: '1',

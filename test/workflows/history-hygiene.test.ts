@@ -55,7 +55,8 @@ function patchMarkers(events: temporal.api.history.v1.IHistoryEvent[]): string[]
   });
 }
 
-async function lifecycleAfterSleep(id: string, sleepMs: number) {
+/** A worker for number `id` on its own task queue, with the stand-in number. */
+async function hygieneWorker(id: string) {
   const { env, workflowBundle } = suite.current;
   const taskQueue = `hygiene-${id}`;
   const worker = await Worker.create({
@@ -64,6 +65,12 @@ async function lifecycleAfterSleep(id: string, sleepMs: number) {
     workflowBundle,
     activities: standInNumber(),
   });
+  return { worker, taskQueue };
+}
+
+async function lifecycleAfterSleep(id: string, sleepMs: number) {
+  const { env } = suite.current;
+  const { worker, taskQueue } = await hygieneWorker(id);
   return worker.runUntil(async () => {
     await runOperation(id, taskQueue, { operation: 'register', pin: '123456' });
     const first = await env.client.workflow.getHandle(lifecycleWorkflowId(id)).describe();
@@ -110,15 +117,9 @@ test('a run younger than a week keeps going after an operation, and records no p
 });
 
 test('a register upserts a search attribute only when its value changes', async () => {
-  const { env, workflowBundle } = suite.current;
+  const { env } = suite.current;
   const id = '953';
-  const taskQueue = `hygiene-${id}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle,
-    activities: standInNumber(),
-  });
+  const { worker, taskQueue } = await hygieneWorker(id);
   const events = await worker.runUntil(async () => {
     await runOperation(id, taskQueue, { operation: 'register', pin: '123456' });
     return (await env.client.workflow.getHandle(lifecycleWorkflowId(id)).fetchHistory()).events ?? [];
