@@ -3,6 +3,7 @@
 // what the N sleeping operations cost while they sleep (memory, server health, a fresh register beside
 // them), then cancels them all and checks that none sent a register request.
 import os from 'node:os';
+import type { Client } from '@temporalio/client';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { WaPhoneNumberId } from '../domain/search-attributes';
 import { seedManyVerified } from '../test/helpers/seed';
@@ -105,6 +106,16 @@ export async function startBlockedLifecycle(
   id: string,
   blockedUntil: number,
 ): Promise<void> {
+  await startBlockedLifecycleOn(stack.env.client, stack.config.temporal.taskQueue, id, blockedUntil);
+}
+
+/** startBlockedLifecycle with any client and task queue (the scale benchmark's cluster). */
+export async function startBlockedLifecycleOn(
+  client: Client,
+  taskQueue: string,
+  id: string,
+  blockedUntil: number,
+): Promise<void> {
   const carried: CarriedLifecycleState = {
     ledger: { entries: [], blockedUntil: { register: blockedUntil } },
     registration: 'not-registered',
@@ -115,9 +126,9 @@ export async function startBlockedLifecycle(
     lastFailed: false,
   };
   const input: LifecycleInput = { phoneNumberId: id, carried };
-  await stack.env.client.workflow.start('phoneNumberLifecycle', {
+  await client.workflow.start('phoneNumberLifecycle', {
     workflowId: lifecycleWorkflowId(id),
-    taskQueue: stack.config.temporal.taskQueue,
+    taskQueue,
     args: [input],
     typedSearchAttributes: [{ key: WaPhoneNumberId, value: id }],
     staticSummary: `lifecycle of phone number ${id}`,

@@ -41,7 +41,8 @@ export interface RequestLogEntry {
   params?: Record<string, unknown>;
 }
 
-const MAX_ENTRIES = 10_000;
+/** Entries kept by default: a long benchmark run cannot grow memory without limit. */
+export const DEFAULT_REQUEST_LOG_ENTRIES = 10_000;
 const SECRET_KEYS = new Set(['pin', 'password', 'new_password', 'access_token', 'code', 'backup']);
 
 /**
@@ -73,11 +74,13 @@ export class RequestLog {
   private entries: RequestLogEntry[] = [];
   private nextSeq = 1;
 
+  /** Keeps the last `maxEntries` requests (the oldest go first). */
+  constructor(private readonly maxEntries = DEFAULT_REQUEST_LOG_ENTRIES) {}
+
   append(entry: Omit<RequestLogEntry, 'seq'>): RequestLogEntry {
     const full = { seq: this.nextSeq++, ...entry };
     this.entries.push(full);
-    // Bounded so a long benchmark run cannot grow memory without limit.
-    if (this.entries.length > MAX_ENTRIES) this.entries.splice(0, this.entries.length - MAX_ENTRIES);
+    if (this.entries.length > this.maxEntries) this.entries.splice(0, this.entries.length - this.maxEntries);
     return full;
   }
 

@@ -10,7 +10,7 @@ import { handleGraphRequest } from './graph/request-pipeline';
 import { BodyTooLargeError, sendJson } from './http-io';
 import { handleOnPremRequest } from './onprem-api';
 import type { RateLimitPolicy } from './rate-limit';
-import { isSecretKey, RequestLog } from './request-log';
+import { DEFAULT_REQUEST_LOG_ENTRIES, isSecretKey, RequestLog } from './request-log';
 import { SimSettings } from './sim-settings';
 import { SimState, type SeedName } from './state-store';
 import { WebhookSender, type WebhookSubscription } from './webhooks';
@@ -40,6 +40,8 @@ export interface SimulatorOptions {
    * made once the simulator listens; if it fails, the simulator runs unsubscribed and logs why.
    */
   webhooks?: WebhookSubscription;
+  /** Requests the admin API's log keeps (the oldest go first). Default 10,000; scale benchmarks need more. */
+  requestLogEntries?: number;
   log?: (line: string) => void;
 }
 
@@ -109,7 +111,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const state = new SimState(opts.stateFile);
   state.init(defaultSeed);
   const faults = new FaultSchedule();
-  const requests = new RequestLog();
+  const requests = new RequestLog(
+    positiveInteger('requestLogEntries', opts.requestLogEntries ?? DEFAULT_REQUEST_LOG_ENTRIES),
+  );
   const timers = new Timers();
   const settings = new SimSettings({
     strictVersionRules: opts.strictVersionRules ?? false,
