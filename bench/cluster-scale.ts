@@ -11,7 +11,7 @@
 // Memory is sampled every second: worker and temporal-server RSS, PostgreSQL's PSS summed over its
 // processes (their RSS would count shared buffers once per process); the databases' size after each phase.
 // Anything that fails is counted, not fatal: what breaks first is a result. Report and raw figures:
-// bench/results/scale-<stamp>.md and .json.
+// bench/results/scale-<stamp>.md, .json and -memory.svg.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -38,6 +38,7 @@ import {
   percentile,
   table,
 } from './lib/common';
+import { renderBarChart, type Bar, type BarChart } from './lib/svg-chart';
 import { startBlockedLifecycleOn } from './waiting';
 
 const NAMESPACE = 'scale';
@@ -682,6 +683,32 @@ function markdown(r: Report): string {
   return lines.join('\n') + '\n';
 }
 
+/** Peak memory of each process by phase, one bar per process and phase (the report's chart). */
+function memoryChart(r: Report): BarChart {
+  const phases: [string, string][] = [
+    ['idle', 'idle'],
+    ['fleet', `fleet of ${r.args.numbers.toLocaleString('en')}`],
+    ['waiting', `starting ${r.args.numbers.toLocaleString('en')} waits`],
+    ['measure', `${r.args.numbers.toLocaleString('en')} waiting`],
+  ];
+  const bars: Bar[] = [];
+  for (const [phase, label] of phases) {
+    const p = r.peaks[phase];
+    if (!p) continue;
+    bars.push(
+      { label: `${label}: worker`, value: p.workerRss / MiB, series: 'worker (RSS)', group: phase },
+      {
+        label: `${label}: temporal-server`,
+        value: p.serverRss / MiB,
+        series: 'temporal-server (RSS)',
+        group: phase,
+      },
+      { label: `${label}: PostgreSQL`, value: p.postgresPss / MiB, series: 'PostgreSQL (PSS)', group: phase },
+    );
+  }
+  return { name: 'scale-memory', title: 'Peak memory by phase, MiB', unit: 'MiB (lower is better)', bars };
+}
+
 /** Warning and error lines of the worker's JSON or text log, counted, the first distinct ones kept. */
 function workerProblems(output: string): Report['workerProblems'] {
   const out = { warnings: 0, errors: 0, first: [] as string[] };
@@ -791,6 +818,7 @@ async function main(): Promise<void> {
     const md = markdown(report);
     writeFileSync(path.join(RESULTS_DIR, `scale-${stamp}.md`), md);
     writeFileSync(path.join(RESULTS_DIR, `scale-${stamp}.json`), JSON.stringify(report, null, 1));
+    writeFileSync(path.join(RESULTS_DIR, `scale-${stamp}-memory.svg`), renderBarChart(memoryChart(report)));
     console.log(md);
     console.error(`[scale] report: bench/results/scale-${stamp}.md (raw figures beside it)`);
   } finally {

@@ -1,6 +1,6 @@
 // 1. History events per operation, on the time-skipping server: how many events one operation writes
 // to its child run and to the number's lifecycle workflow, for the common paths and the costly ones.
-import type { OperationRequest } from '../domain/operations';
+import type { OperationRequest, OperationRequestInput } from '../domain/operations';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { seedOnPremises } from '../test/helpers/seed';
 import { TEST_TOKEN, type TestStack } from '../test/helpers/stack';
@@ -61,9 +61,11 @@ async function runScenario(
     key: string;
     label: string;
     id: string;
-    request: OperationRequest;
+    request: OperationRequestInput;
     expected: string;
     check: (answers: string[], report: { outcome?: string; failure?: { type: string } }) => boolean;
+    /** What a person does while the operation runs (submit the code a verification waits for). */
+    meanwhile?: () => Promise<void>;
   },
 ): Promise<ScenarioResult> {
   const { env, client, sim } = stack;
@@ -76,6 +78,7 @@ async function runScenario(
   const startedAt = await env.currentTimeMs();
 
   const ticket = await client.requestOperation(spec.id, spec.request);
+  await spec.meanwhile?.();
   // The wait skips the time-skipping server's clock through durable waits (a 72-hour block).
   const report = await stack.operationResult(ticket);
   await waitRecorded(stack, spec.id, ticket.operationId);
@@ -89,7 +92,7 @@ async function runScenario(
   const lifecycleAfter = await settledHistory(lifecycle);
   const seen = (await sim.requests({ phoneNumberId: spec.id })).slice(seqBefore);
   const answers = seen
-    .filter((r) => r.endpoint === 'register' || r.endpoint === 'deregister')
+    .filter((r) => MUTATIONS.has(r.endpoint))
     .map((r) => `${r.endpoint} ${r.errorCode ?? r.status}${r.fault ? ` (${r.fault})` : ''}`);
   return {
     key: spec.key,
@@ -113,6 +116,25 @@ async function runScenario(
   };
 }
 
+/** The Graph calls that change a number (what each scenario's answers list). */
+const MUTATIONS = new Set(['register', 'deregister', 'request_code', 'verify_code', 'set_pin']);
+
+/** Waits until the number's verification asks for its code, then submits the code the simulator sent. */
+async function submitSentCode(stack: TestStack, id: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await stack.client.getState(id))?.state === 'waiting-for-code') {
+      const sent = (await (await fetch(`${stack.simulator.url}/_sim/codes/${id}`)).json()) as {
+        display: string;
+      };
+      const answer = await stack.client.submitVerificationCode(id, sent.display);
+      if (!answer.accepted) throw new Error(`code for ${id} refused`);
+      return;
+    }
+    await delay(100);
+  }
+  throw new Error(`${id} never waited for a code`);
+}
+
 const EMPTY_HISTORY: HistorySummary = { events: 0, byType: {} } as HistorySummary;
 
 const count = (h: HistorySummary, ...types: string[]) => types.reduce((n, t) => n + (h.byType[t] ?? 0), 0);
@@ -131,6 +153,9 @@ export async function runHistoryEvents(stack: TestStack, args: BenchArgs): Promi
     d: String(base + 4),
     f: String(base + 6),
     g: String(base + 7),
+    h: String(base + 8),
+    i: String(base + 9),
+    j: String(base + 10),
   };
   const results: ScenarioResult[] = [];
 
@@ -244,6 +269,48 @@ export async function runHistoryEvents(stack: TestStack, args: BenchArgs): Promi
       },
       expected: 'register 200',
       check: (a, r) => a.join() === 'register 200' && r.outcome === 'completed',
+    }),
+  );
+
+  // (h) set-pin on a fresh lifecycle
+  await seed(stack, ids.h);
+  results.push(
+    await runScenario(stack, {
+      key: 'h',
+      label: 'set-pin, no fault',
+      id: ids.h,
+      request: { operation: 'set-pin', pin: '654321' },
+      expected: 'set_pin 200',
+      check: (a, r) => a.join() === 'set_pin 200' && r.outcome === 'completed',
+    }),
+  );
+
+  // (i) verify: request_code, a person submits the code, verify_code (a child run holds the verification)
+  await stack.sim.seed({ id: ids.i, code_verification_status: 'NOT_VERIFIED', name_status: 'APPROVED' });
+  results.push(
+    await runScenario(stack, {
+      key: 'i',
+      label: 'verify, code submitted',
+      id: ids.i,
+      request: { operation: 'verify' },
+      expected: 'request_code 200, verify_code 200',
+      check: (a, r) => a.join(', ') === 'request_code 200, verify_code 200' && r.outcome === 'completed',
+      meanwhile: () => submitSentCode(stack, ids.i),
+    }),
+  );
+
+  // (j) onboard: verify, the display name already approved, register
+  await stack.sim.seed({ id: ids.j, code_verification_status: 'NOT_VERIFIED', name_status: 'APPROVED' });
+  results.push(
+    await runScenario(stack, {
+      key: 'j',
+      label: 'onboard (verify → register), code submitted',
+      id: ids.j,
+      request: { operation: 'onboard', pin: PIN },
+      expected: 'request_code 200, verify_code 200, register 200',
+      check: (a, r) =>
+        a.join(', ') === 'request_code 200, verify_code 200, register 200' && r.outcome === 'completed',
+      meanwhile: () => submitSentCode(stack, ids.j),
     }),
   );
 
