@@ -11,7 +11,7 @@
 // Memory is sampled every second: worker and temporal-server RSS, PostgreSQL's PSS summed over its
 // processes (their RSS would count shared buffers once per process); the databases' size after each phase.
 // Anything that fails is counted, not fatal: what breaks first is a result. Report and raw figures:
-// bench/results/scale-<stamp>.md, .json and -memory.svg.
+// bench/results/scale-<stamp>.md, .json, -memory.svg and -worker.log (the worker's whole output).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -709,15 +709,19 @@ function memoryChart(r: Report): BarChart {
   return { name: 'scale-memory', title: 'Peak memory by phase, MiB', unit: 'MiB (lower is better)', bars };
 }
 
+// eslint-disable-next-line no-control-regex -- the escape character is what is removed
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 /** Warning and error lines of the worker's JSON or text log, counted, the first distinct ones kept. */
 function workerProblems(output: string): Report['workerProblems'] {
   const out = { warnings: 0, errors: 0, first: [] as string[] };
-  for (const line of output.split('\n')) {
+  // The SDK core's own lines are coloured (ANSI escapes) when its output is not a terminal's either.
+  for (const line of output.replace(ANSI_COLOUR, '').split('\n')) {
     const level = /\b(WARN|ERROR)\b|"level":"(warn|error)"/i.exec(line)?.[0]?.toUpperCase();
     if (!level) continue;
     if (level.includes('WARN')) out.warnings++;
     else out.errors++;
-    const short = line.slice(0, 160);
+    const short = line.slice(0, 400);
     if (out.first.length < 5 && !out.first.includes(short)) out.first.push(short);
   }
   return out;
@@ -819,6 +823,7 @@ async function main(): Promise<void> {
     writeFileSync(path.join(RESULTS_DIR, `scale-${stamp}.md`), md);
     writeFileSync(path.join(RESULTS_DIR, `scale-${stamp}.json`), JSON.stringify(report, null, 1));
     writeFileSync(path.join(RESULTS_DIR, `scale-${stamp}-memory.svg`), renderBarChart(memoryChart(report)));
+    writeFileSync(path.join(RESULTS_DIR, `scale-${stamp}-worker.log`), running.output());
     console.log(md);
     console.error(`[scale] report: bench/results/scale-${stamp}.md (raw figures beside it)`);
   } finally {
