@@ -17,7 +17,7 @@ const lifecycleMemoSchema: z.ZodType<LifecycleMemo> = z.object({
   open: z
     .object({
       operationId: z.string(),
-      request: operationRequestSchema,
+      request: operationRequestSchema(),
       waitingForPin: z.boolean().optional(),
     })
     .optional(),
@@ -38,7 +38,7 @@ export function createLedgerRecoveryActivities(deps: { client: () => Promise<Cli
       const closedAt = latest.closedAt ?? described.closeTime ?? new Date();
       const raw = memo?.[LEDGER_MEMO];
       if (raw === undefined) return undefined;
-      const held = requestLedgerSchema.parse(raw);
+      const held = requestLedgerSchema().parse(raw);
       const inFlight = held.entries.filter((e) => e.inFlight).length;
       const ledger = settleInFlight(held, { observedAt: closedAt.getTime(), sent: true });
       // Memos written before the sequence was kept have none: the ledger alone is recovered then.

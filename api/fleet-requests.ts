@@ -38,15 +38,15 @@ const wabaIdSchema = z
 
 /** Parameters a number's request may take, by the names of the single-number operation bodies. */
 const numberParameters = {
-  pin: pinSchema.optional(),
+  pin: pinSchema().optional(),
   /** null: change-region turns local storage off. */
-  region: regionSchema.nullable().optional(),
+  region: regionSchema().nullable().optional(),
   wabaId: wabaIdSchema.optional(),
-  method: codeMethodSchema.optional(),
-  language: languageSchema.optional(),
+  method: codeMethodSchema().optional(),
+  language: languageSchema().optional(),
   fallbackToVoice: z.boolean().optional(),
-  onPrem: migrateRequestSchema.shape.onPrem.partial().optional(),
-  backupPassword: migrateRequestSchema.shape.backupPassword.optional(),
+  onPrem: migrateRequestSchema().shape.onPrem.partial().optional(),
+  backupPassword: migrateRequestSchema().shape.backupPassword.optional(),
   requestedBy: requestedBySchema.optional(),
 };
 
@@ -55,7 +55,7 @@ export const fleetDefaultsSchema = z.object(numberParameters).strict();
 
 /** One number of a fleet and its own parameters. */
 export const fleetNumberSchema = z
-  .object({ phoneNumberId: phoneNumberIdSchema, ...numberParameters })
+  .object({ phoneNumberId: phoneNumberIdSchema(), ...numberParameters })
   .strict();
 
 const numbersOf = <T extends z.ZodType>(item: T) =>
@@ -67,12 +67,12 @@ const numbersOf = <T extends z.ZodType>(item: T) =>
 const startFields = {
   operation: z.enum(OPERATION_KINDS, rule(`must be one of ${OPERATION_KINDS.join(', ')}`)),
   concurrency: fleetConcurrencySchema,
-  fleetId: fleetIdSchema.optional(),
+  fleetId: fleetIdSchema().optional(),
   requestedBy: requestedBySchema.optional(),
   defaults: fleetDefaultsSchema.optional(),
   wabaId: wabaIdSchema.optional(),
   pins: z
-    .record(phoneNumberIdSchema, pinSchema, rule('must be an object of PINs by phone-number ID'))
+    .record(phoneNumberIdSchema(), pinSchema(), rule('must be an object of PINs by phone-number ID'))
     .optional(),
 };
 
@@ -99,7 +99,7 @@ export const fleetCancelRequestSchema = z
 /** The body of POST /v1/fleets/{fleetId}/retry (optional): the new fleet's ID, concurrency, requester. */
 export const fleetRetryRequestSchema = z
   .object({
-    fleetId: fleetIdSchema.optional(),
+    fleetId: fleetIdSchema().optional(),
     concurrency: fleetConcurrencySchema.optional(),
     requestedBy: requestedBySchema.optional(),
   })
@@ -228,7 +228,7 @@ export function fleetMembers(body: FleetStartBody & { numbers: unknown[] }): Fle
       }
     };
 
-    const result = operationRequestSchema.safeParse(request);
+    const result = operationRequestSchema().safeParse(request);
     if (!result.success) {
       for (const issue of result.error.issues) {
         if (issue.code === 'unrecognized_keys') {

@@ -31,7 +31,7 @@ import { API_ERROR_CODES, type ApiErrorCode } from './errors';
 import { cancelOperationBodySchema, retryOperationBodySchema } from './operator-requests';
 
 /** The body of POST /v1/phone-numbers/{id}/verification-code. */
-export const verificationCodeRequestSchema = z.object({ code: verificationCodeSchema }).strict();
+export const verificationCodeRequestSchema = z.object({ code: verificationCodeSchema() }).strict();
 
 const operationKindSchema = z.enum(OPERATION_KINDS);
 const lifecycleStateSchema = z.enum(LIFECYCLE_STATES);
@@ -76,7 +76,7 @@ export const lifecycleSnapshotSchema = z.object({
   registration: z.enum(['registered', 'not-registered', 'unknown']),
   verification: z.enum(['verified', 'not-verified', 'unknown']),
   pinSet: z.boolean(),
-  ledger: requestLedgerSchema,
+  ledger: requestLedgerSchema(),
   currentOperation: operationSummarySchema.optional(),
   queued: z.array(operationSummarySchema),
   recentOperations: z.array(operationSummarySchema),
@@ -85,7 +85,7 @@ export const lifecycleSnapshotSchema = z.object({
       runId: z.string(),
       status: z.string(),
       closedAt: z.string(),
-      ledger: requestLedgerSchema,
+      ledger: requestLedgerSchema(),
       requests: z.number().int(),
       inFlight: z.number().int(),
       interrupted: z

@@ -75,26 +75,30 @@ function allowExtraProperties(value: unknown): unknown {
 }
 
 const OPERATION_VARIANTS: [z.ZodType, string, string][] = [
-  [registerRequestSchema, 'RegisterRequest', 'Register the number on the Cloud API with its two-step PIN.'],
-  [deregisterRequestSchema, 'DeregisterRequest', 'Deregister the number (refused when known unregistered).'],
+  [registerRequestSchema(), 'RegisterRequest', 'Register the number on the Cloud API with its two-step PIN.'],
   [
-    verifyRequestSchema,
+    deregisterRequestSchema(),
+    'DeregisterRequest',
+    'Deregister the number (refused when known unregistered).',
+  ],
+  [
+    verifyRequestSchema(),
     'VerifyRequest',
     'Prove ownership: a code is sent by SMS or voice; submit it with POST .../verification-code.',
   ],
-  [setPinRequestSchema, 'SetPinRequest', 'Set or change the two-step PIN (the old one is not needed).'],
+  [setPinRequestSchema(), 'SetPinRequest', 'Set or change the two-step PIN (the old one is not needed).'],
   [
-    onboardRequestSchema,
+    onboardRequestSchema(),
     'OnboardRequest',
     'Verify (if needed), wait for a usable display name, then register: one operation.',
   ],
   [
-    changeRegionRequestSchema,
+    changeRegionRequestSchema(),
     'ChangeRegionRequest',
     'Move local storage to another region, or turn it off (null): deregister, settings, register.',
   ],
   [
-    migrateRequestSchema,
+    migrateRequestSchema(),
     'MigrateRequest',
     'On-Premises to Cloud API: backup on the On-Prem client, then register on Cloud with that backup.',
   ],
@@ -104,7 +108,7 @@ const OPERATION_VARIANTS: [z.ZodType, string, string][] = [
 const REQUEST_COMPONENTS = (): [z.ZodType, Meta][] => [
   ...OPERATION_VARIANTS.map(([schema, id, description]): [z.ZodType, Meta] => [schema, { id, description }]),
   [
-    operationRequestSchema,
+    operationRequestSchema(),
     {
       id: 'OperationRequest',
       description: `One operation on a phone number, chosen by \`operation\`: ${OPERATION_KINDS.join(', ')}.`,

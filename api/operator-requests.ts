@@ -10,7 +10,7 @@ export const cancelOperationBodySchema = z.object({ requestedBy: requestedBySche
 
 /** The body of POST /v1/phone-numbers/{id}/retry (optional): a corrected PIN, and who asks. */
 export const retryOperationBodySchema = z
-  .object({ pin: pinSchema.optional(), requestedBy: requestedBySchema.optional() })
+  .object({ pin: pinSchema().optional(), requestedBy: requestedBySchema.optional() })
   .strict();
 
 const LIMIT_RULE = 'must be a whole number from 1 to 10000';
@@ -21,13 +21,13 @@ const LIMIT_RULE = 'must be a whole number from 1 to 10000';
  */
 export const listQuerySchema = z
   .object({
-    state: listFilterSchema.shape.state.meta({
+    state: listFilterSchema().shape.state.meta({
       description: 'Only numbers in this lifecycle state (e.g. waiting-for-rate-limit).',
     }),
-    operation: listFilterSchema.shape.operation.meta({
+    operation: listFilterSchema().shape.operation.meta({
       description: 'Only numbers with this operation running.',
     }),
-    wabaId: listFilterSchema.shape.wabaId.meta({
+    wabaId: listFilterSchema().shape.wabaId.meta({
       description: 'Only numbers of this WhatsApp Business Account.',
     }),
     limit: z.coerce

@@ -103,7 +103,7 @@ const levelIds = (pass: number, level: number, n: number) =>
   Array.from({ length: n }, (_, i) => String(ID_BASE + pass * 1_000_000 + level * 100_000 + i + 1));
 
 function migrateRequest(stack: TestStack, id: string): MigrateRequest {
-  return migrateRequestSchema.parse({
+  return migrateRequestSchema().parse({
     operation: 'migrate',
     pin: PIN,
     onPrem: { url: `${stack.simulator.url}/onprem/${id}`, ...ONPREM_LOGIN },

@@ -114,12 +114,12 @@ async function runOperation(
   opts: OutputOptions & { idempotencyKey?: string },
   hint = '',
 ): Promise<number> {
-  const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
-  parseInput(operationRequestSchema, request); // bad input fails here, before any connection
+  const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
+  parseInput(operationRequestSchema(), request); // bad input fails here, before any connection
   const idempotencyKey =
     opts.idempotencyKey === undefined
       ? undefined
-      : parseInput(idempotencyKeySchema, opts.idempotencyKey, 'idempotency-key');
+      : parseInput(idempotencyKeySchema(), opts.idempotencyKey, 'idempotency-key');
   return withClient(async (client) =>
     reportTicket(
       client,
@@ -182,7 +182,7 @@ function withPinOptions(command: Command): Command {
 }
 
 async function pinFrom(o: PinOptions): Promise<string> {
-  return parseInput(pinSchema, await readSecret('pin', { env: o.pinEnv, file: o.pinFile }), 'pin');
+  return parseInput(pinSchema(), await readSecret('pin', { env: o.pinEnv, file: o.pinFile }), 'pin');
 }
 
 interface VerificationOptions {
@@ -254,7 +254,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
     .option('--region <code>', "data-localization region, one of Meta's 14 codes (e.g. DE)")
     .action(async (phoneNumberId: string, o: OperationOptions & PinOptions & { region?: string }) => {
-      parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
       const request = { operation: 'register', pin: await pinFrom(o), region: o.region, ...commonFields(o) };
       setExit(await runOperation(phoneNumberId, request as OperationRequestInput, o));
     });
@@ -283,8 +283,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<code>', 'the code, e.g. 123830 or 123-830')
     .option('--json', 'print JSON')
     .action(async (phoneNumberId: string, code: string, o: OutputOptions) => {
-      const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
-      parseInput(verificationCodeSchema, code, 'code');
+      const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
+      parseInput(verificationCodeSchema(), code, 'code');
       const result = await withClient((client) => client.submitVerificationCode(id, code));
       const text = result.accepted
         ? `code accepted: ${id} is verified`
@@ -297,7 +297,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('set or change the two-step verification PIN (the old PIN is not needed)')
     .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
     .action(async (phoneNumberId: string, o: OperationOptions & PinOptions) => {
-      parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
       const request = { operation: 'set-pin', pin: await pinFrom(o), ...commonFields(o) } as const;
       setExit(await runOperation(phoneNumberId, request, o));
     });
@@ -311,7 +311,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         phoneNumberId: string,
         o: OperationOptions & PinOptions & VerificationOptions & { region?: string },
       ) => {
-        parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+        parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
         const request = {
           operation: 'onboard',
           pin: await pinFrom(o),
@@ -331,7 +331,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--region <code>', "the new data-localization region, one of Meta's 14 codes (e.g. CH)")
     .option('--no-region', 'turn local storage off')
     .action(async (phoneNumberId: string, o: OperationOptions & PinOptions & { region?: string | false }) => {
-      parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
       const given = process.argv.filter(
         (a) => a === '--no-region' || a === '--region' || a.startsWith('--region='),
       );
@@ -367,7 +367,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--backup-password-file <file>', 'file holding the backup password')
     .action(async (phoneNumberId: string, o: OperationOptions & PinOptions & MigrateOptions) => {
-      parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
       const sources = {
         pin: { env: o.pinEnv, file: o.pinFile },
         'onprem-user': { env: o.onpremUserEnv, file: o.onpremUserFile },
@@ -411,7 +411,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           ...(o.waba ? { wabaId: o.waba } : {}),
           ...(o.limit !== undefined ? { limit: Number(o.limit) } : {}),
         } as ListFilter;
-        parseInput(listFilterSchema, filter); // bad input fails here, before any connection
+        parseInput(listFilterSchema(), filter); // bad input fails here, before any connection
         const rows = await withClient((client) => client.listNumbers(filter));
         for (const row of rows) {
           console.log(
@@ -439,7 +439,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<phone-number-id>', 'Graph phone-number ID (digits)')
     .option('--json', 'print JSON')
     .action(async (phoneNumberId: string, o: OutputOptions) => {
-      const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
       await withClient(async (client) => {
         const state = await client.getState(id);
         if (!state) {
@@ -470,7 +470,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--wait', 'wait until the operation has finished and print its outcome')
     .option('--json', 'print JSON')
     .action(async (phoneNumberId: string, o: OutputOptions & PinOptions & { requestedBy?: string }) => {
-      const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+      const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
       const pin = o.pinEnv || o.pinFile ? await pinFrom(o) : undefined;
       setExit(
         await withClient(async (client) => {
@@ -493,7 +493,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action(
       async (phoneNumberId: string, o: OutputOptions & { operationId?: string; requestedBy?: string }) => {
-        const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phone-number-id');
+        const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phone-number-id');
         setExit(
           await withClient(async (client) => {
             const result = await client.cancelOperation(id, {

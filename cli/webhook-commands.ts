@@ -48,7 +48,7 @@ export function addWebhookCommands(
     .action(async (o: { id: string; url: string; events: string; description?: string; json?: boolean }) => {
       const events = o.events.split(',').map((e) => e.trim()) as WebhookEventType[];
       // Bad input is refused here, before any connection.
-      const request = parseInput(webhookSubscriptionRequestSchema, {
+      const request = parseInput(webhookSubscriptionRequestSchema(), {
         id: o.id,
         url: o.url,
         events,

@@ -103,7 +103,11 @@ function fleetSpecOf(options: StartFleetOptions): FleetSpec {
     throw new InputError('operation', `must be one of ${OPERATION_KINDS.join(', ')}`);
   }
   const concurrency = validateConcurrency(options.concurrency);
-  const fleetId = parseInput(fleetIdSchema, options.fleetId ?? generateFleetId(options.operation), 'fleetId');
+  const fleetId = parseInput(
+    fleetIdSchema(),
+    options.fleetId ?? generateFleetId(options.operation),
+    'fleetId',
+  );
   const common = {
     fleetId,
     operation: options.operation,
@@ -152,7 +156,7 @@ export async function describeFleet(
   fleetId: string,
   detail: ProgressDetail = 'all',
 ): Promise<FleetStatus> {
-  const id = parseInput(fleetIdSchema, fleetId, 'fleetId');
+  const id = parseInput(fleetIdSchema(), fleetId, 'fleetId');
   const handle = client.workflow.getHandle(fleetWorkflowId(id));
   let description;
   try {
@@ -206,7 +210,7 @@ export async function cancelFleet(
   requestedBy?: string,
   options: { cancelRunning?: boolean } = {},
 ): Promise<CancelFleetResult> {
-  const id = parseInput(fleetIdSchema, fleetId, 'fleetId');
+  const id = parseInput(fleetIdSchema(), fleetId, 'fleetId');
   const status = await describeFleet(client, id, 'none');
   if (status.status !== 'RUNNING')
     throw new InputError('fleetId', `fleet ${id} is not running (${status.status})`);
@@ -224,7 +228,7 @@ export async function retryFleet(
   fleetId: string,
   options: { fleetId?: string; concurrency?: number; requestedBy?: string } = {},
 ): Promise<FleetStatus> {
-  const id = parseInput(fleetIdSchema, fleetId, 'fleetId');
+  const id = parseInput(fleetIdSchema(), fleetId, 'fleetId');
   const status = await describeFleet(client, id, 'none');
   if (status.status === 'RUNNING') {
     throw new InputError(
@@ -253,6 +257,6 @@ export async function retryFleet(
 
 /** Waits for the fleet to finish and returns its final progress. */
 export async function waitForFleet(client: Client, fleetId: string): Promise<FleetProgress> {
-  const id = parseInput(fleetIdSchema, fleetId, 'fleetId');
+  const id = parseInput(fleetIdSchema(), fleetId, 'fleetId');
   return finalProgress((await client.workflow.getHandle(fleetWorkflowId(id)).result()) as FleetResult);
 }

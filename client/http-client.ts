@@ -96,17 +96,17 @@ export class HttpLifecycleClient implements LifecycleOperations {
     request: OperationRequestInput,
     options: { idempotencyKey?: string } = {},
   ): Promise<OperationTicket> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
-    const body = parseInput(operationRequestSchema, request);
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
+    const body = parseInput(operationRequestSchema(), request);
     const idempotencyKey =
       options.idempotencyKey === undefined
         ? randomUUID()
-        : parseInput(idempotencyKeySchema, options.idempotencyKey, 'idempotencyKey');
+        : parseInput(idempotencyKeySchema(), options.idempotencyKey, 'idempotencyKey');
     return this.call({ method: 'POST', path: `/v1/phone-numbers/${id}/operations`, body, idempotencyKey });
   }
 
   async getState(phoneNumberId: string): Promise<LifecycleSnapshot | undefined> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
     try {
       return await this.call<LifecycleSnapshot>({ method: 'GET', path: `/v1/phone-numbers/${id}` });
     } catch (err) {
@@ -125,7 +125,7 @@ export class HttpLifecycleClient implements LifecycleOperations {
     operationId: string,
     options: WaitForOperationOptions = {},
   ): Promise<OperationSummary> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
     let pauseMs = options.pollIntervalMs ?? 250;
     const maxPauseMs = Math.max(pauseMs, options.maxPollIntervalMs ?? 5000);
     for (;;) {
@@ -152,8 +152,8 @@ export class HttpLifecycleClient implements LifecycleOperations {
   }
 
   async submitVerificationCode(phoneNumberId: string, code: string): Promise<CodeSubmissionResult> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
-    const digits = parseInput(verificationCodeSchema, code, 'code');
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
+    const digits = parseInput(verificationCodeSchema(), code, 'code');
     return this.call({
       method: 'POST',
       path: `/v1/phone-numbers/${id}/verification-code`,
@@ -165,7 +165,7 @@ export class HttpLifecycleClient implements LifecycleOperations {
     phoneNumberId: string,
     request: CancelOperationRequest = {},
   ): Promise<CancelOperationResult> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
     const path =
       request.operationId === undefined
         ? `/v1/phone-numbers/${id}/cancel`
@@ -174,8 +174,8 @@ export class HttpLifecycleClient implements LifecycleOperations {
   }
 
   async retryOperation(phoneNumberId: string, request: RetryOperationRequest = {}): Promise<OperationTicket> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
-    if (request.pin !== undefined) parseInput(pinSchema, request.pin, 'pin');
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
+    if (request.pin !== undefined) parseInput(pinSchema(), request.pin, 'pin');
     return this.call({
       method: 'POST',
       path: `/v1/phone-numbers/${id}/retry`,
@@ -185,7 +185,7 @@ export class HttpLifecycleClient implements LifecycleOperations {
 
   /** Follows the API's pages (`nextPageToken`, when it sends one) until `limit` numbers. */
   async listNumbers(filter: ListFilter = {}): Promise<NumberListing[]> {
-    const valid = parseInput(listFilterSchema, filter);
+    const valid = parseInput(listFilterSchema(), filter);
     const rows: NumberListing[] = [];
     const tokens = new Set<string>();
     let pageToken: string | undefined;
@@ -202,7 +202,7 @@ export class HttpLifecycleClient implements LifecycleOperations {
   }
 
   async listNumbersPage(filter: ListFilter = {}, pageToken?: string): Promise<NumberPage> {
-    const valid = parseInput(listFilterSchema, filter);
+    const valid = parseInput(listFilterSchema(), filter);
     const page = await this.call<{ numbers: NumberListing[]; nextPageToken?: string | null }>({
       method: 'GET',
       path: '/v1/phone-numbers',
@@ -221,7 +221,7 @@ export class HttpLifecycleClient implements LifecycleOperations {
     if (options.retryOf !== undefined) {
       throw new InputError('retryOf', 'is set by the API itself: use retryFleet');
     }
-    if (options.fleetId !== undefined) parseInput(fleetIdSchema, options.fleetId, 'fleetId');
+    if (options.fleetId !== undefined) parseInput(fleetIdSchema(), options.fleetId, 'fleetId');
     // A number's request without its operation: the fleet names the operation once.
     const numbers = options.members?.map(({ phoneNumberId, request: { operation: _, ...own } }) => ({
       phoneNumberId,
@@ -240,7 +240,7 @@ export class HttpLifecycleClient implements LifecycleOperations {
   }
 
   async describeFleet(fleetId: string, detail: ProgressDetail = 'all'): Promise<FleetStatus> {
-    const id = parseInput(fleetIdSchema, fleetId, 'fleetId');
+    const id = parseInput(fleetIdSchema(), fleetId, 'fleetId');
     return this.call({
       method: 'GET',
       path: `/v1/fleets/${seg(id)}`,
@@ -254,7 +254,7 @@ export class HttpLifecycleClient implements LifecycleOperations {
     requestedBy?: string,
     options: { cancelRunning?: boolean } = {},
   ): Promise<CancelFleetResult> {
-    const id = parseInput(fleetIdSchema, fleetId, 'fleetId');
+    const id = parseInput(fleetIdSchema(), fleetId, 'fleetId');
     return this.call({
       method: 'POST',
       path: `/v1/fleets/${seg(id)}/cancel`,
@@ -264,7 +264,7 @@ export class HttpLifecycleClient implements LifecycleOperations {
   }
 
   async retryFleet(fleetId: string, options: RetryFleetOptions = {}): Promise<FleetStatus> {
-    const id = parseInput(fleetIdSchema, fleetId, 'fleetId');
+    const id = parseInput(fleetIdSchema(), fleetId, 'fleetId');
     return this.call({
       method: 'POST',
       path: `/v1/fleets/${seg(id)}/retry`,

@@ -176,12 +176,12 @@ export class NumberLifecycleClient implements LifecycleOperations {
     request: OperationRequestInput,
     options: { idempotencyKey?: string } = {},
   ): Promise<OperationTicket> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
-    const valid = parseInput(operationRequestSchema, request);
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
+    const valid = parseInput(operationRequestSchema(), request);
     const updateId =
       options.idempotencyKey === undefined
         ? undefined
-        : parseInput(idempotencyKeySchema, options.idempotencyKey, 'idempotencyKey');
+        : parseInput(idempotencyKeySchema(), options.idempotencyKey, 'idempotencyKey');
     try {
       return await this.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
         // The key is the Update's ID (deduplicated by the server within a run) and is told to the
@@ -206,7 +206,7 @@ export class NumberLifecycleClient implements LifecycleOperations {
     phoneNumberId: string,
     request: CancelOperationRequest = {},
   ): Promise<CancelOperationResult> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
     return this.lifecycleUpdate(id, () =>
       this.client.workflow
         .getHandle(lifecycleWorkflowId(id))
@@ -219,8 +219,8 @@ export class NumberLifecycleClient implements LifecycleOperations {
    * in encrypted workflow payloads; `pin` replaces a PIN that Meta refused.
    */
   async retryOperation(phoneNumberId: string, request: RetryOperationRequest = {}): Promise<OperationTicket> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
-    if (request.pin !== undefined) parseInput(pinSchema, request.pin, 'pin');
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
+    if (request.pin !== undefined) parseInput(pinSchema(), request.pin, 'pin');
     return this.lifecycleUpdate(id, async () => {
       const handle = this.client.workflow.getHandle(lifecycleWorkflowId(id));
       try {
@@ -264,8 +264,8 @@ export class NumberLifecycleClient implements LifecycleOperations {
    * no verification is waiting for a code, saying what the number is doing instead.
    */
   async submitVerificationCode(phoneNumberId: string, code: string): Promise<CodeSubmissionResult> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
-    const digits = parseInput(verificationCodeSchema, code, 'code');
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
+    const digits = parseInput(verificationCodeSchema(), code, 'code');
     const state = await this.getState(id);
     const op = state?.currentOperation;
     if (!op || op.activeState !== 'waiting-for-code') {
@@ -291,7 +291,7 @@ export class NumberLifecycleClient implements LifecycleOperations {
    * workflows publish (a visibility query: no workflow is woken up). At most `limit` rows, by ID.
    */
   async listNumbers(filter: ListFilter = {}): Promise<NumberListing[]> {
-    const valid = parseInput(listFilterSchema, filter);
+    const valid = parseInput(listFilterSchema(), filter);
     const rows: NumberListing[] = [];
     let pageToken: string | undefined;
     do {
@@ -307,7 +307,7 @@ export class NumberLifecycleClient implements LifecycleOperations {
    * follow, an opaque token for the next page. A token only continues the filter it was issued for.
    */
   async listNumbersPage(filter: ListFilter = {}, pageToken?: string): Promise<NumberPage> {
-    const valid = parseInput(listFilterSchema, filter);
+    const valid = parseInput(listFilterSchema(), filter);
     const query = listQuery(valid);
     const response = await this.client.workflowService.listWorkflowExecutions({
       namespace: this.client.options.namespace,
@@ -327,7 +327,7 @@ export class NumberLifecycleClient implements LifecycleOperations {
 
   /** The number's lifecycle state, ledger and operations; undefined when no operation ever ran. */
   async getState(phoneNumberId: string): Promise<LifecycleSnapshot | undefined> {
-    const id = parseInput(phoneNumberIdSchema, phoneNumberId, 'phoneNumberId');
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
     try {
       return await this.client.workflow.getHandle(lifecycleWorkflowId(id)).query(getStateQuery);
     } catch (err) {

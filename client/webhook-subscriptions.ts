@@ -57,7 +57,7 @@ export class WebhookSubscriptionsClient implements WebhookSubscriptionsApi {
 
   /** Bad input throws InputError naming the field and the rule; nothing is stored then. */
   async createWebhookSubscription(request: WebhookSubscriptionRequest): Promise<CreatedWebhookSubscription> {
-    const valid = parseInput(webhookSubscriptionRequestSchema, request);
+    const valid = parseInput(webhookSubscriptionRequestSchema(), request);
     const refused = checkAllowedUrl(valid.url, this.settings.allowedUrlPrefixes);
     if (refused) throw new InputError('url', refused);
     const reservedIds = this.settings.subscriptions.map((s) => s.id);
@@ -110,7 +110,7 @@ export class WebhookSubscriptionsClient implements WebhookSubscriptionsApi {
   }
 
   async deleteWebhookSubscription(id: string): Promise<void> {
-    const valid = parseInput(webhookSubscriptionIdSchema, id, 'id');
+    const valid = parseInput(webhookSubscriptionIdSchema(), id, 'id');
     if (this.settings.subscriptions.some((s) => s.id === valid)) {
       throw new InputError(
         'id',

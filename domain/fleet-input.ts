@@ -18,8 +18,9 @@
 //     with an empty cell and no default region is an error: turning local storage off must be explicit.
 import { z } from 'zod';
 import {
+  isOperationKind,
   OPERATION_KINDS,
-  operationRequestSchema,
+  operationRequestSchemaFor,
   type OperationKind,
   type OperationRequest,
 } from './operations';
@@ -392,9 +393,9 @@ export function parsePinFile(rows: FleetFileRow[], source: string): Map<string, 
     const pin = row.fields.pin ?? '';
     const fail = (field: string, message: string) =>
       errors.push({ source, line: row.line, field, message, ...(id ? { phoneNumberId: id } : {}) });
-    const idIssue = id === '' ? 'is required' : issueOf(phoneNumberIdSchema, id);
+    const idIssue = id === '' ? 'is required' : issueOf(phoneNumberIdSchema(), id);
     if (idIssue) fail('phone_number_id', idIssue);
-    const pinIssue = pin === '' ? 'is required' : issueOf(pinSchema, pin);
+    const pinIssue = pin === '' ? 'is required' : issueOf(pinSchema(), pin);
     if (pinIssue) fail('pin', pinIssue);
     if (id !== '') {
       const earlier = firstLine.get(id);
@@ -565,7 +566,7 @@ function build(
 
     let idOk = false;
     if (!missing.has('phone_number_id')) {
-      const issue = id === '' ? 'is required' : issueOf(phoneNumberIdSchema, id);
+      const issue = id === '' ? 'is required' : issueOf(phoneNumberIdSchema(), id);
       if (issue) rowError('phone_number_id', issue);
       idOk = !issue;
     }
@@ -611,7 +612,7 @@ function build(
     }
     request.operation = operation;
 
-    const result = operationRequestSchema.safeParse(request);
+    const result = operationRequestSchemaFor(request).safeParse(request);
     if (result.success) {
       if (idOk) numbers.push({ phoneNumberId: id, request: result.data });
       continue;
@@ -651,10 +652,6 @@ function notGivenMessage(column: ParamColumn, operation: OperationKind, kind: 'f
     return 'is required for change-region: a region code, or none to turn local storage off';
   }
   return 'is required';
-}
-
-function isOperationKind(value: string): value is OperationKind {
-  return (OPERATION_KINDS as readonly string[]).includes(value);
 }
 
 /** Every column name in the rows, with the line where it is first named (the header for CSV). */

@@ -1,14 +1,19 @@
 // A fleet runs one kind of operation over many numbers, each through that number's own lifecycle workflow
 // (so serialization and the request ledger hold), at most `concurrency` at a time.
-import { boundText } from './validation';
+import { boundText, lazySchema } from './validation';
 import { z } from 'zod';
 import type { OperationKind, OperationRequest } from './operations';
 import { operationWorkflowId } from './phone-number';
 
 /** Fleet IDs are chosen by callers (or generated): they appear in the workflow ID fleet:{id}. */
-export const fleetIdSchema = z
-  .string({ error: 'is required' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, dots, hyphens or underscores');
+export const fleetIdSchema = lazySchema(() =>
+  z
+    .string({ error: 'is required' })
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+      'must be 1-100 letters, digits, dots, hyphens or underscores',
+    ),
+);
 
 export function fleetWorkflowId(fleetId: string): string {
   return `fleet:${fleetId}`;

@@ -2,6 +2,7 @@
 // and any block Meta told us about (133016). Pure functions over plain data so the same code runs in
 // workflows (deterministic), in the client (rendering status) and in unit tests. Times are epoch ms.
 import { z } from 'zod';
+import { lazySchema } from './validation';
 
 export const BUDGETED_ENDPOINTS = ['register', 'deregister'] as const;
 export type BudgetedEndpoint = (typeof BUDGETED_ENDPOINTS)[number];
@@ -20,26 +21,30 @@ export interface LedgerPolicy {
   safetyMarginMs: number;
 }
 
-export const ledgerEntrySchema = z.object({
-  endpoint: z.enum(BUDGETED_ENDPOINTS),
-  at: z.number(),
-  /** The operation that sent it, for the audit trail in getState. */
-  operationId: z.string().optional(),
-  /**
-   * Sent (its activity scheduled), answer not observed yet. It counts as sent at every moment until it is
-   * stamped with the time its answer (or failure, or timeout) was observed: Meta may receive it any time.
-   */
-  inFlight: z.boolean().optional(),
-});
-export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
+export const ledgerEntrySchema = lazySchema(() =>
+  z.object({
+    endpoint: z.enum(BUDGETED_ENDPOINTS),
+    at: z.number(),
+    /** The operation that sent it, for the audit trail in getState. */
+    operationId: z.string().optional(),
+    /**
+     * Sent (its activity scheduled), answer not observed yet. It counts as sent at every moment until it is
+     * stamped with the time its answer (or failure, or timeout) was observed: Meta may receive it any time.
+     */
+    inFlight: z.boolean().optional(),
+  }),
+);
+export type LedgerEntry = z.infer<ReturnType<typeof ledgerEntrySchema>>;
 
-export const requestLedgerSchema = z.object({
-  entries: z.array(ledgerEntrySchema),
-  blockedUntil: z.object({ register: z.number().optional(), deregister: z.number().optional() }),
-  /** 133008: Meta locked two-step PIN entry (so any register) until then. */
-  pinLockedUntil: z.number().optional(),
-});
-export type RequestLedger = z.infer<typeof requestLedgerSchema>;
+export const requestLedgerSchema = lazySchema(() =>
+  z.object({
+    entries: z.array(ledgerEntrySchema()),
+    blockedUntil: z.object({ register: z.number().optional(), deregister: z.number().optional() }),
+    /** 133008: Meta locked two-step PIN entry (so any register) until then. */
+    pinLockedUntil: z.number().optional(),
+  }),
+);
+export type RequestLedger = z.infer<ReturnType<typeof requestLedgerSchema>>;
 
 export function emptyLedger(): RequestLedger {
   return { entries: [], blockedUntil: {} };

@@ -19,6 +19,7 @@
 //   (event list also at https://dualhook.com/docs/webhook-account-update)
 // Numbers are named by display phone number (formatted or bare digits), never by phone-number ID.
 import { z } from 'zod';
+import { lazySchema } from './validation';
 
 export const META_WEBHOOK_OBJECT = 'whatsapp_business_account';
 /** The change fields we act on; every other field (messages, templates, ...) is ignored. */
@@ -74,42 +75,52 @@ export interface MetaNumberEvent {
   change: MetaNumberChange;
 }
 
-const text = z.string().max(500);
-const payloadSchema = z.looseObject({
-  object: z.string(),
-  entry: z
-    .array(
-      z.looseObject({
-        id: z.union([z.string(), z.number()]).transform(String),
-        time: z.number().optional(),
-        changes: z.array(z.looseObject({ field: z.string(), value: z.unknown() })).default([]),
-      }),
-    )
-    .max(1000),
-});
+const text = () => z.string().max(500);
+const payloadSchema = lazySchema(() =>
+  z.looseObject({
+    object: z.string(),
+    entry: z
+      .array(
+        z.looseObject({
+          id: z.union([z.string(), z.number()]).transform(String),
+          time: z.number().optional(),
+          changes: z.array(z.looseObject({ field: z.string(), value: z.unknown() })).default([]),
+        }),
+      )
+      .max(1000),
+  }),
+);
 
-const nameValue = z.looseObject({
-  display_phone_number: text,
-  decision: text,
-  requested_verified_name: text.optional(),
-  rejection_reason: text.nullish(),
-});
-const qualityValue = z.looseObject({
-  display_phone_number: text,
-  event: text,
-  current_limit: text.optional(),
-  old_limit: text.optional(),
-});
-const accountValue = z.looseObject({
-  event: text,
-  phone_number: text.optional(),
-  restriction_info: z
-    .array(z.looseObject({ restriction_type: text, expiration: text.optional() }))
-    .max(50)
-    .optional(),
-  ban_info: z.looseObject({ waba_ban_state: text.optional(), waba_ban_date: text.optional() }).optional(),
-  violation_info: z.looseObject({ violation_type: text.optional() }).optional(),
-});
+const nameValue = lazySchema(() =>
+  z.looseObject({
+    display_phone_number: text(),
+    decision: text(),
+    requested_verified_name: text().optional(),
+    rejection_reason: text().nullish(),
+  }),
+);
+const qualityValue = lazySchema(() =>
+  z.looseObject({
+    display_phone_number: text(),
+    event: text(),
+    current_limit: text().optional(),
+    old_limit: text().optional(),
+  }),
+);
+const accountValue = lazySchema(() =>
+  z.looseObject({
+    event: text(),
+    phone_number: text().optional(),
+    restriction_info: z
+      .array(z.looseObject({ restriction_type: text(), expiration: text().optional() }))
+      .max(50)
+      .optional(),
+    ban_info: z
+      .looseObject({ waba_ban_state: text().optional(), waba_ban_date: text().optional() })
+      .optional(),
+    violation_info: z.looseObject({ violation_type: text().optional() }).optional(),
+  }),
+);
 
 /** The digits of a phone number as written anywhere ("+1 555-010-7893" → "15550107893"). */
 export function digitsOf(phoneNumber: string): string {
@@ -150,7 +161,7 @@ const ACCOUNT_EVENTS = new Set([
 function readChange(field: string, raw: unknown): { event?: Omit<MetaNumberEvent, 'wabaId'>; why?: string } {
   switch (field) {
     case 'phone_number_name_update': {
-      const v = nameValue.safeParse(raw);
+      const v = nameValue().safeParse(raw);
       if (!v.success) return { why: `${field}: value not readable` };
       const decision = v.data.decision as NameDecision;
       if (!NAME_DECISIONS.includes(decision)) return { why: `${field}: unknown decision ${v.data.decision}` };
@@ -167,7 +178,7 @@ function readChange(field: string, raw: unknown): { event?: Omit<MetaNumberEvent
       };
     }
     case 'phone_number_quality_update': {
-      const v = qualityValue.safeParse(raw);
+      const v = qualityValue().safeParse(raw);
       if (!v.success) return { why: `${field}: value not readable` };
       const event = v.data.event as (typeof QUALITY_EVENTS)[number];
       if (!QUALITY_EVENTS.includes(event)) return { why: `${field}: unknown event ${v.data.event}` };
@@ -184,7 +195,7 @@ function readChange(field: string, raw: unknown): { event?: Omit<MetaNumberEvent
       };
     }
     case 'account_update': {
-      const v = accountValue.safeParse(raw);
+      const v = accountValue().safeParse(raw);
       if (!v.success) return { why: `${field}: value not readable` };
       const { event, phone_number, restriction_info, ban_info, violation_info } = v.data;
       if (!ACCOUNT_EVENTS.has(event)) return { why: `${field}: event ${event} does not concern numbers` };
@@ -223,7 +234,7 @@ export interface ExtractedMetaEvents {
 
 /** The lifecycle events in a webhook delivery; everything else is listed in `ignored`, never an error. */
 export function extractMetaEvents(body: unknown): ExtractedMetaEvents {
-  const parsed = payloadSchema.safeParse(body);
+  const parsed = payloadSchema().safeParse(body);
   if (!parsed.success) return { events: [], ignored: ['not a webhook payload (object, entry[])'] };
   if (parsed.data.object !== META_WEBHOOK_OBJECT) {
     return { events: [], ignored: [`object ${parsed.data.object.slice(0, 60)} is not handled`] };

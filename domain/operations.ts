@@ -3,6 +3,7 @@
 // everywhere and before any Graph request.
 import { z } from 'zod';
 import { pinSchema, regionSchema } from './phone-number';
+import { lazySchema } from './validation';
 import { codeMethodSchema, languageSchema } from './verification';
 import type { RequestLedger, LedgerPolicy } from './ledger';
 import type { Registration, Verification } from './lifecycle-state';
@@ -18,7 +19,12 @@ export const OPERATION_KINDS = [
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
-const common = {
+/** Is `value` one of OPERATION_KINDS. */
+export function isOperationKind(value: unknown): value is OperationKind {
+  return (OPERATION_KINDS as readonly unknown[]).includes(value);
+}
+
+const common = () => ({
   /** Who asked, shown in the UI (a user name, a service name). */
   requestedBy: z.string().max(100).optional(),
   /** The WhatsApp Business Account that owns the number, when the caller knows it (search attribute WaWabaId). */
@@ -26,102 +32,134 @@ const common = {
     .string()
     .regex(/^\d{1,32}$/, 'must be all digits (the WABA ID)')
     .optional(),
-};
+});
 
-export const registerRequestSchema = z
-  .object({
-    operation: z.literal('register'),
-    pin: pinSchema,
-    /** Turns on local storage in that region (reference §6). */
-    region: regionSchema.optional(),
-    ...common,
-  })
-  .strict();
+export const registerRequestSchema = lazySchema(() =>
+  z
+    .object({
+      operation: z.literal('register'),
+      pin: pinSchema(),
+      /** Turns on local storage in that region (reference §6). */
+      region: regionSchema().optional(),
+      ...common(),
+    })
+    .strict(),
+);
 
-export const deregisterRequestSchema = z.object({ operation: z.literal('deregister'), ...common }).strict();
+export const deregisterRequestSchema = lazySchema(() =>
+  z.object({ operation: z.literal('deregister'), ...common() }).strict(),
+);
 
-const verification = {
+const verification = () => ({
   /** How the first code is sent. */
-  method: codeMethodSchema.default('SMS'),
+  method: codeMethodSchema().default('SMS'),
   /** Language of the SMS or call, e.g. en_US. */
-  language: languageSchema.default('en_US'),
+  language: languageSchema().default('en_US'),
   /** After an SMS code that never arrived, ask for a voice call next. */
   fallbackToVoice: z.boolean().default(true),
-};
+});
 
 /** Prove ownership: request_code, then the code a person receives, then verify_code. */
-export const verifyRequestSchema = z
-  .object({ operation: z.literal('verify'), ...verification, ...common })
-  .strict();
+export const verifyRequestSchema = lazySchema(() =>
+  z.object({ operation: z.literal('verify'), ...verification(), ...common() }).strict(),
+);
 
 /** Set or change the two-step PIN (the old one is not needed). */
-export const setPinRequestSchema = z
-  .object({ operation: z.literal('set-pin'), pin: pinSchema, ...common })
-  .strict();
+export const setPinRequestSchema = lazySchema(() =>
+  z.object({ operation: z.literal('set-pin'), pin: pinSchema(), ...common() }).strict(),
+);
 
 /** Verify (if needed), wait for a usable display name, register: one operation. */
-export const onboardRequestSchema = z
-  .object({
-    operation: z.literal('onboard'),
-    pin: pinSchema,
-    region: regionSchema.optional(),
-    ...verification,
-    ...common,
-  })
-  .strict();
+export const onboardRequestSchema = lazySchema(() =>
+  z
+    .object({
+      operation: z.literal('onboard'),
+      pin: pinSchema(),
+      region: regionSchema().optional(),
+      ...verification(),
+      ...common(),
+    })
+    .strict(),
+);
 
 /** Move local storage to another region, or turn it off (null): deregister → (settings) → register. */
-export const changeRegionRequestSchema = z
-  .object({
-    operation: z.literal('change-region'),
-    region: regionSchema.nullable(),
-    pin: pinSchema,
-    ...common,
-  })
-  .strict();
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+export const changeRegionRequestSchema = lazySchema(() =>
+  z
+    .object({
+      operation: z.literal('change-region'),
+      region: regionSchema().nullable(),
+      pin: pinSchema(),
+      ...common(),
+    })
+    .strict(),
+);
 
 /** On-Premises → Cloud API: backup on the On-Prem client, register on Cloud with that backup. */
-export const migrateRequestSchema = z
-  .object({
-    operation: z.literal('migrate'),
-    pin: pinSchema,
-    onPrem: z
-      .object({
-        url: httpUrl,
-        username: z.string({ error: 'is required' }).min(1, 'is required'),
-        password: z.string({ error: 'is required' }).min(1, 'is required'),
-      })
-      .strict(),
-    /** Encrypts the backup; Meta needs it again on register. */
-    backupPassword: z.string({ error: 'is required' }).min(1, 'is required'),
-    ...common,
-  })
-  .strict();
-
-export const operationRequestSchema = z.discriminatedUnion(
-  'operation',
-  [
-    registerRequestSchema,
-    deregisterRequestSchema,
-    verifyRequestSchema,
-    setPinRequestSchema,
-    onboardRequestSchema,
-    changeRegionRequestSchema,
-    migrateRequestSchema,
-  ],
-  { error: `must be one of ${OPERATION_KINDS.join(', ')}` },
+export const migrateRequestSchema = lazySchema(() =>
+  z
+    .object({
+      operation: z.literal('migrate'),
+      pin: pinSchema(),
+      onPrem: z
+        .object({
+          url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+          username: z.string({ error: 'is required' }).min(1, 'is required'),
+          password: z.string({ error: 'is required' }).min(1, 'is required'),
+        })
+        .strict(),
+      /** Encrypts the backup; Meta needs it again on register. */
+      backupPassword: z.string({ error: 'is required' }).min(1, 'is required'),
+      ...common(),
+    })
+    .strict(),
 );
-export type OperationRequest = z.infer<typeof operationRequestSchema>;
+
+/** Any operation's request, chosen by `operation`. Builds all seven: operationRequestSchemaFor builds one. */
+export const operationRequestSchema = lazySchema(() =>
+  z.discriminatedUnion(
+    'operation',
+    [
+      registerRequestSchema(),
+      deregisterRequestSchema(),
+      verifyRequestSchema(),
+      setPinRequestSchema(),
+      onboardRequestSchema(),
+      changeRegionRequestSchema(),
+      migrateRequestSchema(),
+    ],
+    { error: `must be one of ${OPERATION_KINDS.join(', ')}` },
+  ),
+);
+export type OperationRequest = z.infer<ReturnType<typeof operationRequestSchema>>;
 /** What callers may send: defaults (method, language...) filled in by the schema. */
-export type OperationRequestInput = z.input<typeof operationRequestSchema>;
-export type RegisterRequest = z.infer<typeof registerRequestSchema>;
-export type VerifyRequest = z.infer<typeof verifyRequestSchema>;
-export type SetPinRequest = z.infer<typeof setPinRequestSchema>;
-export type OnboardRequest = z.infer<typeof onboardRequestSchema>;
-export type ChangeRegionRequest = z.infer<typeof changeRegionRequestSchema>;
-export type MigrateRequest = z.infer<typeof migrateRequestSchema>;
+export type OperationRequestInput = z.input<ReturnType<typeof operationRequestSchema>>;
+export type RegisterRequest = z.infer<ReturnType<typeof registerRequestSchema>>;
+export type VerifyRequest = z.infer<ReturnType<typeof verifyRequestSchema>>;
+export type SetPinRequest = z.infer<ReturnType<typeof setPinRequestSchema>>;
+export type OnboardRequest = z.infer<ReturnType<typeof onboardRequestSchema>>;
+export type ChangeRegionRequest = z.infer<ReturnType<typeof changeRegionRequestSchema>>;
+export type MigrateRequest = z.infer<ReturnType<typeof migrateRequestSchema>>;
+
+const REQUEST_SCHEMAS: Record<OperationKind, () => z.ZodType<OperationRequest, OperationRequestInput>> = {
+  register: registerRequestSchema,
+  deregister: deregisterRequestSchema,
+  verify: verifyRequestSchema,
+  'set-pin': setPinRequestSchema,
+  onboard: onboardRequestSchema,
+  'change-region': changeRegionRequestSchema,
+  migrate: migrateRequestSchema,
+};
+
+/**
+ * The schema for `raw`: its own operation's when `raw.operation` names one (the union would pick that one
+ * too, with the same issues), else the whole union, which words the refusal. So a workflow that validates a
+ * register request builds the register schema only.
+ */
+export function operationRequestSchemaFor(raw: unknown): z.ZodType<OperationRequest, OperationRequestInput> {
+  const kind =
+    typeof raw === 'object' && raw !== null ? (raw as { operation?: unknown }).operation : undefined;
+  return isOperationKind(kind) ? REQUEST_SCHEMAS[kind]() : operationRequestSchema();
+}
 
 /** What the lifecycle hands a child run (ownership verification: a person answers it there). */
 export interface OperationInput<R extends OperationRequest = OperationRequest> {
@@ -175,9 +213,9 @@ export interface OperationReport {
  * A caller's idempotency key for requestOperation: it becomes the Update's ID, so a retried call (an HTTP
  * retry, a CLI run again) returns the first call's ticket instead of queueing the operation twice.
  */
-export const idempotencyKeySchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1 to 200 letters, digits, or . _ : -');
+export const idempotencyKeySchema = lazySchema(() =>
+  z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1 to 200 letters, digits, or . _ : -'),
+);
 
 /** Same operation, same parameters: a second caller joins the queued or running one. */
 export function sameRequest(a: OperationRequest, b: OperationRequest): boolean {

@@ -11,6 +11,17 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * A schema built on its first use and reused after. Each workflow run evaluates the workflow bundle's modules
+ * in its own context (only zod itself is shared: workflows/shared-modules.ts), so a schema built at module
+ * scope is built and held once per cached workflow, whether it ever validates or not. Built lazily, a
+ * workflow holds only the schemas it used.
+ */
+export function lazySchema<T extends z.ZodType>(build: () => T): () => T {
+  let schema: T | undefined;
+  return () => (schema ??= build());
+}
+
 /** Parses `value` with `schema`; on failure throws an InputError for the first issue, with its path. */
 export function parseInput<T extends z.ZodType>(
   schema: T,

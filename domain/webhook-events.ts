@@ -2,6 +2,7 @@
 // each one is sent as, and the rules for a subscription (who receives which events, where). Pure types and
 // zod schemas, safe in the workflow sandbox. A body never carries a secret: no PIN, code, token or backup.
 import { z } from 'zod';
+import { lazySchema } from './validation';
 
 export const WEBHOOK_EVENT_TYPES = [
   'operation.succeeded',
@@ -74,45 +75,51 @@ export const webhookDeliveryWorkflowId = (eventId: string) => `webhook-event:${e
 /** The workflow that stores subscriptions created through the API (a durable entity). */
 export const WEBHOOK_SUBSCRIPTIONS_WORKFLOW_ID = 'webhook-subscriptions';
 
-export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES, {
-  error: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
-});
+export const webhookEventTypeSchema = lazySchema(() =>
+  z.enum(WEBHOOK_EVENT_TYPES, { error: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}` }),
+);
 
-export const webhookSubscriptionIdSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
-    'must be 1-64 letters, digits, . _ or - (starting with a letter or digit)',
-  );
+export const webhookSubscriptionIdSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+      'must be 1-64 letters, digits, . _ or - (starting with a letter or digit)',
+    ),
+);
 
 /**
  * http(s) only; no credentials in it (they would be logged and shown). Checked with patterns, not URL: the
  * store workflow's validator runs it in the workflow sandbox.
  */
-export const webhookUrlSchema = z
-  .string()
-  .max(2048, 'must be at most 2048 characters')
-  .refine((text) => /^[A-Za-z][A-Za-z0-9+.-]*:/.test(text), 'must be an absolute URL')
-  .refine((text) => !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(text) || /^https?:/i.test(text), {
-    message: 'must use the http or https scheme',
-  })
-  .refine((text) => !/^https?:/i.test(text) || /^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/i.test(text), {
-    message: 'must be http(s)://host[:port][/path], without spaces, user name or password',
-  });
+export const webhookUrlSchema = lazySchema(() =>
+  z
+    .string()
+    .max(2048, 'must be at most 2048 characters')
+    .refine((text) => /^[A-Za-z][A-Za-z0-9+.-]*:/.test(text), 'must be an absolute URL')
+    .refine((text) => !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(text) || /^https?:/i.test(text), {
+      message: 'must use the http or https scheme',
+    })
+    .refine((text) => !/^https?:/i.test(text) || /^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/i.test(text), {
+      message: 'must be http(s)://host[:port][/path], without spaces, user name or password',
+    }),
+);
 
 /** What a caller gives to create a subscription (the secret is generated). */
-export const webhookSubscriptionRequestSchema = z
-  .object({
-    id: webhookSubscriptionIdSchema,
-    url: webhookUrlSchema,
-    events: z
-      .array(webhookEventTypeSchema)
-      .min(1, 'must name at least one event type')
-      .refine((events) => new Set(events).size === events.length, 'must not repeat an event type'),
-    description: z.string().max(200, 'must be at most 200 characters').optional(),
-  })
-  .strict();
-export type WebhookSubscriptionRequest = z.output<typeof webhookSubscriptionRequestSchema>;
+export const webhookSubscriptionRequestSchema = lazySchema(() =>
+  z
+    .object({
+      id: webhookSubscriptionIdSchema(),
+      url: webhookUrlSchema(),
+      events: z
+        .array(webhookEventTypeSchema())
+        .min(1, 'must name at least one event type')
+        .refine((events) => new Set(events).size === events.length, 'must not repeat an event type'),
+      description: z.string().max(200, 'must be at most 200 characters').optional(),
+    })
+    .strict(),
+);
+export type WebhookSubscriptionRequest = z.output<ReturnType<typeof webhookSubscriptionRequestSchema>>;
 
 /** A subscription as listed: never its secret. */
 export interface WebhookSubscriptionView {

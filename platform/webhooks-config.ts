@@ -36,9 +36,9 @@ const prefixList = z
 
 const configSubscriptionSchema = z
   .object({
-    id: webhookSubscriptionIdSchema,
-    url: webhookUrlSchema,
-    events: z.array(webhookEventTypeSchema).min(1, 'must name at least one event type'),
+    id: webhookSubscriptionIdSchema(),
+    url: webhookUrlSchema(),
+    events: z.array(webhookEventTypeSchema()).min(1, 'must name at least one event type'),
     secretEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')

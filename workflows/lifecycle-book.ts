@@ -13,7 +13,7 @@ import {
 } from '../domain/operations';
 import { lifecycleWorkflowId, operationWorkflowId, pinSchema } from '../domain/phone-number';
 import { OperationFailureType } from '../domain/failure-types';
-import { InputError, parseInput } from '../domain/validation';
+import { InputError, lazySchema, parseInput } from '../domain/validation';
 import { z } from 'zod';
 import type { LifecycleMemo, OpenOperation } from './lifecycle-memo';
 import {
@@ -89,12 +89,14 @@ const RESUMABLE: ReadonlySet<OperationKind> = new Set(['change-region', 'migrate
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 export const IDEMPOTENCY_KEYS_KEPT = 200;
 
-export const cancelRequestSchema = z
-  .object({ operationId: z.string().max(200).optional(), requestedBy: z.string().max(100).optional() })
-  .strict();
-export const retryRequestSchema = z
-  .object({ pin: pinSchema.optional(), requestedBy: z.string().max(100).optional() })
-  .strict();
+export const cancelRequestSchema = lazySchema(() =>
+  z
+    .object({ operationId: z.string().max(200).optional(), requestedBy: z.string().max(100).optional() })
+    .strict(),
+);
+export const retryRequestSchema = lazySchema(() =>
+  z.object({ pin: pinSchema().optional(), requestedBy: z.string().max(100).optional() }).strict(),
+);
 
 export class LifecycleBook {
   registration: Registration;
@@ -311,7 +313,7 @@ export class LifecycleBook {
 
   /** The last failed operation again, with its original parameters (and a corrected PIN when given). */
   retryRequest(raw: RetryOperationRequest): OperationRequest {
-    const { pin, requestedBy } = parseInput(retryRequestSchema, raw);
+    const { pin, requestedBy } = parseInput(retryRequestSchema(), raw);
     if (!this.lastFailedOp) {
       throw new InputError('operation', 'nothing to retry: no failed or cancelled operation on this number');
     }

@@ -21,7 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { emptyLedger, pruneLedger } from '../domain/ledger';
-import { operationRequestSchema, type OperationPolicy, type OperationRequest } from '../domain/operations';
+import { operationRequestSchemaFor, type OperationPolicy, type OperationRequest } from '../domain/operations';
 import {
   WaLifecycleState,
   WaNextAttemptAt,
@@ -166,7 +166,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   setHandler(
     requestOperationUpdate,
     async (raw, origin?: RequestOrigin): Promise<OperationTicket> => {
-      const request = parseInput(operationRequestSchema, raw);
+      const request = parseInput(operationRequestSchemaFor(raw), raw);
       await condition(() => !recovering);
       const key = origin?.idempotencyKey;
       const seen = book.ticketForKey(key);
@@ -177,7 +177,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     },
     {
       // Runs before anything is written to history: bad input and forbidden commands leave no trace.
-      validator: (raw, _origin?: RequestOrigin) => book.checkAllowed(parseInput(operationRequestSchema, raw)),
+      validator: (raw, _origin?: RequestOrigin) =>
+        book.checkAllowed(parseInput(operationRequestSchemaFor(raw), raw)),
     },
   );
 
@@ -198,7 +199,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   setHandler(
     cancelOperationUpdate,
     async (raw) => {
-      const { operationId, requestedBy } = parseInput(cancelRequestSchema, raw);
+      const { operationId, requestedBy } = parseInput(cancelRequestSchema(), raw);
       const op = book.cancelTarget(operationId)!;
       const who = requestedBy ?? 'an operator';
       if (op !== book.current) {
@@ -218,7 +219,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
           'deregistered (or migrating) number is registered again before it stops',
       };
     },
-    { validator: (raw) => book.checkCancel(parseInput(cancelRequestSchema, raw).operationId) },
+    { validator: (raw) => book.checkCancel(parseInput(cancelRequestSchema(), raw).operationId) },
   );
 
   // "Request Cancellation" on the lifecycle (Temporal UI, API) cancels its operations, never the
@@ -250,7 +251,7 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     },
     {
       validator: (raw) => {
-        if (recovering) parseInput(retryRequestSchema, raw);
+        if (recovering) parseInput(retryRequestSchema(), raw);
         else book.checkAllowed(book.retryRequest(raw));
       },
     },

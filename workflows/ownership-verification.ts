@@ -44,7 +44,7 @@ export class OwnershipVerification {
     setHandler(submitVerificationCodeUpdate, (code) => this.submit(code), {
       // Refused before anything reaches history: malformed codes, and codes nobody is waiting for.
       validator: (code) => {
-        parseInput(verificationCodeSchema, code, 'code');
+        parseInput(verificationCodeSchema(), code, 'code');
         if (this.awaitingSince === undefined) {
           throw new InputError('code', `no verification code is awaited on ${phoneNumberId} right now`);
         }
@@ -129,7 +129,7 @@ export class OwnershipVerification {
   }
 
   private async submit(raw: string): Promise<CodeSubmissionResult> {
-    const code = parseInput(verificationCodeSchema, raw, 'code');
+    const code = parseInput(verificationCodeSchema(), raw, 'code');
     await condition(() => !this.checking); // one verify_code at a time
     const attemptsLeft = () => Math.max(0, this.policy.maxCodeAttempts - this.wrongCodes);
     if (this.verified)

@@ -81,7 +81,7 @@ export async function webhookSubscriptions(input: WebhookSubscriptionsInput = {}
 
   const checkCreate = (request: CreateWebhookSubscription) =>
     refuse(() => {
-      const valid = parseInput(webhookSubscriptionRequestSchema, request.subscription);
+      const valid = parseInput(webhookSubscriptionRequestSchema(), request.subscription);
       const refused = checkAllowedUrl(valid.url, request.allowedUrlPrefixes);
       if (refused) throw new InputError('url', refused);
       if (subscriptions.some((s) => s.id === valid.id) || request.reservedIds?.includes(valid.id))
@@ -96,7 +96,7 @@ export async function webhookSubscriptions(input: WebhookSubscriptionsInput = {}
     createWebhookSubscriptionUpdate,
     (request) => {
       const stored: StoredWebhookSubscription = {
-        ...parseInput(webhookSubscriptionRequestSchema, request.subscription),
+        ...parseInput(webhookSubscriptionRequestSchema(), request.subscription),
         secret: request.secret,
         createdAt: new Date(workflowNow()).toISOString(),
       };
@@ -118,7 +118,7 @@ export async function webhookSubscriptions(input: WebhookSubscriptionsInput = {}
     {
       validator: (id) =>
         refuse(() => {
-          const valid = parseInput(webhookSubscriptionIdSchema, id, 'id');
+          const valid = parseInput(webhookSubscriptionIdSchema(), id, 'id');
           if (!subscriptions.some((s) => s.id === valid))
             throw new InputError('id', `no subscription with id ${valid}`);
         }),

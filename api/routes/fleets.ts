@@ -24,7 +24,7 @@ import type { ApiContext } from './context';
 import type { RouteSpec } from './route-spec';
 
 const fleetParams = z.object({
-  fleetId: fleetIdSchema.meta({
+  fleetId: fleetIdSchema().meta({
     description: 'The fleet ID (chosen at start, or generated; its workflow ID is fleet:{fleetId}).',
     example: 'register-eu-batch-1',
   }),
@@ -56,7 +56,7 @@ const IDEMPOTENCY_NOTE =
 function idempotentFleetId(request: FastifyRequest, caller: Caller | undefined): string | undefined {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return undefined;
-  const valid = parseInput(idempotencyKeySchema, String(key), 'Idempotency-Key');
+  const valid = parseInput(idempotencyKeySchema(), String(key), 'Idempotency-Key');
   const digest = createHash('sha256')
     .update(`${caller?.limitKey ?? 'anonymous'}\n${valid}`)
     .digest('hex');

@@ -22,7 +22,7 @@ import type { ApiContext } from './context';
 import type { RouteSpec } from './route-spec';
 
 const phoneNumberParams = z.object({
-  phoneNumberId: phoneNumberIdSchema.meta({
+  phoneNumberId: phoneNumberIdSchema().meta({
     description: "Graph's phone-number node ID (not the phone number itself).",
     example: '1234567890',
   }),
@@ -61,11 +61,11 @@ export function phoneNumberRoutes(ctx: ApiContext): RouteSpec[] {
 
   async function requestOperation(request: FastifyRequest, reply: FastifyReply) {
     const { phoneNumberId } = paramsOf(request);
-    const body = request.body as z.output<typeof operationRequestSchema>;
+    const body = request.body as z.output<ReturnType<typeof operationRequestSchema>>;
     // A client's retry with the same Idempotency-Key gets the first call's ticket, nothing queued twice.
     const key = request.headers['idempotency-key'];
     const idempotencyKey =
-      key === undefined ? undefined : parseInput(idempotencyKeySchema, String(key), 'Idempotency-Key');
+      key === undefined ? undefined : parseInput(idempotencyKeySchema(), String(key), 'Idempotency-Key');
     const requestedBy = requesterOf(request.caller, body.requestedBy);
     const ticket = await lifecycle.requestOperation(
       phoneNumberId,
@@ -176,7 +176,7 @@ export function phoneNumberRoutes(ctx: ApiContext): RouteSpec[] {
       tags,
       params: phoneNumberParams,
       body: {
-        schema: operationRequestSchema,
+        schema: operationRequestSchema(),
         examples: {
           register: { value: { operation: 'register', pin: '000000', region: 'DE' } },
           deregister: { value: { operation: 'deregister' } },

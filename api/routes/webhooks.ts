@@ -13,7 +13,7 @@ import { ApiError } from '../errors';
 import type { RouteSpec } from './route-spec';
 
 const subscriptionParams = z.object({
-  id: webhookSubscriptionIdSchema.meta({ description: 'The subscription ID', example: 'billing-service' }),
+  id: webhookSubscriptionIdSchema().meta({ description: 'The subscription ID', example: 'billing-service' }),
 });
 
 const subscriptionViewSchema = z.object({
@@ -53,7 +53,7 @@ export function webhookRoutes(webhooks: () => WebhookSubscriptionsApi): RouteSpe
   };
 
   async function createSubscription(request: FastifyRequest, reply: FastifyReply) {
-    const body = request.body as z.output<typeof webhookSubscriptionRequestSchema>;
+    const body = request.body as z.output<ReturnType<typeof webhookSubscriptionRequestSchema>>;
     const created = await call((api) => api.createWebhookSubscription(body));
     return reply
       .code(201)
@@ -84,7 +84,7 @@ export function webhookRoutes(webhooks: () => WebhookSubscriptionsApi): RouteSpe
         'Each delivery is a signed POST (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature).',
       tags,
       body: {
-        schema: webhookSubscriptionRequestSchema,
+        schema: webhookSubscriptionRequestSchema(),
         examples: {
           subscription: {
             value: {

@@ -105,7 +105,7 @@ export async function runOnLifecycle(
   });
   return worker.runUntil(async () => {
     const ticket = await env.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
-      args: [operationRequestSchema.parse(options.request)],
+      args: [operationRequestSchema().parse(options.request)],
       startWorkflowOperation: new WithStartWorkflowOperation(phoneNumberLifecycle, {
         workflowId: lifecycleWorkflowId(options.phoneNumberId),
         taskQueue: options.taskQueue,

@@ -14,7 +14,7 @@ import { LifecycleBook, IDEMPOTENCY_KEYS_KEPT, IDEMPOTENCY_WINDOW_MS } from '../
 import type { RecoveredRun } from '../../workflows/messages';
 
 const T0 = Date.parse('2026-12-05T00:00:00Z');
-const req = (input: OperationRequestInput) => operationRequestSchema.parse(input);
+const req = (input: OperationRequestInput) => operationRequestSchema().parse(input);
 const register = req({ operation: 'register', pin: '123456' });
 const deregister = req({ operation: 'deregister' });
 /** How an operation ended, as runOperation reports it (only the fields the book reads matter). */

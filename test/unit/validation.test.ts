@@ -18,7 +18,7 @@ function inputErrorOf(fn: () => unknown): InputError {
   assert.equal(caught.message, `${caught.field}: ${caught.rule}`);
   return caught;
 }
-const requestError = (value: unknown) => inputErrorOf(() => parseInput(operationRequestSchema, value));
+const requestError = (value: unknown) => inputErrorOf(() => parseInput(operationRequestSchema(), value));
 
 const badPins: [string, unknown][] = [
   ['5 digits', '12345'],
@@ -79,7 +79,7 @@ test('an unknown extra field is rejected, naming it', () => {
   assert.equal(err.field, 'input');
   assert.equal(err.rule, 'unknown field(s) extra');
   const prefixed = inputErrorOf(() =>
-    parseInput(operationRequestSchema, { operation: 'deregister', pin: '123456' }, 'request'),
+    parseInput(operationRequestSchema(), { operation: 'deregister', pin: '123456' }, 'request'),
   );
   assert.equal(prefixed.field, 'request');
   assert.equal(prefixed.rule, 'unknown field(s) pin');
@@ -87,7 +87,7 @@ test('an unknown extra field is rejected, naming it', () => {
 
 test('a field prefix is joined to the issue path', () => {
   const err = inputErrorOf(() =>
-    parseInput(operationRequestSchema, { operation: 'register', pin: '1' }, 'body'),
+    parseInput(operationRequestSchema(), { operation: 'register', pin: '1' }, 'body'),
   );
   assert.equal(err.field, 'body.pin');
   assert.equal(err.message, 'body.pin: must be exactly 6 digits');
@@ -113,12 +113,12 @@ test('a numeric pin (123456, not "123456") is reported with the format rule, not
 });
 
 test('valid register requests pass, with and without a region', () => {
-  assert.deepEqual(parseInput(operationRequestSchema, { operation: 'register', pin: '123456' }), {
+  assert.deepEqual(parseInput(operationRequestSchema(), { operation: 'register', pin: '123456' }), {
     operation: 'register',
     pin: '123456',
   });
   assert.deepEqual(
-    parseInput(operationRequestSchema, {
+    parseInput(operationRequestSchema(), {
       operation: 'register',
       pin: '000000',
       region: 'DE',
@@ -127,44 +127,44 @@ test('valid register requests pass, with and without a region', () => {
     { operation: 'register', pin: '000000', region: 'DE', requestedBy: 'ops' },
   );
   for (const region of DATA_LOCALIZATION_REGIONS) {
-    const parsed = parseInput(registerRequestSchema, { operation: 'register', pin: '123456', region });
+    const parsed = parseInput(registerRequestSchema(), { operation: 'register', pin: '123456', region });
     assert.equal(parsed.region, region);
   }
 });
 
 test('a valid deregister request passes', () => {
-  assert.deepEqual(parseInput(operationRequestSchema, { operation: 'deregister' }), {
+  assert.deepEqual(parseInput(operationRequestSchema(), { operation: 'deregister' }), {
     operation: 'deregister',
   });
-  assert.deepEqual(parseInput(operationRequestSchema, { operation: 'deregister', requestedBy: 'svc' }), {
+  assert.deepEqual(parseInput(operationRequestSchema(), { operation: 'deregister', requestedBy: 'svc' }), {
     operation: 'deregister',
     requestedBy: 'svc',
   });
 });
 
-test('pinSchema accepts exactly six ASCII digits', () => {
-  assert.equal(parseInput(pinSchema, '012345'), '012345');
-  assert.equal(inputErrorOf(() => parseInput(pinSchema, '01234', 'pin')).field, 'pin');
+test('pinSchema() accepts exactly six ASCII digits', () => {
+  assert.equal(parseInput(pinSchema(), '012345'), '012345');
+  assert.equal(inputErrorOf(() => parseInput(pinSchema(), '01234', 'pin')).field, 'pin');
 });
 
 for (const id of ['12ab', '', '+4915112345678', ' 123', '1'.repeat(33), '12.5']) {
-  test(`phoneNumberIdSchema rejects ${JSON.stringify(id)} with a message saying digits`, () => {
-    const err = inputErrorOf(() => parseInput(phoneNumberIdSchema, id, 'phoneNumberId'));
+  test(`phoneNumberIdSchema() rejects ${JSON.stringify(id)} with a message saying digits`, () => {
+    const err = inputErrorOf(() => parseInput(phoneNumberIdSchema(), id, 'phoneNumberId'));
     assert.equal(err.field, 'phoneNumberId');
     assert.match(err.rule, /digits/);
   });
 }
 
-test('phoneNumberIdSchema: missing → "is required"; digits pass', () => {
+test('phoneNumberIdSchema(): missing → "is required"; digits pass', () => {
   assert.equal(
-    inputErrorOf(() => parseInput(phoneNumberIdSchema, undefined, 'phoneNumberId')).rule,
+    inputErrorOf(() => parseInput(phoneNumberIdSchema(), undefined, 'phoneNumberId')).rule,
     'is required',
   );
-  assert.equal(parseInput(phoneNumberIdSchema, '106540352242922'), '106540352242922');
-  assert.equal(parseInput(phoneNumberIdSchema, '1'.repeat(32)), '1'.repeat(32));
+  assert.equal(parseInput(phoneNumberIdSchema(), '106540352242922'), '106540352242922');
+  assert.equal(parseInput(phoneNumberIdSchema(), '1'.repeat(32)), '1'.repeat(32));
 });
 
 test('without a prefix, an issue at the root is reported as field "input"', () => {
-  const err = inputErrorOf(() => parseInput(phoneNumberIdSchema, 'abc'));
+  const err = inputErrorOf(() => parseInput(phoneNumberIdSchema(), 'abc'));
   assert.equal(err.field, 'input');
 });

@@ -9,7 +9,7 @@ import { loadConfig } from '../../platform/config';
 const valid = { id: 'billing', url: 'https://billing.example/hooks', events: ['number.online'] };
 const refusal = (input: unknown): string => {
   try {
-    parseInput(webhookSubscriptionRequestSchema, input);
+    parseInput(webhookSubscriptionRequestSchema(), input);
   } catch (err) {
     assert.ok(err instanceof InputError);
     return err.message;

@@ -37,7 +37,7 @@ function standInNumber(): Partial<Activities> & Record<string, unknown> {
 async function runOperation(id: string, taskQueue: string, request: OperationRequestInput): Promise<void> {
   const { env } = suite.current;
   const ticket = await env.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
-    args: [operationRequestSchema.parse(request)],
+    args: [operationRequestSchema().parse(request)],
     // Started as the client library starts it (its search attributes included).
     startWorkflowOperation: lifecycleStartOperation(id, taskQueue),
   });
