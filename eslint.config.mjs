@@ -126,6 +126,17 @@ export default tseslint.config(
           selector: "NewExpression[callee.name='Date'][arguments.length=0]",
           message: 'No direct clock reads.',
         },
+        // Every workflow of a worker shares these modules (workflows/shared-modules.ts): state kept at
+        // module level would leak from one number's workflow into another's.
+        ...[
+          "Program > VariableDeclaration[kind!='const']",
+          "Program > ExportNamedDeclaration > VariableDeclaration[kind!='const']",
+          'Program > VariableDeclaration > VariableDeclarator > NewExpression[callee.name=/^(Map|WeakMap)$/]',
+        ].map((selector) => ({
+          selector,
+          message:
+            'Workflow modules are shared by every workflow of a worker: no module-level mutable state.',
+        })),
       ],
     },
   },

@@ -12,10 +12,10 @@ export class InputError extends Error {
 }
 
 /**
- * A schema built on its first use and reused after. Each workflow run evaluates the workflow bundle's modules
- * in its own context (only zod itself is shared: workflows/shared-modules.ts), so a schema built at module
- * scope is built and held once per cached workflow, whether it ever validates or not. Built lazily, a
- * workflow holds only the schemas it used.
+ * A schema built on its first use and reused after. The workflow modules are preloaded and frozen once per
+ * worker (workflows/shared-modules.ts): a zod schema built at module scope would be frozen before zod sets
+ * it up at its first use, and one the bundle does not preload would be built for every cached workflow. Built
+ * lazily, it is built once, when something first validates with it, and shared from then on.
  */
 export function lazySchema<T extends z.ZodType>(build: () => T): () => T {
   let schema: T | undefined;
