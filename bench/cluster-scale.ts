@@ -12,7 +12,7 @@
 // processes (their RSS would count shared buffers once per process); the databases' size after each phase.
 // Anything that fails is counted, not fatal: what breaks first is a result. Report and raw figures:
 // bench/results/scale-<stamp>.md, .json, -memory.svg and -worker.log (the worker's whole output).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -40,6 +40,7 @@ import {
 } from './lib/common';
 import { renderBarChart, type Bar, type BarChart } from './lib/svg-chart';
 import { startBlockedLifecycleOn } from './waiting';
+import { startWorkerProcess } from './lib/worker-process';
 
 const NAMESPACE = 'scale';
 const TASK_QUEUE = 'scale';
@@ -233,27 +234,6 @@ function productEnv(cluster: RunningCluster, extra: Record<string, string> = {})
     WA_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     ...extra,
   });
-}
-
-/** The production worker (dist/, plain node), polling once it says so; its output is kept for the report. */
-async function startWorker(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['dist/worker/main.js'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/worker: polling /.test(output)) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited ${code}:\n${output.slice(-4000)}`)));
-  });
-  child.removeAllListeners('exit');
-  return { child, output: () => output };
 }
 
 async function databaseBytes(cluster: RunningCluster): Promise<{ temporal: number; visibility: number }> {
@@ -767,7 +747,7 @@ async function main(): Promise<void> {
       cwd: ROOT,
       env,
     });
-    const running = await startWorker(env);
+    const running = await startWorkerProcess(['dist/worker/main.js'], env);
     worker = running.child;
     client = await NumberLifecycleClient.connect({
       address: cluster.address,

@@ -16,10 +16,10 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { seedManyVerified } from '../test/helpers/seed';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { ROOT_DIR } from '../platform/config';
+import type { ChildProcess } from 'node:child_process';
 import { workerProcessEnv } from '../test/helpers/stack';
 import { delay, mapLimit } from './lib/common';
+import { startWorkerProcess } from './lib/worker-process';
 import { startBlockedLifecycle } from './waiting';
 
 const PIN = '123456';
@@ -87,20 +87,8 @@ function rssOf(pid: number): number {
 
 /** The worker as its own process on the stack's server and simulator; resolves once it polls. */
 async function spawnWorker(stack: TestStack, fromDist: boolean): Promise<ChildProcess> {
-  const env = workerProcessEnv(stack);
   const args = fromDist ? ['dist/worker/main.js'] : ['--import', 'tsx', 'worker/main.ts'];
-  const child = spawn(process.execPath, args, { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/worker: polling /.test(output)) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited ${code}:\n${output}`)));
-  });
-  return child;
+  return (await startWorkerProcess(args, workerProcessEnv(stack))).child;
 }
 
 async function measureProcess(n: number, fromDist: boolean): Promise<void> {
