@@ -15,6 +15,8 @@ RUN npm run build
 # Runtime: the build, the package files and production dependencies only (no TypeScript, no tsx).
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# Two malloc arenas, not 8 per core: the worker's RSS stays lower (worker/process-env.ts says why).
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json temporal.yaml ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund

@@ -37,6 +37,7 @@ import {
   mapLimit,
   percentile,
   table,
+  workflowTaskTimings,
 } from './lib/common';
 import { renderBarChart, type Bar, type BarChart } from './lib/svg-chart';
 import { startBlockedLifecycleOn } from './waiting';
@@ -276,11 +277,50 @@ interface FleetResult {
   counts: FleetProgress['counts'];
   progress: { atMs: number; done: number; inFlight: number }[];
   fleetRuns: number;
+  /** The fleet's own workflow tasks, per run: where a big fleet gives first (the 10 s task timeout). */
+  fleetTasks: FleetRunTasks[];
   registersSeen: number;
   numbersWithMoreThanOneRegister: number;
   refused133016: number;
   sampleOperationEvents: number;
   startError?: string;
+}
+
+interface FleetRunTasks {
+  events: number;
+  tasks: number;
+  /** Started → completed (or failed, timed out), ms. */
+  runP50Ms: number;
+  runP99Ms: number;
+  runMaxMs: number;
+  /** Scheduled → started, ms. */
+  waitMaxMs: number;
+  timedOut: number;
+  failed: number;
+}
+
+/** Each run of the fleet, oldest first, with its workflow tasks' timings (server clock). */
+async function fleetRunTasks(client: NumberLifecycleClient, workflowId: string): Promise<FleetRunTasks[]> {
+  const runs: { runId: string; start: number }[] = [];
+  for await (const run of client.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    runs.push({ runId: run.runId, start: run.startTime.getTime() });
+  }
+  runs.sort((a, b) => a.start - b.start);
+  return mapLimit(runs, 2, async ({ runId }) => {
+    const events = (await client.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    const tasks = workflowTaskTimings(events);
+    const ran = tasks.flatMap((t) => (t.runMs === undefined ? [] : [t.runMs])).sort((a, b) => a - b);
+    return {
+      events: events.length,
+      tasks: tasks.length,
+      runP50Ms: percentile(ran, 50),
+      runP99Ms: percentile(ran, 99),
+      runMaxMs: percentile(ran, 100),
+      waitMaxMs: Math.max(0, ...tasks.map((t) => t.waitMs)),
+      timedOut: tasks.filter((t) => t.end === 'timed-out').length,
+      failed: tasks.filter((t) => t.end === 'failed').length,
+    };
+  });
 }
 
 async function fleetPhase(
@@ -335,6 +375,7 @@ async function fleetPhase(
   const { count: fleetRuns } = await client.client.workflow.count(
     `WorkflowId = "${fleetWorkflowId(fleetId)}"`,
   );
+  const fleetTasks = await fleetRunTasks(client, fleetWorkflowId(fleetId));
   // A plain register runs in the lifecycle itself; an operation run of its own, if any, counts too.
   const events = async (workflowId: string) =>
     (await historySummary(client.client.workflow.getHandle(workflowId)).catch(() => undefined))?.events ?? 0;
@@ -353,6 +394,7 @@ async function fleetPhase(
     counts,
     progress,
     fleetRuns,
+    fleetTasks,
     registersSeen: registers.length,
     numbersWithMoreThanOneRegister: [...perNumber.values()].filter((n) => n > 1).length,
     refused133016: registers.filter((r) => r.errorCode === 133016).length,
@@ -578,6 +620,10 @@ function markdown(r: Report): string {
           ],
           ['Fleet runs (1 + continue-as-new)', f.fleetRuns],
           [
+            "Fleet's workflow tasks: longest held by the worker / timed out (all runs)",
+            `${formatDuration(Math.max(0, ...f.fleetTasks.map((t) => t.runMaxMs)))} / ${f.fleetTasks.reduce((n, t) => n + t.timedOut, 0)}`,
+          ],
+          [
             'Register requests Meta saw / numbers with more than one / 133016',
             `${f.registersSeen} / ${f.numbersWithMoreThanOneRegister} / ${f.refused133016}`,
           ],
@@ -596,6 +642,20 @@ function markdown(r: Report): string {
           ],
           ...(f.startError ? [['Failed', f.startError]] : []),
         ],
+      ),
+      '',
+      "The fleet's own workflow tasks, per run (server clock; the task timeout is 10 s):",
+      '',
+      table(
+        ['Run', 'Events', 'Tasks', 'Held p50 / p99 / max', 'Longest queue wait', 'Timed out / failed'],
+        (f.fleetTasks ?? []).map((t, i) => [
+          i + 1,
+          t.events,
+          t.tasks,
+          `${formatDuration(t.runP50Ms)} / ${formatDuration(t.runP99Ms)} / ${formatDuration(t.runMaxMs)}`,
+          formatDuration(t.waitMaxMs),
+          `${t.timedOut} / ${t.failed}`,
+        ]),
       ),
       '',
     );

@@ -371,21 +371,51 @@ export async function historySummary(handle: WorkflowHandle): Promise<HistorySum
   return { events: events.length, byType, timersMs: timers.map((t) => t.ms), timers };
 }
 
+/** One workflow task of a run, by the server's clock. */
+export interface WorkflowTaskTiming {
+  /** WORKFLOW_TASK_SCHEDULED → STARTED: how long it waited in its task queue, ms. */
+  waitMs: number;
+  /** STARTED → COMPLETED, FAILED or TIMED_OUT: how long the worker held it, ms (undefined: still open). */
+  runMs?: number;
+  end?: 'completed' | 'failed' | 'timed-out';
+  /** The event ID of its WORKFLOW_TASK_STARTED (what the SDK's TMPRL1104 warning names). */
+  startedEventId: number;
+}
+
+/** Every workflow task of a history, with its wait and its run. */
+export function workflowTaskTimings(events: temporal.api.history.v1.IHistoryEvent[]): WorkflowTaskTiming[] {
+  const scheduledAt = new Map<string, number>();
+  const byStarted = new Map<string, WorkflowTaskTiming & { startedAt: number }>();
+  const tasks: (WorkflowTaskTiming & { startedAt: number })[] = [];
+  for (const e of events) {
+    const at = durationMs(e.eventTime);
+    if (e.workflowTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), at);
+    const started = e.workflowTaskStartedEventAttributes;
+    const scheduled = started ? scheduledAt.get(String(started.scheduledEventId)) : undefined;
+    if (scheduled !== undefined) {
+      const task = { waitMs: at - scheduled, startedEventId: Number(e.eventId), startedAt: at };
+      byStarted.set(String(e.eventId), task);
+      tasks.push(task);
+    }
+    const ended: [string, WorkflowTaskTiming['end']][] = [
+      [String(e.workflowTaskCompletedEventAttributes?.startedEventId ?? ''), 'completed'],
+      [String(e.workflowTaskFailedEventAttributes?.startedEventId ?? ''), 'failed'],
+      [String(e.workflowTaskTimedOutEventAttributes?.startedEventId ?? ''), 'timed-out'],
+    ];
+    for (const [startedId, end] of ended) {
+      const task = startedId ? byStarted.get(startedId) : undefined;
+      if (task) Object.assign(task, { runMs: at - task.startedAt, end });
+    }
+  }
+  return tasks.map(({ startedAt: _, ...task }) => task);
+}
+
 /**
  * How long each workflow task of a run waited in its task queue before a worker picked it up
  * (WORKFLOW_TASK_SCHEDULED → WORKFLOW_TASK_STARTED, server clock), in ms.
  */
 export async function workflowTaskWaits(handle: WorkflowHandle): Promise<number[]> {
-  const events = (await handle.fetchHistory()).events ?? [];
-  const scheduledAt = new Map<string, number>();
-  const waits: number[] = [];
-  for (const e of events) {
-    if (e.workflowTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), durationMs(e.eventTime));
-    const started = e.workflowTaskStartedEventAttributes;
-    const at = started ? scheduledAt.get(String(started.scheduledEventId)) : undefined;
-    if (at !== undefined) waits.push(durationMs(e.eventTime) - at);
-  }
-  return waits;
+  return workflowTaskTimings((await handle.fetchHistory()).events ?? []).map((t) => t.waitMs);
 }
 
 /** Fetches a history until its length stops changing (the workflow has settled after an operation). */

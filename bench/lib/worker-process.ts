@@ -1,6 +1,7 @@
 // The worker as its own process, as in production, for the benchmarks that measure it apart from the client.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ROOT_DIR } from '../../platform/config';
+import { WORKER_PROCESS_ENV } from '../../worker/process-env';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -8,9 +9,16 @@ export interface WorkerProcess {
   output: () => string;
 }
 
-/** Starts `node <args>` in the project root; resolves once the worker says it polls. */
+/**
+ * Starts `node <args>` in the project root, with the environment a shipped launcher gives the worker (`env`
+ * wins); resolves once the worker says it polls.
+ */
 export async function startWorkerProcess(args: string[], env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, args, { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT_DIR,
+    env: { ...WORKER_PROCESS_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
