@@ -11,6 +11,7 @@ import {
   unpackOutcomes,
   type FleetMember,
   type FleetNumberOutcome,
+  type FleetNumberStatus,
   type FleetPhase,
   type FleetProgress,
   type FleetSpec,
@@ -55,8 +56,11 @@ export class FleetBook {
   private readonly open: Map<string, Record<string, unknown>>;
   private readonly outcomes: FleetNumberOutcome[];
   private readonly index: Map<string, number>;
-  /** Members starting or running. */
-  inFlight: number;
+  /**
+   * How many members have each status, kept as statuses change: the fleet publishes its details after every
+   * member's end, and counting 10,000 outcomes each time made a run's workflow tasks quadratic in its size.
+   */
+  private readonly counts = emptyCounts();
 
   constructor(
     readonly spec: FleetSpec,
@@ -71,7 +75,19 @@ export class FleetBook {
     this.open = new Map(carried?.open ?? []);
     this.outcomes = carried ? unpackOutcomes(carried.outcomes, spec.operation) : [];
     this.index = new Map(this.outcomes.map((o, i) => [o.phoneNumberId, i]));
-    this.inFlight = this.outcomes.filter((o) => o.status === 'starting' || o.status === 'running').length;
+    for (const o of this.outcomes) this.counts[o.status] += 1;
+  }
+
+  /** Members starting or running. */
+  get inFlight(): number {
+    return this.counts.starting + this.counts.running;
+  }
+
+  /** Every status change goes through here, so the counts stay true. */
+  private setStatus(o: FleetNumberOutcome, status: FleetNumberStatus): void {
+    this.counts[o.status] -= 1;
+    this.counts[status] += 1;
+    o.status = status;
   }
 
   /** The members of a fresh fleet (a cancel that came while listing stops them at once). */
@@ -82,6 +98,7 @@ export class FleetBook {
       this.index.set(id, this.outcomes.length);
       this.outcomes.push({ phoneNumberId: id, status: 'pending' });
     }
+    this.counts.pending += this.pending.length;
     if (this.cancelledBy !== undefined) this.stopStarting();
     if (this.phase === 'listing') this.phase = 'running';
   }
@@ -92,8 +109,7 @@ export class FleetBook {
   }
 
   progress(detail: ProgressDetail, now: number): FleetProgress {
-    const counts = emptyCounts();
-    for (const o of this.outcomes) counts[o.status] += 1;
+    const counts = { ...this.counts };
     const numbers =
       detail === 'all'
         ? this.outcomes
@@ -132,11 +148,11 @@ export class FleetBook {
   }
 
   /** A member's end; a member ends once (later news is ignored). */
-  private finish(id: string, update: Partial<FleetNumberOutcome>): void {
+  private finish(id: string, { status, ...update }: Partial<FleetNumberOutcome>): void {
     const o = this.outcomeOf(id);
     if (!o || FINAL_FLEET_STATUSES.has(o.status)) return;
-    if (o.status === 'starting' || o.status === 'running') this.inFlight -= 1;
     Object.assign(o, update);
+    if (status) this.setStatus(o, status);
     if (o.status !== 'failed' && o.status !== 'not-started') this.open.delete(id); // its secrets are no longer needed
   }
 
@@ -200,10 +216,9 @@ export class FleetBook {
     const batch = this.pending.slice(0, Math.min(this.spec.concurrency - this.inFlight, max));
     this.pending = this.pending.slice(batch.length);
     for (const [id, own] of batch) {
-      this.outcomeOf(id)!.status = 'starting';
+      this.setStatus(this.outcomeOf(id)!, 'starting');
       this.open.set(id, own);
     }
-    this.inFlight += batch.length;
     return batch.map((n) => unpackMember(this.shared, n));
   }
 
@@ -221,7 +236,7 @@ export class FleetBook {
     }
     // The lifecycle may already have signalled the end (a fast operation): keep that outcome.
     o.operationId ??= result.ticket?.operationId;
-    if (o.status === 'starting') o.status = 'running';
+    if (o.status === 'starting') this.setStatus(o, 'running');
   }
 
   /** The fleet is over: finished, or cancelled. */

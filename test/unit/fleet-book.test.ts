@@ -167,3 +167,46 @@ test('continue-as-new carries the fleet: the next run picks up where this one st
     ['103'],
   );
 });
+
+test('the counts the fleet publishes stay those of its outcomes through starts, ends, repeats, a cancel and a carry', () => {
+  const many: FleetMember[] = Array.from({ length: 40 }, (_, i) => ({
+    phoneNumberId: String(200 + i),
+    request: { operation: 'register', pin: '123456' },
+  }));
+  const recount = (book: FleetBook) => {
+    const all = book.progress('all', T0);
+    const counted: Record<string, number> = {};
+    for (const o of all.numbers) counted[o.status] = (counted[o.status] ?? 0) + 1;
+    for (const [status, n] of Object.entries(all.counts)) assert.equal(n, counted[status] ?? 0, status);
+    assert.equal(book.inFlight, (counted.starting ?? 0) + (counted.running ?? 0));
+  };
+  let book = new FleetBook(spec(7), undefined, T0);
+  book.addMembers(packMembers(many));
+  recount(book);
+  for (let round = 0; round < 4; round++) {
+    const batch = book.takeBatch(5);
+    recount(book);
+    batch.forEach((m, i) =>
+      book.applyStart(
+        i === 0
+          ? { phoneNumberId: m.phoneNumberId, rejected: 'not allowed' }
+          : { phoneNumberId: m.phoneNumberId, ticket: ticket(m.phoneNumberId, 1) },
+      ),
+    );
+    recount(book);
+    for (const m of batch.slice(1, 3)) {
+      const finished = {
+        phoneNumberId: m.phoneNumberId,
+        operationId: ticket(m.phoneNumberId, 1).operationId,
+      };
+      book.applyFinished({ ...finished, status: 'completed' });
+      book.applyFinished({ ...finished, status: 'failed' }); // a repeat: ignored
+    }
+    recount(book);
+    book = new FleetBook(spec(7), book.continueInput().carried, T0);
+    recount(book);
+  }
+  book.cancel('ops');
+  recount(book);
+  assert.ok(book.progress('none', T0).counts['not-started'] > 0);
+});
