@@ -240,6 +240,18 @@ export async function runHistoryEvents(stack: TestStack, args: BenchArgs): Promi
     }),
   );
 
+  // (k) marginal cost of a register: the number of (a), deregistered by (e), registered again by its lifecycle
+  results.push(
+    await runScenario(stack, {
+      key: 'k',
+      label: 'register after (e), same lifecycle',
+      id: ids.a,
+      request: { operation: 'register', pin: PIN },
+      expected: 'register 200',
+      check: (a, r) => a.join() === 'register 200' && r.outcome === 'completed',
+    }),
+  );
+
   // (f) change-region of a registered number (v25: deregister → settings → register → read back)
   await seed(stack, ids.f, { status: 'CONNECTED', platform_type: 'CLOUD_API' });
   results.push(
@@ -337,7 +349,7 @@ export async function runHistoryEvents(stack: TestStack, args: BenchArgs): Promi
     '## 1. History events per operation (time-skipping server)',
     '',
     'Each scenario (a)–(d) runs on a fresh number, so its lifecycle workflow is new: "lifecycle events added" ' +
-      "includes the lifecycle's own start (update-with-start). Row (e) is the marginal cost of one more " +
+      "includes the lifecycle's own start (update-with-start). Rows (e) and (k) are the marginal cost of one more " +
       'operation on an existing, idle lifecycle. Event counts are `handle.fetchHistory()` lengths, read after ' +
       'the lifecycle recorded the outcome and its history stopped growing. Since issue 11 operations run in ' +
       'the lifecycle itself (child columns are 0; a verification keeps a child run). Simulated time is the ' +
