@@ -749,9 +749,9 @@ const fleetContinueAsNew: Scenario = {
   name: 'fleet-continue-as-new',
   group: 'continue-as-new',
   description:
-    'a 6-number register fleet, concurrency 2, with continue-as-new suggested at 30 events: several fleet runs',
+    'a 10-number register fleet, concurrency 2, with continue-as-new suggested at 30 events: several fleet runs, each after its members in flight ended',
   async run(ctx) {
-    const ids = Array.from({ length: 6 }, (_, i) => ctx.number(i + 1));
+    const ids = Array.from({ length: 10 }, (_, i) => ctx.number(i + 1));
     for (const id of ids) await seedVerified(ctx.stack.sim, id, { pin: PIN });
     const fleetId = 'replay-fleet-can';
     await ctx.stack.client.startFleet({
@@ -762,7 +762,7 @@ const fleetContinueAsNew: Scenario = {
       members: registerMembers(ids),
     });
     const progress = await fleetResult(ctx, fleetId);
-    assert.equal(progress.counts.completed, 6);
+    assert.equal(progress.counts.completed, 10);
     const runs = await ctx.recordChain(
       'fleet',
       'Fleet run of a continue-as-new chain (outcomes and pending numbers carried over).',

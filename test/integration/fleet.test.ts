@@ -2,8 +2,16 @@
 // simulator with injected faults, retry of the failed subset, cancel, WABA listing, continue-as-new.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { decodeFromPayloadsAtIndex, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { InputError } from '../../client';
-import { fleetWorkflowId, type FleetMember, type FleetProgress } from '../../domain/fleet';
+import {
+  fleetWorkflowId,
+  unpackOutcomes,
+  type FleetMember,
+  type FleetNumberStatus,
+  type FleetProgress,
+} from '../../domain/fleet';
+import type { FleetInput } from '../../workflows/fleet';
 import { getStateQuery } from '../../workflows/messages';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { hourlyRegisters, startLifecycleWithLedger } from '../helpers/lifecycle';
@@ -36,6 +44,26 @@ const seedVerifiedMany = (numbers: string[], fields: Record<string, unknown> = {
 async function fleetRuns(fleetId: string): Promise<number> {
   const { count } = await stack.env.client.workflow.count(`WorkflowId = "${fleetWorkflowId(fleetId)}"`);
   return count;
+}
+
+/** For each continue-as-new of the fleet: how many members it carried per status, and its runs' failed tasks. */
+async function continuations(fleetId: string) {
+  const converter = loadDataConverter(stack.dataConverter);
+  const carried: Partial<Record<FleetNumberStatus, number>>[] = [];
+  let failedTasks = 0;
+  const workflowId = fleetWorkflowId(fleetId);
+  for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    const { events } = await stack.env.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+    failedTasks += (events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+    const next = events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
+    if (!next) continue;
+    const input = await decodeFromPayloadsAtIndex<FleetInput>(converter, 0, next.input?.payloads);
+    const counts: Partial<Record<FleetNumberStatus, number>> = {};
+    for (const o of unpackOutcomes(input.carried!.outcomes, input.spec.operation))
+      counts[o.status] = (counts[o.status] ?? 0) + 1;
+    carried.push(counts);
+  }
+  return { carried, failedTasks };
 }
 
 test('a 240-number register fleet with faults: every number ends final, failures carry reasons, the retry fleet fixes them', async () => {
@@ -84,6 +112,14 @@ test('a 240-number register fleet with faults: every number ends final, failures
       assert.equal((await stack.sim.phoneNumber(id)).status, 'CONNECTED', id);
     }
     assert.ok((await fleetRuns('register-240')) > 1, 'the fleet continued as new at least once');
+    // Each continue-as-new waited for the members in flight to end: no end signal could land on it.
+    const { carried, failedTasks } = await continuations('register-240');
+    assert.ok(carried.length > 0);
+    for (const counts of carried) {
+      assert.equal((counts.running ?? 0) + (counts.starting ?? 0), 0, JSON.stringify(counts));
+      assert.ok((counts.pending ?? 0) > 0, 'members still to start travel to the next run');
+    }
+    assert.equal(failedTasks, 0, 'no workflow task of the fleet failed');
   } finally {
     await stack.sim.faults([]);
   }
