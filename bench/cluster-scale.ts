@@ -17,9 +17,11 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { parseArgs, promisify } from 'node:util';
+import type { temporal } from '@temporalio/proto';
 import { NumberLifecycleClient, type FleetProgress } from '../client';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { fleetWorkflowId } from '../domain/fleet';
+import { FLEET_DRAINS_BEFORE_CONTINUE_AS_NEW } from '../workflows/fleet';
 import { startCluster, type RunningCluster } from '../scripts/cluster/cluster';
 import { psql, type PgSettings } from '../scripts/cluster/postgres';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
@@ -297,6 +299,25 @@ interface FleetRunTasks {
   waitMaxMs: number;
   timedOut: number;
   failed: number;
+  /** The server's cause of each failed task. */
+  failedCauses: string[];
+  /** How long the run started no one before continuing as new (its drain patch marker → continue-as-new), ms. */
+  drainMs?: number;
+}
+
+/** The patch marker's ID (its details are written by the SDK core as plain JSON, never encrypted). */
+function patchIdOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const data = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  try {
+    return (JSON.parse(Buffer.from(data).toString()) as { id?: string }).id;
+  } catch {
+    return undefined;
+  }
+}
+
+function eventMs(event: temporal.api.history.v1.IHistoryEvent): number {
+  return Number(event.eventTime?.seconds ?? 0) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6;
 }
 
 /** Each run of the fleet, oldest first, with its workflow tasks' timings (server clock). */
@@ -309,6 +330,8 @@ async function fleetRunTasks(client: NumberLifecycleClient, workflowId: string):
   return mapLimit(runs, 2, async ({ runId }) => {
     const events = (await client.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
     const tasks = workflowTaskTimings(events);
+    const drainStart = events.find((e) => patchIdOf(e) === FLEET_DRAINS_BEFORE_CONTINUE_AS_NEW);
+    const continued = events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes);
     const ran = tasks.flatMap((t) => (t.runMs === undefined ? [] : [t.runMs])).sort((a, b) => a - b);
     return {
       events: events.length,
@@ -319,6 +342,8 @@ async function fleetRunTasks(client: NumberLifecycleClient, workflowId: string):
       waitMaxMs: Math.max(0, ...tasks.map((t) => t.waitMs)),
       timedOut: tasks.filter((t) => t.end === 'timed-out').length,
       failed: tasks.filter((t) => t.end === 'failed').length,
+      failedCauses: tasks.flatMap((t) => (t.cause ? [t.cause] : [])),
+      drainMs: drainStart && continued ? eventMs(continued) - eventMs(drainStart) : undefined,
     };
   });
 }
@@ -647,14 +672,23 @@ function markdown(r: Report): string {
       "The fleet's own workflow tasks, per run (server clock; the task timeout is 10 s):",
       '',
       table(
-        ['Run', 'Events', 'Tasks', 'Held p50 / p99 / max', 'Longest queue wait', 'Timed out / failed'],
+        [
+          'Run',
+          'Events',
+          'Tasks',
+          'Held p50 / p99 / max',
+          'Longest queue wait',
+          'Timed out / failed',
+          'Drain before continue-as-new',
+        ],
         (f.fleetTasks ?? []).map((t, i) => [
           i + 1,
           t.events,
           t.tasks,
           `${formatDuration(t.runP50Ms)} / ${formatDuration(t.runP99Ms)} / ${formatDuration(t.runMaxMs)}`,
           formatDuration(t.waitMaxMs),
-          `${t.timedOut} / ${t.failed}`,
+          `${t.timedOut} / ${t.failed}${t.failedCauses?.length ? ` (${t.failedCauses.join(', ')})` : ''}`,
+          t.drainMs === undefined ? '—' : formatDuration(t.drainMs),
         ]),
       ),
       '',

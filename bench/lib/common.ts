@@ -378,6 +378,8 @@ export interface WorkflowTaskTiming {
   /** STARTED → COMPLETED, FAILED or TIMED_OUT: how long the worker held it, ms (undefined: still open). */
   runMs?: number;
   end?: 'completed' | 'failed' | 'timed-out';
+  /** Why a failed task failed (the server's cause, e.g. UNHANDLED_COMMAND). */
+  cause?: string;
   /** The event ID of its WORKFLOW_TASK_STARTED (what the SDK's TMPRL1104 warning names). */
   startedEventId: number;
 }
@@ -405,6 +407,13 @@ export function workflowTaskTimings(events: temporal.api.history.v1.IHistoryEven
     for (const [startedId, end] of ended) {
       const task = startedId ? byStarted.get(startedId) : undefined;
       if (task) Object.assign(task, { runMs: at - task.startedAt, end });
+    }
+    const failed = e.workflowTaskFailedEventAttributes;
+    const failedTask = failed ? byStarted.get(String(failed.startedEventId)) : undefined;
+    if (failedTask) {
+      const cause =
+        temporal.api.enums.v1.WorkflowTaskFailedCause[failed!.cause ?? 0] ?? String(failed!.cause);
+      failedTask.cause = cause.replace(/^WORKFLOW_TASK_FAILED_CAUSE_/, '');
     }
   }
   return tasks.map(({ startedAt: _, ...task }) => task);
