@@ -31,6 +31,7 @@ import { SimulatorAdmin } from '../test/helpers/simulator-admin';
 import { TEST_ENCRYPTION_KEYS, TEST_TOKEN } from '../test/helpers/stack';
 import {
   delay,
+  durationMs,
   fixed,
   formatDuration,
   historySummary,
@@ -316,10 +317,6 @@ function patchIdOf(event: temporal.api.history.v1.IHistoryEvent): string | undef
   }
 }
 
-function eventMs(event: temporal.api.history.v1.IHistoryEvent): number {
-  return Number(event.eventTime?.seconds ?? 0) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6;
-}
-
 /** Each run of the fleet, oldest first, with its workflow tasks' timings (server clock). */
 async function fleetRunTasks(client: NumberLifecycleClient, workflowId: string): Promise<FleetRunTasks[]> {
   const runs: { runId: string; start: number }[] = [];
@@ -343,7 +340,10 @@ async function fleetRunTasks(client: NumberLifecycleClient, workflowId: string):
       timedOut: tasks.filter((t) => t.end === 'timed-out').length,
       failed: tasks.filter((t) => t.end === 'failed').length,
       failedCauses: tasks.flatMap((t) => (t.cause ? [t.cause] : [])),
-      drainMs: drainStart && continued ? eventMs(continued) - eventMs(drainStart) : undefined,
+      drainMs:
+        drainStart && continued
+          ? durationMs(continued.eventTime) - durationMs(drainStart.eventTime)
+          : undefined,
     };
   });
 }
@@ -397,9 +397,6 @@ async function fleetPhase(
   );
   const perNumber = new Map<string, number>();
   for (const r of registers) perNumber.set(r.phoneNumberId!, (perNumber.get(r.phoneNumberId!) ?? 0) + 1);
-  const { count: fleetRuns } = await client.client.workflow.count(
-    `WorkflowId = "${fleetWorkflowId(fleetId)}"`,
-  );
   const fleetTasks = await fleetRunTasks(client, fleetWorkflowId(fleetId));
   // A plain register runs in the lifecycle itself; an operation run of its own, if any, counts too.
   const events = async (workflowId: string) =>
@@ -418,7 +415,7 @@ async function fleetPhase(
     opsPerSecond: completed / (wallMs / 1000),
     counts,
     progress,
-    fleetRuns,
+    fleetRuns: fleetTasks.length,
     fleetTasks,
     registersSeen: registers.length,
     numbersWithMoreThanOneRegister: [...perNumber.values()].filter((n) => n > 1).length,
@@ -681,13 +678,13 @@ function markdown(r: Report): string {
           'Timed out / failed',
           'Drain before continue-as-new',
         ],
-        (f.fleetTasks ?? []).map((t, i) => [
+        f.fleetTasks.map((t, i) => [
           i + 1,
           t.events,
           t.tasks,
           `${formatDuration(t.runP50Ms)} / ${formatDuration(t.runP99Ms)} / ${formatDuration(t.runMaxMs)}`,
           formatDuration(t.waitMaxMs),
-          `${t.timedOut} / ${t.failed}${t.failedCauses?.length ? ` (${t.failedCauses.join(', ')})` : ''}`,
+          `${t.timedOut} / ${t.failed}${t.failedCauses.length ? ` (${t.failedCauses.join(', ')})` : ''}`,
           t.drainMs === undefined ? '—' : formatDuration(t.drainMs),
         ]),
       ),

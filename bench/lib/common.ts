@@ -348,7 +348,8 @@ export interface HistorySummary {
   timers: { at: number; ms: number }[];
 }
 
-function durationMs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+/** A protobuf Duration or Timestamp (an event's time) in ms. */
+export function durationMs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
   if (!d) return 0;
   return Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6;
 }
@@ -380,43 +381,33 @@ export interface WorkflowTaskTiming {
   end?: 'completed' | 'failed' | 'timed-out';
   /** Why a failed task failed (the server's cause, e.g. UNHANDLED_COMMAND). */
   cause?: string;
-  /** The event ID of its WORKFLOW_TASK_STARTED (what the SDK's TMPRL1104 warning names). */
-  startedEventId: number;
 }
 
 /** Every workflow task of a history, with its wait and its run. */
 export function workflowTaskTimings(events: temporal.api.history.v1.IHistoryEvent[]): WorkflowTaskTiming[] {
   const scheduledAt = new Map<string, number>();
-  const byStarted = new Map<string, WorkflowTaskTiming & { startedAt: number }>();
-  const tasks: (WorkflowTaskTiming & { startedAt: number })[] = [];
+  /** The tasks by the ID of their STARTED event, with its time. */
+  const started = new Map<string, { task: WorkflowTaskTiming; at: number }>();
   for (const e of events) {
     const at = durationMs(e.eventTime);
     if (e.workflowTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), at);
-    const started = e.workflowTaskStartedEventAttributes;
-    const scheduled = started ? scheduledAt.get(String(started.scheduledEventId)) : undefined;
-    if (scheduled !== undefined) {
-      const task = { waitMs: at - scheduled, startedEventId: Number(e.eventId), startedAt: at };
-      byStarted.set(String(e.eventId), task);
-      tasks.push(task);
-    }
-    const ended: [string, WorkflowTaskTiming['end']][] = [
-      [String(e.workflowTaskCompletedEventAttributes?.startedEventId ?? ''), 'completed'],
-      [String(e.workflowTaskFailedEventAttributes?.startedEventId ?? ''), 'failed'],
-      [String(e.workflowTaskTimedOutEventAttributes?.startedEventId ?? ''), 'timed-out'],
-    ];
-    for (const [startedId, end] of ended) {
-      const task = startedId ? byStarted.get(startedId) : undefined;
-      if (task) Object.assign(task, { runMs: at - task.startedAt, end });
-    }
+    const scheduled = scheduledAt.get(String(e.workflowTaskStartedEventAttributes?.scheduledEventId));
+    if (scheduled !== undefined) started.set(String(e.eventId), { task: { waitMs: at - scheduled }, at });
     const failed = e.workflowTaskFailedEventAttributes;
-    const failedTask = failed ? byStarted.get(String(failed.startedEventId)) : undefined;
-    if (failedTask) {
-      const cause =
-        temporal.api.enums.v1.WorkflowTaskFailedCause[failed!.cause ?? 0] ?? String(failed!.cause);
-      failedTask.cause = cause.replace(/^WORKFLOW_TASK_FAILED_CAUSE_/, '');
+    const [closed, end] = e.workflowTaskCompletedEventAttributes
+      ? [e.workflowTaskCompletedEventAttributes, 'completed' as const]
+      : failed
+        ? [failed, 'failed' as const]
+        : [e.workflowTaskTimedOutEventAttributes, 'timed-out' as const];
+    const open = closed ? started.get(String(closed.startedEventId)) : undefined;
+    if (!open) continue;
+    Object.assign(open.task, { runMs: at - open.at, end });
+    if (failed) {
+      const cause = temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0] ?? String(failed.cause);
+      open.task.cause = cause.replace(/^WORKFLOW_TASK_FAILED_CAUSE_/, '');
     }
   }
-  return tasks.map(({ startedAt: _, ...task }) => task);
+  return [...started.values()].map(({ task }) => task);
 }
 
 /**
