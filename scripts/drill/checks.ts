@@ -6,6 +6,7 @@ import type { LifecycleSnapshot } from '../../workflows/messages';
 import type { SimRequest } from '../../test/helpers/simulator-admin';
 import { mapLimit } from '../map-limit';
 import { withTimeout } from './processes';
+import { unansweredSendsOf } from './unanswered-sends';
 import type { DrillStack } from './stack';
 
 export interface Check {
@@ -169,7 +170,7 @@ export async function verifyFleet(
     `max ${maxPerNumber} per number and endpoint${overBudget.length ? `; over: ${overBudget.slice(0, 5).join(', ')}` : ''}`,
   );
   const simMore: string[] = [];
-  const ledgerMore: string[] = [];
+  const surpluses: { id: string; endpoint: string; by: number }[] = [];
   let ledgerTotal = 0;
   let carriedIn = 0;
   const from = options.ledgerFrom ?? -Infinity;
@@ -182,18 +183,32 @@ export async function verifyFleet(
       const atSim = simCount.get(`${id}/${endpoint}`) ?? 0;
       ledgerTotal += inLedger;
       if (atSim > inLedger) simMore.push(`${id}/${endpoint}`);
-      if (atSim < inLedger) ledgerMore.push(`${id}/${endpoint}`);
-      if (atSim !== inLedger && simMore.length + ledgerMore.length <= 6) {
+      if (atSim < inLedger) surpluses.push({ id, endpoint, by: inLedger - atSim });
+      if (atSim !== inLedger && simMore.length + surpluses.length <= 6) {
         notes.push(explainMismatch(id, endpoint, snap, requests, progress, from));
       }
     }
   });
+  // A ledger surplus is the safe side only when the lifecycle never heard back from that many sends.
+  const ledgerMore: string[] = [];
+  let unheard = 0;
+  for (const { id, endpoint, by } of surpluses) {
+    const timedOut = (await unansweredSendsOf(stack.client.client, id, from)).get(endpoint) ?? 0;
+    if (by > timedOut) ledgerMore.push(`${id}/${endpoint}`);
+    else unheard += by;
+    notes.push(
+      `${id}/${endpoint}: ledger ${by} over the simulator, ${timedOut} send(s) timed out unanswered`,
+    );
+  }
   check(
     'simulator register/deregister count = ledger entries, per number',
     simMore.length === 0 && ledgerMore.length === 0 && allSnapshots.every(Boolean),
     `${ledgerIds.length} numbers${others.length ? ` (${others.length} outside the fleet)` : ''}: ` +
       `simulator ${budgeted.length} vs ledgers ${ledgerTotal}` +
       (carriedIn ? ` (not counting ${carriedIn} entries carried in from before the drill)` : '') +
+      (unheard
+        ? ` (${unheard} of them sends that timed out unanswered and never reached the simulator)`
+        : '') +
       `; ${simMore.length} number(s) with MORE requests at the ` +
       `simulator than in the ledger${simMore.length ? ` (${simMore.slice(0, 5).join(', ')})` : ''}, ${ledgerMore.length} with fewer` +
       `${ledgerMore.length ? ` (${ledgerMore.slice(0, 5).join(', ')})` : ''}`,
