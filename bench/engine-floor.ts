@@ -1,5 +1,5 @@
 // 5. Engine floor vs ours: N register operations through our workflows (update-with-start on the
-// number's lifecycle, one child run per operation, the simulator over HTTP) next to N trivial workflows
+// number's lifecycle, which runs the operation itself, the simulator over HTTP) next to N trivial workflows
 // that make the same activity calls and nothing else (bench/baseline-workflow.ts), on the same dev server,
 // on their own task queue with the same task-queue activity cap, started the same way: all at once.
 import os from 'node:os';
@@ -47,7 +47,7 @@ export interface FloorRound {
   failed: number;
   /** Client side: first start sent → every start (ours: every update-with-start) accepted. */
   acceptMs: number;
-  /** Client side: first start sent → every workflow (ours: every operation's child run) closed. */
+  /** Client side: first start sent → every workflow closed (ours: every operation's end answered). */
   wallMs: number;
   opsPerSecond: number;
   /** Server side per operation, sorted: ours enqueuedAt → finishedAt; floor start → close of the (parent) workflow. */
@@ -79,7 +79,7 @@ async function taskWaitStats(client: Client, workflowIds: string[]): Promise<Tas
   };
 }
 
-/** What one operation (one warm-up) put in the histories: ours lifecycle + child run; floor its workflow(s). */
+/** What one operation (one warm-up) put in the histories: ours its lifecycle; floor its workflow(s). */
 export interface PerOperationHistory {
   side: Side;
   events: number;
@@ -132,8 +132,7 @@ function perOperation(side: Side, histories: HistorySummary[]): PerOperationHist
 
 async function oursWarmup(stack: TestStack): Promise<PerOperationHistory> {
   await seedManyVerified(stack.sim, [WARMUP_ID], { pin: PIN });
-  const ticket = await stack.client.requestOperation(WARMUP_ID, { operation: 'register', pin: PIN });
-  const done = await stack.client.waitForOperation(WARMUP_ID, ticket.operationId, { pollIntervalMs: 50 });
+  const done = await stack.client.runOperation(WARMUP_ID, { operation: 'register', pin: PIN });
   if (done.status !== 'completed')
     throw new Error(`warm-up register failed: ${JSON.stringify(done.failure)}`);
   const client = stack.env.client.workflow;
@@ -161,12 +160,14 @@ async function oursRound(stack: TestStack, round: number, ids: string[]): Promis
   await seedManyVerified(stack.sim, ids, { pin: PIN });
   const cpuBefore = cpuSample();
   const start = Date.now();
-  const tickets = await Promise.all(
-    ids.map((id) => client.requestOperation(id, { operation: 'register', pin: PIN })),
-  );
-  const acceptMs = Date.now() - start;
+  // Each caller waits as the floor's does, on the server's long poll (runOperation), not by reading.
+  let accepted = 0;
+  let acceptMs = 0;
+  const onAccepted = () => {
+    if (++accepted === ids.length) acceptMs = Date.now() - start;
+  };
   const summaries = await Promise.all(
-    ids.map((id, i) => client.waitForOperation(id, tickets[i]!.operationId, { pollIntervalMs: 50 })),
+    ids.map((id) => client.runOperation(id, { operation: 'register', pin: PIN }, { onAccepted })),
   );
   const wallMs = Date.now() - start;
   const cpuSeconds = cpuSecondsBetween(cpuBefore, cpuSample());
@@ -184,10 +185,7 @@ async function oursRound(stack: TestStack, round: number, ids: string[]): Promis
       .map((s) => Date.parse(s.finishedAt ?? '') - Date.parse(s.enqueuedAt))
       .sort((a, b) => a - b),
     cpuSeconds,
-    workflowTaskWait: await taskWaitStats(stack.env.client, [
-      ...ids.map(lifecycleWorkflowId),
-      ...tickets.map((t) => t.workflowId),
-    ]),
+    workflowTaskWait: await taskWaitStats(stack.env.client, ids.map(lifecycleWorkflowId)),
   };
 }
 
@@ -393,8 +391,9 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
     '## 5. Engine floor vs ours (dev server)',
     '',
     `Each round, per side: ${args.floorOps} at once. **Ours**: ${args.floorOps} register operations on fresh ` +
-      'numbers through `NumberLifecycleClient.requestOperation` (update-with-start of the lifecycle, one ' +
-      "child run per operation, the simulator over HTTP), awaited by long-polling each child run's result. " +
+      'numbers through `NumberLifecycleClient.runOperation` (update-with-start of the lifecycle, which runs ' +
+      "the operation itself, the simulator over HTTP), each caller waiting on the server's long poll for " +
+      'the Update that answers when the operation ends (no getState reads). ' +
       `**Floor**: ${args.floorOps} trivial workflows (\`bench/baseline-workflow.ts\`, its own bundle, a second ` +
       'worker on its own task queue in this process) making the same activity calls as one register ' +
       'operation and nothing else: one local activity (stands for loadPolicy) and two task-queue ' +
@@ -426,8 +425,8 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
       summaryRows,
     ),
     '',
-    'Per operation, from the warm-up histories (ours: the lifecycle, started by this operation, plus its ' +
-      'child run; floor: the workflow, or parent plus child):',
+    'Per operation, from the warm-up histories (ours: the lifecycle, started by this operation; floor: ' +
+      'the workflow, or parent plus child):',
     '',
     table(
       [

@@ -30,7 +30,12 @@ import type {
   StartFleetOptions,
 } from './fleets';
 import { parseErrorBody, retryAfterMs, toLibraryError } from './http-errors';
-import type { LifecycleOperations, RetryFleetOptions, WaitForOperationOptions } from './lifecycle-operations';
+import type {
+  LifecycleOperations,
+  RetryFleetOptions,
+  RunOperationOptions,
+  WaitForOperationOptions,
+} from './lifecycle-operations';
 import type { NumberPage } from './number-pages';
 
 export interface HttpClientOptions {
@@ -103,6 +108,22 @@ export class HttpLifecycleClient implements LifecycleOperations {
         ? randomUUID()
         : parseInput(idempotencyKeySchema(), options.idempotencyKey, 'idempotencyKey');
     return this.call({ method: 'POST', path: `/v1/phone-numbers/${id}/operations`, body, idempotencyKey });
+  }
+
+  /** The request, then the API's held reads (waitForOperation) until the operation ends. */
+  async runOperation(
+    phoneNumberId: string,
+    request: OperationRequestInput,
+    options: RunOperationOptions = {},
+  ): Promise<OperationSummary> {
+    const { idempotencyKey } = options;
+    const ticket = await this.requestOperation(
+      phoneNumberId,
+      request,
+      idempotencyKey === undefined ? {} : { idempotencyKey },
+    );
+    options.onAccepted?.();
+    return this.waitForOperation(phoneNumberId, ticket.operationId, options);
   }
 
   async getState(phoneNumberId: string): Promise<LifecycleSnapshot | undefined> {

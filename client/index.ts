@@ -1,6 +1,6 @@
 // The typed library other services import to start and steer operations on numbers. The CLI and the
 // HTTP API are built on it. Secrets (PINs) travel only inside the request; never in IDs or logs.
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import {
   idempotencyKeySchema,
@@ -19,7 +19,12 @@ import { OperationRejectedError, TemporalUnreachableError } from './errors';
 import type { AppConfig } from '../platform/config';
 import * as fleets from './fleets';
 import { lifecycleStartOperation } from './lifecycle-start';
-import type { LifecycleOperations, RetryFleetOptions, WaitForOperationOptions } from './lifecycle-operations';
+import type {
+  LifecycleOperations,
+  RetryFleetOptions,
+  RunOperationOptions,
+  WaitForOperationOptions,
+} from './lifecycle-operations';
 import { configOnlyTarget, type TemporalTarget } from '../platform/temporal-target';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../platform/security/data-converter';
 import { AesGcmPayloadCodec } from '../platform/security/payload-codec';
@@ -35,6 +40,7 @@ import {
   getStateQuery,
   requestOperationUpdate,
   retryOperationUpdate,
+  runOperationUpdate,
   type CancelOperationRequest,
   type CancelOperationResult,
   type RetryOperationRequest,
@@ -72,7 +78,12 @@ export { ApiKeyRefusedError, HttpApiError, OperationRejectedError, TemporalUnrea
 
 export type { ConnectSettings, TlsSettings } from './connect-settings';
 export { TemporalTargetError } from '../platform/temporal-sources';
-export type { LifecycleOperations, RetryFleetOptions, WaitForOperationOptions } from './lifecycle-operations';
+export type {
+  LifecycleOperations,
+  RetryFleetOptions,
+  RunOperationOptions,
+  WaitForOperationOptions,
+} from './lifecycle-operations';
 export { HttpLifecycleClient, type HttpClientOptions } from './http-client';
 // Outbound webhooks: the event types and bodies, verification for receivers, and the subscriptions.
 export {
@@ -196,6 +207,42 @@ export class NumberLifecycleClient implements LifecycleOperations {
       }
       throw err;
     }
+  }
+
+  /**
+   * requestOperation, then waits for the operation to end on the server's long poll: the lifecycle answers
+   * this Update (runOperation) when the operation has completed or failed, so nothing reads the number
+   * while it runs. When the number starts a long wait instead (a blocked budget, a code from a person),
+   * the Update answers early and this goes on as waitForOperation does, reading with a growing pause.
+   */
+  async runOperation(
+    phoneNumberId: string,
+    request: OperationRequestInput,
+    options: RunOperationOptions = {},
+  ): Promise<OperationSummary> {
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
+    const valid = parseInput(operationRequestSchema(), request);
+    const updateId =
+      options.idempotencyKey === undefined
+        ? undefined
+        : parseInput(idempotencyKeySchema(), options.idempotencyKey, 'idempotencyKey');
+    let run;
+    try {
+      const handle = await this.client.workflow.startUpdateWithStart(runOperationUpdate, {
+        args: updateId ? [valid, { idempotencyKey: updateId }] : [valid],
+        startWorkflowOperation: lifecycleStartOperation(id, this.taskQueue),
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+        ...(updateId ? { updateId } : {}),
+      });
+      options.onAccepted?.();
+      run = await handle.result();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new OperationRejectedError(err.cause?.message ?? err.message);
+      }
+      throw err;
+    }
+    return run.finished ?? this.waitForOperation(id, run.ticket.operationId, options);
   }
 
   /**

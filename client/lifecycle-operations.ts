@@ -27,6 +27,12 @@ export interface WaitForOperationOptions {
   maxPollIntervalMs?: number;
 }
 
+export interface RunOperationOptions extends WaitForOperationOptions {
+  idempotencyKey?: string;
+  /** Told once the lifecycle has accepted the request (before the operation ends). */
+  onAccepted?: () => void;
+}
+
 export interface RetryFleetOptions {
   fleetId?: string;
   concurrency?: number;
@@ -40,6 +46,15 @@ export interface LifecycleOperations {
     request: OperationRequestInput,
     options?: { idempotencyKey?: string },
   ): Promise<OperationTicket>;
+  /**
+   * requestOperation, then the operation's summary once it has completed or failed. NumberLifecycleClient
+   * waits on the server's long poll (no reads while the operation runs); see there.
+   */
+  runOperation(
+    phoneNumberId: string,
+    request: OperationRequestInput,
+    options?: RunOperationOptions,
+  ): Promise<OperationSummary>;
   /** undefined when no operation ever ran on the number. */
   getState(phoneNumberId: string): Promise<LifecycleSnapshot | undefined>;
   /** Resolves with the summary once the operation has completed or failed. */

@@ -211,6 +211,19 @@ export class LifecycleBook {
     };
   }
 
+  /** Whether the operation is still queued or running. */
+  isPending(operationId: string): boolean {
+    return (
+      this.current?.summary.operationId === operationId ||
+      this.queue.some((op) => op.summary.operationId === operationId)
+    );
+  }
+
+  /** A finished operation's summary, while it is among the recent ones. */
+  finished(operationId: string): OperationSummary | undefined {
+    return this.recent.find((op) => op.operationId === operationId);
+  }
+
   /** The ticket an idempotency key already got, if the key is remembered. */
   ticketForKey(key: string | undefined): OperationTicket | undefined {
     return key ? this.idempotencyKeys.find((k) => k.key === key)?.ticket : undefined;

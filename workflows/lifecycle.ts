@@ -40,7 +40,9 @@ import {
   operationProgressSignal,
   retryOperationUpdate,
   requestOperationUpdate,
+  runOperationUpdate,
   type OperationProgress,
+  type OperationRun,
   type OperationTicket,
   type RecoveredRun,
   type RequestOrigin,
@@ -163,23 +165,35 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
     for (const event of outbound) webhooks.emit(event.type, event.data);
   });
 
+  /** Queues a request (after a fresh run's recovery), or answers a repeated idempotency key with its ticket. */
+  const takeRequest = async (raw: OperationRequest, origin?: RequestOrigin): Promise<OperationTicket> => {
+    const request = parseInput(operationRequestSchemaFor(raw), raw);
+    await condition(() => !recovering);
+    const key = origin?.idempotencyKey;
+    const seen = book.ticketForKey(key);
+    if (seen) return seen;
+    const issued = enqueue(request, { origin });
+    if (key) book.rememberKey(key, issued, workflowNow());
+    return issued;
+  };
+  // Runs before anything is written to history: bad input and forbidden commands leave no trace.
+  const requestValidator = {
+    validator: (raw: OperationRequest, _origin?: RequestOrigin) =>
+      book.checkAllowed(parseInput(operationRequestSchemaFor(raw), raw)),
+  };
+  setHandler(requestOperationUpdate, takeRequest, requestValidator);
+  // The same request, answered when it ends or when the number starts a long wait (messages.ts).
   setHandler(
-    requestOperationUpdate,
-    async (raw, origin?: RequestOrigin): Promise<OperationTicket> => {
-      const request = parseInput(operationRequestSchemaFor(raw), raw);
-      await condition(() => !recovering);
-      const key = origin?.idempotencyKey;
-      const seen = book.ticketForKey(key);
-      if (seen) return seen;
-      const issued = enqueue(request, { origin });
-      if (key) book.rememberKey(key, issued, workflowNow());
-      return issued;
+    runOperationUpdate,
+    async (raw, origin?: RequestOrigin): Promise<OperationRun> => {
+      const ticket = await takeRequest(raw, origin);
+      await condition(
+        () => !book.isPending(ticket.operationId) || book.current?.summary.status === 'waiting',
+      );
+      const finished = book.finished(ticket.operationId);
+      return finished ? { ticket, finished } : { ticket };
     },
-    {
-      // Runs before anything is written to history: bad input and forbidden commands leave no trace.
-      validator: (raw, _origin?: RequestOrigin) =>
-        book.checkAllowed(parseInput(operationRequestSchemaFor(raw), raw)),
-    },
+    requestValidator,
   );
 
   /** Drops a queued operation (it never started) and tells whoever waits for it. */

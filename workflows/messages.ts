@@ -112,6 +112,20 @@ export interface RequestOrigin {
 export const requestOperationUpdate = defineUpdate<OperationTicket, [OperationRequest, RequestOrigin?]>(
   'requestOperation',
 );
+/**
+ * The same request, answered when its operation ends, so a caller waits on the server's long poll instead
+ * of polling getState. It answers early, without `finished`, when the number starts a long wait (a blocked
+ * budget, a code from a person): an Update should not stay open for days. It writes the same two events as
+ * requestOperation; only the completion moves, to the task that ends the operation.
+ */
+export interface OperationRun {
+  ticket: OperationTicket;
+  /** The operation's summary once it ended; absent when the answer came at the start of a long wait. */
+  finished?: OperationSummary;
+}
+export const runOperationUpdate = defineUpdate<OperationRun, [OperationRequest, RequestOrigin?]>(
+  'runOperation',
+);
 export const getStateQuery = defineQuery<LifecycleSnapshot>('getState');
 
 export interface CancelOperationRequest {

@@ -294,6 +294,31 @@ test('waitForOperation asks with ?wait=true until the operation has finished', a
   );
 });
 
+test('runOperation posts the request, tells onAccepted, then holds reads until the operation has finished', async () => {
+  const client = scripted((req, res, n) =>
+    req.method === 'POST'
+      ? json(res, 202, TICKET)
+      : json(res, 200, { operationId: TICKET.operationId, status: n < 3 ? 'running' : 'completed' }),
+  );
+  let accepted = 0;
+  const done = await client.runOperation(
+    '1',
+    { operation: 'deregister' },
+    { idempotencyKey: 'run-key-1', pollIntervalMs: 10, onAccepted: () => accepted++ },
+  );
+  assert.equal(done.status, 'completed');
+  assert.equal(accepted, 1);
+  assert.deepEqual(
+    seen.map((s) => `${s.method} ${s.url}`),
+    [
+      'POST /v1/phone-numbers/1/operations',
+      'GET /v1/phone-numbers/1/operations/phone-number%3A1%3Aregister%3A1?wait=true',
+      'GET /v1/phone-numbers/1/operations/phone-number%3A1%3Aregister%3A1?wait=true',
+    ],
+  );
+  assert.equal(seen[0]!.headers['idempotency-key'], 'run-key-1');
+});
+
 test('no API listening: TemporalUnreachableError naming the URL; the key is in no message', async () => {
   const closed = createServer();
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
