@@ -20,7 +20,8 @@ import {
   percentile,
   serverShare,
   table,
-  workflowTaskWaits,
+  workflowTaskTimings,
+  type WorkflowTaskTiming,
   type BenchArgs,
   type HistorySummary,
   type SectionResult,
@@ -64,18 +65,28 @@ export interface TaskWaitStats {
   maxMs: number;
   /** Tasks that waited more than a second for a worker to pick them up. */
   overOneSecond: number;
+  /** How long the worker held each run's first task (started → completed, p50; ours: with the local activities it runs). */
+  firstHeldP50Ms: number;
+  /** The same for every later task. */
+  laterHeldP50Ms: number;
 }
 
 async function taskWaitStats(client: Client, workflowIds: string[]): Promise<TaskWaitStats> {
-  const waits = (await mapLimit(workflowIds, 10, (id) => workflowTaskWaits(client.workflow.getHandle(id))))
-    .flat()
-    .sort((a, b) => a - b);
+  const runs = await mapLimit(workflowIds, 10, async (id) =>
+    workflowTaskTimings((await client.workflow.getHandle(id).fetchHistory()).events ?? []),
+  );
+  const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+  const waits = sorted(runs.flat().map((t) => t.waitMs));
+  const held = (tasks: WorkflowTaskTiming[]) =>
+    tasks.flatMap((t) => (t.runMs === undefined ? [] : [t.runMs]));
   return {
     tasks: waits.length,
     p50Ms: percentile(waits, 50),
     p99Ms: percentile(waits, 99),
     maxMs: percentile(waits, 100),
     overOneSecond: waits.filter((w) => w > 1000).length,
+    firstHeldP50Ms: percentile(sorted(held(runs.map((tasks) => tasks[0]!))), 50),
+    laterHeldP50Ms: percentile(sorted(held(runs.flatMap((tasks) => tasks.slice(1)))), 50),
   };
 }
 
@@ -348,6 +359,7 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
       `${formatDuration(r.workflowTaskWait.p50Ms)} / ${formatDuration(r.workflowTaskWait.p99Ms)} / ` +
         `${formatDuration(r.workflowTaskWait.maxMs)}`,
       `${r.workflowTaskWait.overOneSecond} of ${r.workflowTaskWait.tasks}`,
+      `${formatDuration(r.workflowTaskWait.firstHeldP50Ms)} / ${formatDuration(r.workflowTaskWait.laterHeldP50Ms)}`,
     ]),
   );
   const historyRows = (variants[0]?.histories ?? []).map((h) => [
@@ -454,6 +466,7 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
         'Cores busy (avg)',
         'WF task queue wait p50 / p99 / max',
         'WF tasks waiting > 1 s',
+        'WF task held p50: first / later',
       ],
       roundRows,
     ),
@@ -465,6 +478,9 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
       'it up (WORKFLOW_TASK_SCHEDULED → STARTED in the histories, read after the round). Both workers poll ' +
       "with the SDK's defaults; a wall time far above the latency p50 usually comes with tasks that waited " +
       "over a second here (the server matching a new run's first task to a poller), not with slow workflow code.",
+    '- "WF task held": how long the worker held a task (STARTED → COMPLETED), p50 over each run\'s first ' +
+      'task and over the later ones. A first task holds its local activities (ours: the ledger recovery, the ' +
+      'policy; the floor: its one local activity) and answers the request only when it completes.',
     '- Latency: ours, enqueuedAt → finishedAt on the workflow clock; floor, start → close of the (parent) ' +
       'workflow (describe).',
     '- "CPU s" is user + system time during the round (from /proc): `node` is this process (client, both ' +

@@ -410,14 +410,6 @@ export function workflowTaskTimings(events: temporal.api.history.v1.IHistoryEven
   return [...started.values()].map(({ task }) => task);
 }
 
-/**
- * How long each workflow task of a run waited in its task queue before a worker picked it up
- * (WORKFLOW_TASK_SCHEDULED → WORKFLOW_TASK_STARTED, server clock), in ms.
- */
-export async function workflowTaskWaits(handle: WorkflowHandle): Promise<number[]> {
-  return workflowTaskTimings((await handle.fetchHistory()).events ?? []).map((t) => t.waitMs);
-}
-
 /** Fetches a history until its length stops changing (the workflow has settled after an operation). */
 export async function settledHistory(handle: WorkflowHandle, quietMs = 300): Promise<HistorySummary> {
   let last = await historySummary(handle);
