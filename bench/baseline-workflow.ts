@@ -5,7 +5,8 @@
 // A register operation runs one local activity in the number's lifecycle (loadPolicy) and two activities
 // in its child run (readPhoneNumber, registerPhoneNumber). `floorFlat` runs the three in one workflow;
 // `floorParent` runs the local activity and starts `floorChild` for the two activities, the shape of the
-// lifecycle → operation child.
+// lifecycle → operation child. `floorGraph` is `floorFlat` whose two activities are the product's own
+// readPhoneNumber and registerPhoneNumber, over HTTP to the simulator.
 import { executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 
 export interface FloorActivities {
@@ -29,6 +30,23 @@ const mutations = proxyActivities<Pick<FloorActivities, 'floorActivity'>>({
   retry: { maximumAttempts: 1 },
 });
 
+/**
+ * The product's own Graph activities (activities/index.ts), for `floorGraph`: the same HTTP requests to the
+ * simulator as a register operation, so the floor pays for the Graph calls as ours does.
+ */
+export interface FloorGraphActivities {
+  readPhoneNumber(phoneNumberId: string): Promise<unknown>;
+  registerPhoneNumber(phoneNumberId: string, params: { pin: string }): Promise<void>;
+}
+const graphReads = proxyActivities<Pick<FloorGraphActivities, 'readPhoneNumber'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 8 },
+});
+const graphMutations = proxyActivities<Pick<FloorGraphActivities, 'registerPhoneNumber'>>({
+  startToCloseTimeout: '3 minutes',
+  retry: { maximumAttempts: 1 },
+});
+
 async function twoActivities(): Promise<number> {
   await reads.floorActivity('read');
   await mutations.floorActivity('register');
@@ -39,6 +57,14 @@ async function twoActivities(): Promise<number> {
 export async function floorFlat(): Promise<number> {
   await local.floorLocal('policy');
   return 1 + (await twoActivities());
+}
+
+/** floorFlat with the real Graph calls: the local activity, then the number's read and its register. */
+export async function floorGraph(phoneNumberId: string, pin: string): Promise<number> {
+  await local.floorLocal('policy');
+  await graphReads.readPhoneNumber(phoneNumberId);
+  await graphMutations.registerPhoneNumber(phoneNumberId, { pin });
+  return 3;
 }
 
 /** The child of floorParent: the two activities. */

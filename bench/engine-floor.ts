@@ -7,8 +7,17 @@ import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { seedManyVerified } from '../test/helpers/seed';
-import { startTestStack, type TestStack } from '../test/helpers/stack';
-import type { FloorActivities, floorFlat, floorParent } from './baseline-workflow';
+import { startTestStack, TEST_TOKEN, type TestStack } from '../test/helpers/stack';
+import type {
+  FloorActivities,
+  FloorGraphActivities,
+  floorFlat,
+  floorGraph,
+  floorParent,
+} from './baseline-workflow';
+import { createActivities } from '../activities';
+import { operationPolicy } from '../platform/config';
+import { createGraphClient } from '../worker/create-worker';
 import {
   cpuSample,
   cpuSecondsBetween,
@@ -32,11 +41,23 @@ const PIN = '123456';
 const WARMUP_ID = '8899999999';
 /** Ours: numbers 88CRNNNNNN (C the cap variant, R the round). */
 const ID_BASE = 8_800_000_000;
+/** The floor with Graph calls: numbers 87CRNNNNNN. */
+const GRAPH_WARMUP_ID = '8799999999';
+const GRAPH_ID_BASE = 8_700_000_000;
 
-type Side = 'ours' | 'floor' | 'floor-parent-child';
+const FLOOR_TYPE: Record<FloorSide, 'floorFlat' | 'floorGraph' | 'floorParent'> = {
+  floor: 'floorFlat',
+  'floor-graph': 'floorGraph',
+  'floor-parent-child': 'floorParent',
+};
+type FloorWorkflow = typeof floorFlat | typeof floorGraph | typeof floorParent;
+
+type Side = 'ours' | 'floor' | 'floor-graph' | 'floor-parent-child';
+type FloorSide = Exclude<Side, 'ours'>;
 const SIDE_LABEL: Record<Side, string> = {
   ours: 'ours: register operation',
   floor: 'floor: 1 workflow',
+  'floor-graph': 'floor: 1 workflow, Graph calls',
   'floor-parent-child': 'floor: parent → child',
 };
 
@@ -127,6 +148,15 @@ const floorActivities: FloorActivities = {
   floorActivity: () => Promise.resolve({ ok: true }),
 };
 
+/** The product's readPhoneNumber and registerPhoneNumber, on a Graph client of the stack's simulator. */
+function graphActivities(stack: TestStack): FloorGraphActivities {
+  const { readPhoneNumber, registerPhoneNumber } = createActivities({
+    graph: createGraphClient(stack.config, TEST_TOKEN),
+    policy: () => operationPolicy(stack.config),
+  });
+  return { readPhoneNumber, registerPhoneNumber };
+}
+
 function perOperation(side: Side, histories: HistorySummary[]): PerOperationHistory {
   const sum = (type: string) => histories.reduce((n, h) => n + (h.byType[type] ?? 0), 0);
   return {
@@ -151,12 +181,17 @@ async function oursWarmup(stack: TestStack): Promise<PerOperationHistory> {
   return perOperation('ours', [await historySummary(client.getHandle(lifecycleWorkflowId(WARMUP_ID)))]);
 }
 
-async function floorWarmup(stack: TestStack, side: Exclude<Side, 'ours'>): Promise<PerOperationHistory> {
+/** A floor workflow's arguments: floorGraph registers a seeded number, the others take none. */
+const floorArgs = (side: FloorSide, phoneNumberId: string): [string, string] | [] =>
+  side === 'floor-graph' ? [phoneNumberId, PIN] : [];
+
+async function floorWarmup(stack: TestStack, side: FloorSide): Promise<PerOperationHistory> {
   const workflowId = `floor-warmup-${side}-${Date.now().toString(36)}`;
-  const type = side === 'floor' ? 'floorFlat' : 'floorParent';
-  const handle = await stack.env.client.workflow.start<typeof floorFlat | typeof floorParent>(type, {
+  if (side === 'floor-graph') await seedManyVerified(stack.sim, [GRAPH_WARMUP_ID], { pin: PIN });
+  const handle = await stack.env.client.workflow.start<FloorWorkflow>(FLOOR_TYPE[side], {
     taskQueue: FLOOR_QUEUE,
     workflowId,
+    args: floorArgs(side, GRAPH_WARMUP_ID),
   });
   await handle.result();
   const client = stack.env.client.workflow;
@@ -202,19 +237,24 @@ async function oursRound(stack: TestStack, round: number, ids: string[]): Promis
 
 async function floorRound(
   stack: TestStack,
-  side: Exclude<Side, 'ours'>,
+  side: FloorSide,
   round: number,
   n: number,
   variant: number,
 ): Promise<FloorRound> {
   const client = stack.env.client.workflow;
-  const type = side === 'floor' ? 'floorFlat' : 'floorParent';
   const ids = Array.from({ length: n }, (_, i) => `floor-${variant}-${side}-${round}-${i + 1}`);
+  const numbers = ids.map((_, i) => String(GRAPH_ID_BASE + variant * 10_000_000 + round * 100_000 + i + 1));
+  if (side === 'floor-graph') await seedManyVerified(stack.sim, numbers, { pin: PIN });
   const cpuBefore = cpuSample();
   const start = Date.now();
   const handles = await Promise.all(
-    ids.map((workflowId) =>
-      client.start<typeof floorFlat | typeof floorParent>(type, { taskQueue: FLOOR_QUEUE, workflowId }),
+    ids.map((workflowId, i) =>
+      client.start<FloorWorkflow>(FLOOR_TYPE[side], {
+        taskQueue: FLOOR_QUEUE,
+        workflowId,
+        args: floorArgs(side, numbers[i]!),
+      }),
     ),
   );
   const acceptMs = Date.now() - start;
@@ -257,7 +297,7 @@ async function runVariant(
     namespace: stack.config.temporal.namespace,
     taskQueue: FLOOR_QUEUE,
     workflowBundle: await bundle(),
-    activities: floorActivities,
+    activities: { ...floorActivities, ...graphActivities(stack) },
     dataConverter: stack.dataConverter,
     // The same cap as our worker's (worker/create-worker.ts); it is per task queue, so each side has its own.
     maxTaskQueueActivitiesPerSecond: cap,
@@ -267,6 +307,7 @@ async function runVariant(
     const sides: Side[] = [
       'ours',
       'floor',
+      'floor-graph',
       ...(args.floorParentChild ? ['floor-parent-child' as const] : []),
     ];
     // Untimed: loads each bundle into the worker's isolates; their histories give the per-operation counts.
@@ -377,9 +418,12 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
       const pc = args.floorParentChild
         ? `, parent → child ${fixed(sideOps(v, 'floor-parent-child'), 1)}`
         : '';
+      const ours = sideOps(v, 'ours');
+      const graph = sideOps(v, 'floor-graph');
       return (
-        `${v.label} (cap ${v.activityCapPerSecond}/s): ours ${fixed(sideOps(v, 'ours'), 1)} ops/s, floor ` +
-        `${fixed(sideOps(v, 'floor'), 1)}${pc}; ours/floor **${fixed(sideOps(v, 'ours') / sideOps(v, 'floor'), 2)}**`
+        `${v.label} (cap ${v.activityCapPerSecond}/s): ours ${fixed(ours, 1)} ops/s, floor ` +
+        `${fixed(sideOps(v, 'floor'), 1)}, with Graph calls ${fixed(graph, 1)}${pc}; ours/floor ` +
+        `**${fixed(ours / sideOps(v, 'floor'), 2)}**, ours/floor with Graph calls **${fixed(ours / graph, 2)}**`
       );
     })
     .map((l) => `- ${l}`);
@@ -410,7 +454,10 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
       'worker on its own task queue in this process) making the same activity calls as one register ' +
       'operation and nothing else: one local activity (stands for loadPolicy) and two task-queue ' +
       'activities (readPhoneNumber, registerPhoneNumber) that return at once, started with ' +
-      "`workflow.start` and awaited with `result()`. **Parent → child**: the floor in the lifecycle's " +
+      '`workflow.start` and awaited with `result()`. **With Graph calls**: the same workflow, whose two ' +
+      "activities are the product's own readPhoneNumber and registerPhoneNumber, sending the same HTTP " +
+      'requests to the simulator as ours on seeded numbers (so the floor pays for the Graph calls too). ' +
+      "**Parent → child**: the floor in the lifecycle's " +
       'shape, a parent running the local activity and then one child running the two activities. Both ' +
       'workers share the dev server, the data converter (payload encryption) and the task-queue activity ' +
       'cap (`graph.maxRequestsPerSecond`, per task queue). Each variant runs on a fresh stack, after one ' +
