@@ -18,10 +18,10 @@ interface Profile {
 }
 
 /** Workflow functions that say which worker a workflow thread belongs to. */
-const WORKFLOW_MARKS: Record<string, string> = {
-  phoneNumberLifecycle: 'ours (workflows/)',
-  floorFlat: 'floor (bench/baseline-workflow.ts)',
-};
+const WORKFLOW_MARKS = new Map([
+  ['phoneNumberLifecycle', 'ours (workflows/)'],
+  ['floorFlat', 'floor (bench/baseline-workflow.ts)'],
+]);
 
 function place(url: string, fn: string): string {
   if (!url) return fn || '(native)';
@@ -42,7 +42,7 @@ export function summarize(profile: Profile, top: number) {
   let idleUs = 0;
   const marks = new Set<string>();
   for (const node of profile.nodes) {
-    const mark = WORKFLOW_MARKS[node.callFrame.functionName];
+    const mark = WORKFLOW_MARKS.get(node.callFrame.functionName);
     if (mark) marks.add(mark);
   }
   for (const [id, us] of selfUs) {

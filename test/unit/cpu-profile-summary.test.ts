@@ -16,6 +16,7 @@ test('self time by package and function; idle is not busy; the workflow thread i
       },
       { id: 3, callFrame: frame('phoneNumberLifecycle', 'file:///x/workflow-bundle-abc.js', 10) },
       { id: 4, callFrame: frame('runInContext') },
+      { id: 5, callFrame: frame('toString') }, // no workflow's name, though every object has one
     ],
     samples: [1, 2, 2, 3, 4, 1],
     timeDeltas: [5000, 3000, 3000, 2000, 4000, 5000],
