@@ -75,6 +75,12 @@ export interface LifecycleInput {
 /** Continue-as-new well before Temporal's history limits, even if the server does not suggest it. */
 const MAX_HISTORY_EVENTS = 2_000;
 /**
+ * runOperation Updates held open at once; more callers get their ticket at once and read instead. The
+ * server admits 10 Updates in flight per workflow (history.maxInFlightUpdates): half stay free for cancel,
+ * retry, requestOperation and code submissions.
+ */
+const MAX_HELD_RUN_OPERATIONS = 5;
+/**
  * A run this old starts afresh after its next operation: a lifecycle lives for years, and one evicted from a
  * worker's cache replays its whole run; so a run covers at most a week of operations (plus the last one).
  */
@@ -183,13 +189,21 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   };
   setHandler(requestOperationUpdate, takeRequest, requestValidator);
   // The same request, answered when it ends or when the number starts a long wait (messages.ts).
+  let heldRuns = 0;
   setHandler(
     runOperationUpdate,
     async (raw, origin?: RequestOrigin): Promise<OperationRun> => {
       const ticket = await takeRequest(raw, origin);
-      await condition(
-        () => !book.isPending(ticket.operationId) || book.current?.summary.status === 'waiting',
-      );
+      // Held Updates count against the server's in-flight limit, which cancel and the others share.
+      if (heldRuns >= MAX_HELD_RUN_OPERATIONS) return { ticket };
+      heldRuns++;
+      try {
+        await condition(
+          () => !book.isPending(ticket.operationId) || book.current?.summary.status === 'waiting',
+        );
+      } finally {
+        heldRuns--;
+      }
       const finished = book.finished(ticket.operationId);
       return finished ? { ticket, finished } : { ticket };
     },

@@ -115,8 +115,9 @@ export const requestOperationUpdate = defineUpdate<OperationTicket, [OperationRe
 /**
  * The same request, answered when its operation ends, so a caller waits on the server's long poll instead
  * of polling getState. It answers early, without `finished`, when the number starts a long wait (a blocked
- * budget, a code from a person): an Update should not stay open for days. It writes the same two events as
- * requestOperation; only the completion moves, to the task that ends the operation.
+ * budget, a code from a person): an Update should not stay open for days; and at once when 5 callers are
+ * already held (the server admits 10 Updates in flight per workflow, and cancel needs one). It writes the
+ * same two events as requestOperation; only the completion moves, to the task that ends the operation.
  */
 export interface OperationRun {
   ticket: OperationTicket;

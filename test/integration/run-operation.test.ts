@@ -101,3 +101,20 @@ test('a request the lifecycle refuses is refused as requestOperation refuses it,
   );
   assert.equal((await stack.sim.requests({ phoneNumberId: id })).length, sent);
 });
+
+test('many callers of one register at once: every one gets a completed summary, Meta gets one register', async () => {
+  const id = '7600000005';
+  await seedVerified(stack.sim, id, { pin: '123456' });
+  // The register answers after 1.8 s (the test stack's Graph timeout is 2 s): the callers arrive while it runs.
+  await stack.sim.faults([{ endpoint: 'register', phoneNumberId: id, kind: 'latency', latencyMs: 1800 }]);
+  const summaries = await Promise.all(
+    Array.from({ length: 12 }, () =>
+      stack.client.runOperation(id, { operation: 'register', pin: '123456' }, { pollIntervalMs: 200 }),
+    ),
+  );
+  // A caller whose Update the server admitted only after the register ended (past its in-flight limit,
+  // retried by the client) asked for a register on a registered number: already done.
+  for (const s of summaries) assert.equal(s.status, 'completed', JSON.stringify(s));
+  assert.ok(summaries.every((s) => s.outcome === 'completed' || s.outcome === 'already-done'));
+  assert.equal((await stack.sim.requests({ phoneNumberId: id, endpoint: 'register' })).length, 1);
+});
