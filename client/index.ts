@@ -49,6 +49,7 @@ import {
   type LifecycleSnapshot,
   type OperationSummary,
   type OperationTicket,
+  type RequestOrigin,
 } from '../workflows/messages';
 
 export type {
@@ -187,25 +188,11 @@ export class NumberLifecycleClient implements LifecycleOperations {
     request: OperationRequestInput,
     options: { idempotencyKey?: string } = {},
   ): Promise<OperationTicket> {
-    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
-    const valid = parseInput(operationRequestSchema(), request);
-    const updateId =
-      options.idempotencyKey === undefined
-        ? undefined
-        : parseInput(idempotencyKeySchema(), options.idempotencyKey, 'idempotencyKey');
+    const update = this.requestUpdate(phoneNumberId, request, options.idempotencyKey);
     try {
-      return await this.client.workflow.executeUpdateWithStart(requestOperationUpdate, {
-        // The key is the Update's ID (deduplicated by the server within a run) and is told to the
-        // lifecycle (remembered across continue-as-new).
-        args: updateId ? [valid, { idempotencyKey: updateId }] : [valid],
-        startWorkflowOperation: lifecycleStartOperation(id, this.taskQueue),
-        ...(updateId ? { updateId } : {}),
-      });
+      return await this.client.workflow.executeUpdateWithStart(requestOperationUpdate, update);
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        throw new OperationRejectedError(err.cause?.message ?? err.message);
-      }
-      throw err;
+      throw asRejection(err);
     }
   }
 
@@ -220,29 +207,41 @@ export class NumberLifecycleClient implements LifecycleOperations {
     request: OperationRequestInput,
     options: RunOperationOptions = {},
   ): Promise<OperationSummary> {
-    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
-    const valid = parseInput(operationRequestSchema(), request);
-    const updateId =
-      options.idempotencyKey === undefined
-        ? undefined
-        : parseInput(idempotencyKeySchema(), options.idempotencyKey, 'idempotencyKey');
+    const update = this.requestUpdate(phoneNumberId, request, options.idempotencyKey);
     let run;
     try {
       const handle = await this.client.workflow.startUpdateWithStart(runOperationUpdate, {
-        args: updateId ? [valid, { idempotencyKey: updateId }] : [valid],
-        startWorkflowOperation: lifecycleStartOperation(id, this.taskQueue),
+        ...update,
         waitForStage: WorkflowUpdateStage.ACCEPTED,
-        ...(updateId ? { updateId } : {}),
       });
       options.onAccepted?.();
       run = await handle.result();
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        throw new OperationRejectedError(err.cause?.message ?? err.message);
-      }
-      throw err;
+      throw asRejection(err);
     }
-    return run.finished ?? this.waitForOperation(id, run.ticket.operationId, options);
+    return run.finished ?? this.waitForOperation(phoneNumberId, run.ticket.operationId, options);
+  }
+
+  /**
+   * A request's update-with-start, checked: bad input throws InputError before anything is sent. The
+   * idempotency key is the Update's ID (deduplicated by the server within a run) and is told to the
+   * lifecycle (remembered across continue-as-new).
+   */
+  private requestUpdate(phoneNumberId: string, request: OperationRequestInput, idempotencyKey?: string) {
+    const id = parseInput(phoneNumberIdSchema(), phoneNumberId, 'phoneNumberId');
+    const valid = parseInput(operationRequestSchema(), request);
+    const updateId =
+      idempotencyKey === undefined
+        ? undefined
+        : parseInput(idempotencyKeySchema(), idempotencyKey, 'idempotencyKey');
+    const args: [OperationRequest, RequestOrigin?] = updateId
+      ? [valid, { idempotencyKey: updateId }]
+      : [valid];
+    return {
+      args,
+      startWorkflowOperation: lifecycleStartOperation(id, this.taskQueue),
+      ...(updateId ? { updateId } : {}),
+    };
   }
 
   /**
@@ -288,8 +287,7 @@ export class NumberLifecycleClient implements LifecycleOperations {
     try {
       return await call();
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError)
-        throw new OperationRejectedError(err.cause?.message ?? err.message);
+      if (err instanceof WorkflowUpdateFailedError) throw asRejection(err);
       if (err instanceof WorkflowNotFoundError) {
         const closed = await this.client.workflow
           .getHandle(lifecycleWorkflowId(id))
@@ -326,10 +324,7 @@ export class NumberLifecycleClient implements LifecycleOperations {
         args: [digits],
       });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        throw new OperationRejectedError(err.cause?.message ?? err.message);
-      }
-      throw err;
+      throw asRejection(err);
     }
   }
 
@@ -431,6 +426,13 @@ export class NumberLifecycleClient implements LifecycleOperations {
       if (snapshot?.currentOperation?.status === 'waiting') pollMs = Math.min(maxPollMs, pollMs * 2);
     }
   }
+}
+
+/** The lifecycle's refusal of a request (its validator or handler) as the library's error; others as they are. */
+function asRejection(err: unknown): unknown {
+  return err instanceof WorkflowUpdateFailedError
+    ? new OperationRejectedError(err.cause?.message ?? err.message)
+    : err;
 }
 
 function delay(ms: number): Promise<void> {
