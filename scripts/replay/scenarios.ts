@@ -1058,6 +1058,34 @@ const webhooksDelivered: Scenario = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// runOperation: callers waiting on the long poll
+
+const runOperationCallers: Scenario = {
+  name: 'run-operation-callers',
+  group: 'default',
+  description:
+    'six callers run one register with runOperation while it runs: five held until it ends, one answered at once',
+  async run(ctx) {
+    const id = ctx.number(1);
+    await seedVerified(ctx.stack.sim, id, { pin: PIN });
+    // The register answers after 1.5 s, so every caller's Update arrives while it runs.
+    const latency = [{ endpoint: 'register', phoneNumberId: id, kind: 'latency', latencyMs: 1500 }];
+    await withFaults(ctx, latency, async () => {
+      const request = { operation: 'register', pin: PIN, requestedBy: 'replay-recorder' } as const;
+      const summaries = await Promise.all(
+        Array.from({ length: 6 }, () => ctx.stack.client.runOperation(id, request, { pollIntervalMs: 100 })),
+      );
+      for (const summary of summaries) expectCompleted(summary);
+    });
+    await recordLifecycle(
+      ctx,
+      id,
+      'Lifecycle after a register run by six runOperation callers (five held to its end, one answered at once), idle.',
+    );
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   registerPlain,
   deregisterPlain,
@@ -1092,6 +1120,7 @@ export const SCENARIOS: readonly Scenario[] = [
   lifecycleRecovered,
   metaWebhookNameApproved,
   webhooksDelivered,
+  runOperationCallers,
 ];
 
 /**
