@@ -27,6 +27,7 @@ import {
   mapLimit,
   median,
   percentile,
+  runOperationsAtOnce,
   serverShare,
   table,
   workflowTaskTimings,
@@ -207,13 +208,11 @@ async function oursRound(stack: TestStack, round: number, ids: string[]): Promis
   const cpuBefore = cpuSample();
   const start = Date.now();
   // Each caller waits as the floor's does, on the server's long poll (runOperation), not by reading.
-  let accepted = 0;
-  let acceptMs = 0;
-  const onAccepted = () => {
-    if (++accepted === ids.length) acceptMs = Date.now() - start;
-  };
-  const summaries = await Promise.all(
-    ids.map((id) => client.runOperation(id, { operation: 'register', pin: PIN }, { onAccepted })),
+  const { acceptMs, summaries } = await runOperationsAtOnce(
+    client,
+    ids,
+    { operation: 'register', pin: PIN },
+    start,
   );
   const wallMs = Date.now() - start;
   const cpuSeconds = cpuSecondsBetween(cpuBefore, cpuSample());

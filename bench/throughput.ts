@@ -2,13 +2,14 @@
 // client library, on the dev server (real time, real activities, the simulator over HTTP, no faults).
 import os from 'node:os';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
-import type { OperationSummary } from '../client';
+import type { OperationRequestInput, OperationSummary } from '../client';
 import {
   cpuSample,
   cpuSecondsBetween,
   fixed,
   formatDuration,
   percentile,
+  runOperationsAtOnce,
   table,
   type BenchArgs,
   type SectionResult,
@@ -44,6 +45,21 @@ interface ThroughputRun {
   rounds: ThroughputRound[];
 }
 
+/** Every request at once, then each operation awaited by reading getState every 50 ms (waitForOperation). */
+async function requestThenRead(
+  client: TestStack['client'],
+  ids: string[],
+  request: OperationRequestInput,
+  start: number,
+): Promise<{ acceptMs: number; summaries: OperationSummary[] }> {
+  const tickets = await Promise.all(ids.map((id) => client.requestOperation(id, request)));
+  const acceptMs = Date.now() - start;
+  const summaries = await Promise.all(
+    ids.map((id, i) => client.waitForOperation(id, tickets[i]!.operationId, { pollIntervalMs: 50 })),
+  );
+  return { acceptMs, summaries };
+}
+
 async function timedRound(stack: TestStack, ids: string[], waitMode: WaitMode): Promise<ThroughputRound> {
   const { client, sim } = stack;
   for (const id of ids) {
@@ -52,21 +68,10 @@ async function timedRound(stack: TestStack, ids: string[], waitMode: WaitMode): 
   const cpuBefore = cpuSample();
   const start = Date.now();
   const request = { operation: 'register', pin: PIN } as const;
-  let acceptMs = 0;
-  let summaries: OperationSummary[];
-  if (waitMode === 'poll') {
-    const tickets = await Promise.all(ids.map((id) => client.requestOperation(id, request)));
-    acceptMs = Date.now() - start;
-    summaries = await Promise.all(
-      ids.map((id, i) => client.waitForOperation(id, tickets[i]!.operationId, { pollIntervalMs: 50 })),
-    );
-  } else {
-    let accepted = 0;
-    const onAccepted = () => {
-      if (++accepted === ids.length) acceptMs = Date.now() - start;
-    };
-    summaries = await Promise.all(ids.map((id) => client.runOperation(id, request, { onAccepted })));
-  }
+  const { acceptMs, summaries } =
+    waitMode === 'poll'
+      ? await requestThenRead(client, ids, request, start)
+      : await runOperationsAtOnce(client, ids, request, start);
   const wallMs = Date.now() - start;
   const cpuSeconds = cpuSecondsBetween(cpuBefore, cpuSample());
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { BarChart } from './svg-chart';
+import type { LifecycleOperations, OperationRequestInput, OperationSummary } from '../../client';
 import {
   CLI_VERSION,
   TEST_SERVER_VERSION,
@@ -704,4 +705,23 @@ export async function sampleLatency(
     maxMs: percentile(latenciesMs, 100),
     latenciesMs: latenciesMs.map((ms) => Math.round(ms * 100) / 100),
   };
+}
+
+/**
+ * One request per number, all at once, each caller waiting on the long poll (runOperation): the summaries,
+ * and how long after `startedAt` the last request was accepted.
+ */
+export async function runOperationsAtOnce(
+  client: Pick<LifecycleOperations, 'runOperation'>,
+  ids: string[],
+  request: OperationRequestInput,
+  startedAt: number,
+): Promise<{ acceptMs: number; summaries: OperationSummary[] }> {
+  let accepted = 0;
+  let acceptMs = 0;
+  const onAccepted = () => {
+    if (++accepted === ids.length) acceptMs = Date.now() - startedAt;
+  };
+  const summaries = await Promise.all(ids.map((id) => client.runOperation(id, request, { onAccepted })));
+  return { acceptMs, summaries };
 }

@@ -4,6 +4,7 @@
 // ledger keeps counting it: a surplus on the safe side. The drill allows a number a ledger surplus of at
 // most this many sends; a request at the simulator that the ledger lacks is never allowed.
 import type { Client } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 
@@ -15,8 +16,7 @@ const ENDPOINT_OF_ACTIVITY: Record<string, 'register' | 'deregister'> = {
   deregisterPhoneNumber: 'deregister',
 };
 
-const eventMs = (e: HistoryEvent) =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+const eventMs = (e: HistoryEvent) => optionalTsToMs(e.eventTime) ?? 0;
 
 /** Budgeted sends scheduled at or after `fromMs` that timed out (no answer ever reached the lifecycle), per endpoint. */
 export function unansweredSends(events: HistoryEvent[], fromMs: number): Map<string, number> {
