@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Registration, Verification } from '../domain/lifecycle-state';
 import { registrationOf } from '../domain/registration';
 import type { OperationPolicy } from '../domain/operations';
+import type { EventsWanted } from '../domain/webhook-events';
 import { GraphCallError, type GraphClient, type PhoneNumberNode } from './graph-client';
 import { createOnPremBackup } from './onprem-client';
 import { explainRegisterRefusal } from './register-diagnosis';
@@ -70,6 +71,8 @@ async function graphCall<T>(fn: () => Promise<T>): Promise<T> {
 export function createActivities(deps: {
   graph: GraphClient;
   policy: () => OperationPolicy;
+  /** Which webhook event types are wanted, handed out with the policy (activities/webhook-activities.ts). */
+  eventsWanted?: () => Promise<EventsWanted | undefined>;
   onPremTimeoutMs?: number;
   /** The running activity's cancellation signal, for the On-Prem calls (the Graph client has its own). */
   abortSignal?: () => AbortSignal | undefined;
@@ -174,7 +177,8 @@ export function createActivities(deps: {
 
     /** The worker's current policy (temporal.yaml), read at the start of each operation. */
     async loadPolicy(): Promise<OperationPolicy> {
-      return deps.policy();
+      const eventsWanted = await deps.eventsWanted?.();
+      return eventsWanted ? { ...deps.policy(), eventsWanted } : deps.policy();
     },
 
     ...createMetaWebhookActivities(graph),

@@ -9,7 +9,8 @@ import { requestLedgerSchema, settleInFlight } from '../domain/ledger';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { z } from 'zod';
 import { operationRequestSchema } from '../domain/operations';
-import type { RecoveredRun } from '../workflows/messages';
+import type { OperationPolicy } from '../domain/operations';
+import type { LedgerRecovery, RecoveredRun } from '../workflows/messages';
 import { LEDGER_MEMO, LIFECYCLE_MEMO, type LifecycleMemo } from '../workflows/lifecycle-memo';
 
 const lifecycleMemoSchema: z.ZodType<LifecycleMemo> = z.object({
@@ -23,36 +24,52 @@ const lifecycleMemoSchema: z.ZodType<LifecycleMemo> = z.object({
     .optional(),
 });
 
-export function createLedgerRecoveryActivities(deps: { client: () => Promise<Client> }) {
+export function createLedgerRecoveryActivities(deps: {
+  client: () => Promise<Client>;
+  /** The loadPolicy activity: read here too, for the fresh run's first operation. */
+  policy: () => Promise<OperationPolicy>;
+}) {
   return {
-    /** The newest closed run of the number's lifecycle (not continued as new), and its ledger; undefined if none. */
-    async recoverLedger(phoneNumberId: string, currentRunId: string): Promise<RecoveredRun | undefined> {
-      const client = await deps.client();
-      const workflowId = lifecycleWorkflowId(phoneNumberId);
-      const latest = await latestClosedRun(client, workflowId, currentRunId);
-      if (!latest) return undefined;
-      // describe() decodes the memo with the client's data converter (and codec).
-      const described = await client.workflow.getHandle(workflowId, latest.runId).describe();
-      const memo = described.memo;
-      // In-flight requests count from the close; a server that does not say when counts them from now.
-      const closedAt = latest.closedAt ?? described.closeTime ?? new Date();
-      const raw = memo?.[LEDGER_MEMO];
-      if (raw === undefined) return undefined;
-      const held = requestLedgerSchema().parse(raw);
-      const inFlight = held.entries.filter((e) => e.inFlight).length;
-      const ledger = settleInFlight(held, { observedAt: closedAt.getTime(), sent: true });
-      // Memos written before the sequence was kept have none: the ledger alone is recovered then.
-      const kept = lifecycleMemoSchema.safeParse(memo?.[LIFECYCLE_MEMO]);
-      return {
-        ...(kept.success ? kept.data : {}),
-        runId: latest.runId,
-        status: latest.status,
-        closedAt: closedAt.toISOString(),
-        ledger,
-        requests: ledger.entries.length,
-        inFlight,
-      };
+    /**
+     * The newest closed run of the number's lifecycle (not continued as new) with its ledger, if any, and
+     * the policy, read last so that it is fresh for the first operation (workflows/recovery-result.ts).
+     */
+    async recoverLedger(phoneNumberId: string, currentRunId: string): Promise<LedgerRecovery> {
+      const predecessor = await recoverPredecessor(await deps.client(), phoneNumberId, currentRunId);
+      return { ...(predecessor ? { predecessor } : {}), policy: await deps.policy() };
     },
+  };
+}
+
+/** The newest closed run of the number's lifecycle (not continued as new), and its ledger; undefined if none. */
+async function recoverPredecessor(
+  client: Client,
+  phoneNumberId: string,
+  currentRunId: string,
+): Promise<RecoveredRun | undefined> {
+  const workflowId = lifecycleWorkflowId(phoneNumberId);
+  const latest = await latestClosedRun(client, workflowId, currentRunId);
+  if (!latest) return undefined;
+  // describe() decodes the memo with the client's data converter (and codec).
+  const described = await client.workflow.getHandle(workflowId, latest.runId).describe();
+  const memo = described.memo;
+  // In-flight requests count from the close; a server that does not say when counts them from now.
+  const closedAt = latest.closedAt ?? described.closeTime ?? new Date();
+  const raw = memo?.[LEDGER_MEMO];
+  if (raw === undefined) return undefined;
+  const held = requestLedgerSchema().parse(raw);
+  const inFlight = held.entries.filter((e) => e.inFlight).length;
+  const ledger = settleInFlight(held, { observedAt: closedAt.getTime(), sent: true });
+  // Memos written before the sequence was kept have none: the ledger alone is recovered then.
+  const kept = lifecycleMemoSchema.safeParse(memo?.[LIFECYCLE_MEMO]);
+  return {
+    ...(kept.success ? kept.data : {}),
+    runId: latest.runId,
+    status: latest.status,
+    closedAt: closedAt.toISOString(),
+    ledger,
+    requests: ledger.entries.length,
+    inFlight,
   };
 }
 

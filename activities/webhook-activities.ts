@@ -7,8 +7,10 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import axios from 'axios';
 import { WorkerMetric } from '../domain/metric-names';
 import {
+  WEBHOOK_EVENT_TYPES,
   WEBHOOK_SUBSCRIPTIONS_WORKFLOW_ID,
   wants,
+  type EventsWanted,
   webhookDeliveryWorkflowId,
   type WebhookEvent,
   type WebhookEventType,
@@ -24,6 +26,8 @@ export interface WebhookActivityDeps {
   env?: NodeJS.ProcessEnv;
   /** The running activity's cancellation signal (aborts a POST in flight). */
   abortSignal?: () => AbortSignal | undefined;
+  /** The subscriptions, when the worker shares one cached source (subscriptionSource) with eventsWanted. */
+  subscriptions?: () => Promise<DeliveryTarget[]>;
 }
 
 /** One subscription as delivery sees it; the secret is read only when asked for. */
@@ -45,7 +49,9 @@ export interface DeliveryPlan {
 }
 
 /** Every subscription (file and store), read again after webhooks.subscriptionCacheSeconds. */
-export function subscriptionSource(deps: WebhookActivityDeps): () => Promise<DeliveryTarget[]> {
+export function subscriptionSource(
+  deps: Pick<WebhookActivityDeps, 'client' | 'webhooks' | 'env'>,
+): () => Promise<DeliveryTarget[]> {
   let cached: { at: number; targets: Promise<DeliveryTarget[]> } | undefined;
   const fromConfig: DeliveryTarget[] = deps.webhooks.subscriptions.map((s) => ({
     id: s.id,
@@ -78,6 +84,24 @@ export function subscriptionSource(deps: WebhookActivityDeps): () => Promise<Del
   };
 }
 
+/**
+ * The event types some subscription wants now, read from the same cache as emissions (so no more often),
+ * for the policy an operation starts with. Undefined when the subscriptions cannot be read, or the cache is
+ * off: the lifecycle then emits every event and the worker checks each one.
+ */
+export function eventsWantedSource(
+  subscriptions: () => Promise<DeliveryTarget[]>,
+  webhooks: Pick<WebhooksConfig, 'subscriptionCacheSeconds'>,
+): () => Promise<EventsWanted | undefined> {
+  return async () => {
+    const forMs = webhooks.subscriptionCacheSeconds * 1000;
+    if (forMs <= 0) return undefined;
+    const targets = await subscriptions().catch(() => undefined);
+    if (!targets) return undefined;
+    return { types: WEBHOOK_EVENT_TYPES.filter((type) => targets.some((s) => wants(s, type))), forMs };
+  };
+}
+
 /** The URL as failures show it: no query or fragment (a receiver may put a token there). */
 function shownUrl(url: string): string {
   return url.replace(/[?#].*$/, '');
@@ -94,7 +118,7 @@ function countAttemptFailure(reason: string): void {
 }
 
 export function createWebhookActivities(deps: WebhookActivityDeps) {
-  const subscriptions = subscriptionSource(deps);
+  const subscriptions = deps.subscriptions ?? subscriptionSource(deps);
   const w = deps.webhooks;
   return {
     /**

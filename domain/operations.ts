@@ -7,6 +7,7 @@ import { lazySchema } from './validation';
 import { codeMethodSchema, languageSchema } from './verification';
 import type { RequestLedger, LedgerPolicy } from './ledger';
 import type { Registration, Verification } from './lifecycle-state';
+import type { EventsWanted } from './webhook-events';
 
 export const OPERATION_KINDS = [
   'register',
@@ -191,6 +192,11 @@ export interface OperationPolicy extends LedgerPolicy {
   maxDisplayNameWaitMs: number;
   /** How long an operation that left the number offline waits for a corrected PIN. */
   maxPinWaitMs: number;
+  /**
+   * Which webhook event types were wanted when the policy was read (absent in policies recorded before
+   * 2026-12-07, and when the subscriptions could not be read: then every event is emitted and checked).
+   */
+  eventsWanted?: EventsWanted;
 }
 
 export type OperationOutcome = 'completed' | 'already-done';

@@ -147,3 +147,24 @@ export function checkAllowedUrl(url: string, allowedPrefixes: readonly string[])
 /** Whether a subscription wants an event type. */
 export const wants = (subscription: { events: readonly string[] }, type: WebhookEventType) =>
   subscription.events.includes(type);
+
+/**
+ * The event types some subscription wanted when a worker read its subscriptions, handed to a lifecycle with
+ * the policy at an operation's start. For `forMs` after that read (the worker's subscription cache time),
+ * the lifecycle skips emitting the other types instead of asking the worker about each one: an event no
+ * subscription wants costs no local activity and no history event.
+ */
+export interface EventsWanted {
+  types: WebhookEventType[];
+  forMs: number;
+}
+
+/** Whether an event of `type` must be emitted, going by what was wanted at `readAt` (`now`: workflow time). */
+export function mustEmit(
+  type: WebhookEventType,
+  now: number,
+  known?: { wanted: EventsWanted; readAt: number },
+) {
+  if (!known || now - known.readAt >= known.wanted.forMs) return true; // unknown or too old: ask the worker
+  return known.wanted.types.includes(type);
+}

@@ -11,7 +11,11 @@ import { createActivities, HEARTBEAT_EVERY_MS } from '../activities';
 import { createFleetActivities } from '../activities/fleet-activities';
 import { createLedgerRecoveryActivities } from '../activities/ledger-recovery';
 import { countGraphAnswer } from '../activities/graph-metrics';
-import { createWebhookActivities } from '../activities/webhook-activities';
+import {
+  createWebhookActivities,
+  eventsWantedSource,
+  subscriptionSource,
+} from '../activities/webhook-activities';
 import { operationPolicy, type AppConfig } from '../platform/config';
 import type { AccessTokenSource } from '../platform/access-token';
 import { configOnlyTarget, type TemporalTarget } from '../platform/temporal-target';
@@ -48,6 +52,15 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const target = options.target ?? configOnlyTarget(config);
   const client = lazyClient(target, options.dataConverter);
   const code = workflowCode(options.workflowBundle, config.tracing.enabled);
+  // One cached subscription source: for emissions, and for the event types handed out with the policy.
+  const subscriptions = subscriptionSource({ client, webhooks: config.webhooks });
+  const activities = createActivities({
+    graph,
+    policy: () => policy,
+    eventsWanted: eventsWantedSource(subscriptions, config.webhooks),
+    onPremTimeoutMs: config.graph.requestTimeoutMs,
+    abortSignal: currentActivitySignal,
+  });
   return Worker.create({
     connection: options.connection,
     namespace: target.namespace,
@@ -55,19 +68,15 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...code,
     ...tracingOptions(config, code),
     activities: {
-      ...createActivities({
-        graph,
-        policy: () => policy,
-        onPremTimeoutMs: config.graph.requestTimeoutMs,
-        abortSignal: currentActivitySignal,
-      }),
+      ...activities,
       ...createFleetActivities({ client, taskQueue: config.temporal.taskQueue }),
-      ...createLedgerRecoveryActivities({ client }),
+      ...createLedgerRecoveryActivities({ client, policy: activities.loadPolicy }),
       ...createWebhookActivities({
         client,
         taskQueue: config.temporal.taskQueue,
         webhooks: config.webhooks,
         abortSignal: currentActivitySignal,
+        subscriptions,
       }),
     },
     dataConverter: options.dataConverter,

@@ -32,6 +32,7 @@ import {
 import { OperationFailureType } from '../domain/failure-types';
 import { InputError, parseInput } from '../domain/validation';
 import { recovery } from './activity-proxies';
+import { readRecovery, RecoveredPolicy } from './recovery-result';
 import { workflowNow } from './clock';
 import {
   cancelOperationUpdate,
@@ -108,6 +109,8 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
   /** Until the recovery of a fresh run is done, requests wait (their operation IDs continue its sequence). */
   let recovering = !carried;
   let lastPolicy: OperationPolicy | undefined;
+  /** The policy a fresh run's recovery read, for its first operation. */
+  const recoveredPolicy = new RecoveredPolicy();
   // Outbound webhooks (workflows/webhook-emitter.ts): events detected in what publish() shows, and those
   // Meta's webhooks give rise to (the metaNumberEvent handler).
   const webhooks = new WebhookEmitter(phoneNumberId);
@@ -300,7 +303,11 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       progress: showProgress,
       learn: (facts) => book.learn(facts),
       nameDecisions,
-      onPolicy: (policy) => (lastPolicy = policy),
+      policy: recoveredPolicy.take(workflowNow()),
+      onPolicy: (policy) => {
+        lastPolicy = policy;
+        webhooks.learnWanted(policy.eventsWanted, workflowNow());
+      },
     });
     currentScope = undefined;
     const finished = book.finishCurrent(report, workflowNow());
@@ -340,8 +347,11 @@ export async function phoneNumberLifecycle(input: LifecycleInput): Promise<void>
       if (!workflowInfo().continuedFromExecutionRunId) budget.replace(budget.current);
     } else {
       // A fresh run: a predecessor may have been terminated holding counted requests. Recover them first.
-      const found = await recovery.recoverLedger(phoneNumberId, workflowInfo().runId);
-      if (found) adoptRecovered(found);
+      const { predecessor, policy } = readRecovery(
+        await recovery.recoverLedger(phoneNumberId, workflowInfo().runId),
+      );
+      if (predecessor) adoptRecovered(predecessor);
+      recoveredPolicy.keep(policy, workflowNow());
       recovering = false;
     }
     for (;;) {

@@ -3,7 +3,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RequestLedger } from '../domain/ledger';
 import type { LifecycleState, Registration, Verification } from '../domain/lifecycle-state';
-import type { OperationKind, OperationOutcome, OperationRequest } from '../domain/operations';
+import type {
+  OperationKind,
+  OperationOutcome,
+  OperationPolicy,
+  OperationRequest,
+} from '../domain/operations';
 import type { OpenOperation } from './lifecycle-memo';
 import type { MetaNumberEvent } from '../domain/meta-webhooks';
 import type { NumberMetaFacts } from './meta-facts';
@@ -86,6 +91,16 @@ export interface RecoveredRun extends Omit<RecoveredLedger, 'interrupted'> {
   /** The predecessor's last operation number; absent in memos written before it was kept. */
   sequence?: number;
   open?: OpenOperation;
+}
+
+/**
+ * What a fresh run's recovery activity returns (since 2026-12-07): the predecessor, if any, and the policy
+ * for the run's first operation. Histories recorded earlier hold the predecessor alone, or nothing
+ * (workflows/recovery-result.ts reads both).
+ */
+export interface LedgerRecovery {
+  predecessor?: RecoveredRun;
+  policy: OperationPolicy;
 }
 
 /** A child reports that it waits (or resumes), so the number's own state and search attributes show it. */

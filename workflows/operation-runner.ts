@@ -64,6 +64,8 @@ export interface OperationRun {
   learn(facts: NumberFacts): void;
   /** Display-name decisions from Meta's webhooks (an onboarding waiting for its name wakes on one). */
   nameDecisions?: NameDecisions;
+  /** A policy read moments ago (by a fresh run's recovery): the operation reads none of its own then. */
+  policy?: OperationPolicy;
   /** The policy the operation ran with, for the lifecycle's bookkeeping (undefined if it could not be read). */
   onPolicy(policy: OperationPolicy): void;
 }
@@ -79,7 +81,7 @@ async function runToReport(run: OperationRun): Promise<OperationReport> {
   const { operationId, request } = run;
   try {
     const outcome = await run.scope.run(async () => {
-      const policy = await settings.loadPolicy();
+      const policy = run.policy ?? (await settings.loadPolicy());
       run.onPolicy(policy);
       const ctx: OperationContext = {
         phoneNumberId: run.phoneNumberId,

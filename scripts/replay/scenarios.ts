@@ -9,6 +9,7 @@ import type { OperationRequestInput } from '../../domain/operations';
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import type { LifecycleSnapshot, OperationSummary, OperationTicket } from '../../workflows/messages';
 import { hourlyRegisters, startLifecycleWithLedger } from '../../test/helpers/lifecycle';
+import { localActivityTypes } from '../../test/helpers/history-markers';
 import { until } from '../../test/helpers/poll';
 import { seedOnCloudApi, seedOnPremises, seedVerified } from '../../test/helpers/seed';
 import { metaWebhookIntake } from '../../workflows/meta-webhook-intake';
@@ -1086,6 +1087,31 @@ const runOperationCallers: Scenario = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// A number's first operations without the reads they do not need (issue 18)
+
+const leanFirstOperations: Scenario = {
+  name: 'lean-first-operations',
+  group: 'default',
+  description:
+    'a register on a fresh lifecycle that takes its policy from the recovery, then a deregister that reads its own; no subscription wants their events, so neither emits one',
+  async run(ctx) {
+    // No subscription a scenario before created may linger in a worker's cache.
+    await new Promise((r) => setTimeout(r, ctx.stack.config.webhooks.subscriptionCacheSeconds * 1000 + 500));
+    const id = ctx.number(1);
+    await seedVerified(ctx.stack.sim, id, { pin: PIN });
+    expectCompleted((await runToEnd(ctx, id, { operation: 'register', pin: PIN })).summary);
+    expectCompleted((await runToEnd(ctx, id, { operation: 'deregister' })).summary);
+    const history = await ctx.stack.env.client.workflow.getHandle(lifecycleWorkflowId(id)).fetchHistory();
+    assert.deepEqual(localActivityTypes(history.events ?? []), ['recoverLedger', 'loadPolicy']);
+    await recordLifecycle(
+      ctx,
+      id,
+      "Lifecycle after a register (policy from the fresh run's recovery) and a deregister (its own policy read), no event emitted, idle.",
+    );
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   registerPlain,
   deregisterPlain,
@@ -1121,6 +1147,7 @@ export const SCENARIOS: readonly Scenario[] = [
   metaWebhookNameApproved,
   webhooksDelivered,
   runOperationCallers,
+  leanFirstOperations,
 ];
 
 /**

@@ -30,7 +30,11 @@ import { SimulatorAdmin } from './simulator-admin';
 import { operationReport, type FinishedOperation } from './operation-report';
 import { createLedgerRecoveryActivities } from '../../activities/ledger-recovery';
 import { createFleetActivities } from '../../activities/fleet-activities';
-import { createWebhookActivities } from '../../activities/webhook-activities';
+import {
+  createWebhookActivities,
+  eventsWantedSource,
+  subscriptionSource,
+} from '../../activities/webhook-activities';
 
 export const TEST_TOKEN = 'test-access-token';
 /** Payload encryption key of the test stacks (WA_ENCRYPTION_KEYS format): 32 bytes, base64. */
@@ -174,7 +178,14 @@ async function assembleStack(
       timeoutMs: config.graph.requestTimeoutMs,
       blockMs: operationPolicy(config).blockMs,
     });
-    const real = createActivities({ graph, policy: () => operationPolicy(config) });
+    // Wired as worker/create-worker.ts wires them: one subscription source for emissions and the policy.
+    const webhookDeps = { client: async () => env.client, webhooks: config.webhooks };
+    const subscriptions = subscriptionSource(webhookDeps);
+    const real = createActivities({
+      graph,
+      policy: () => operationPolicy(config),
+      eventsWanted: eventsWantedSource(subscriptions, config.webhooks),
+    });
     const synced = Object.fromEntries(
       Object.entries(real).map(([name, fn]) => [
         name,
@@ -191,13 +202,9 @@ async function assembleStack(
       workflowBundle: await workflowBundle(),
       activities: {
         ...synced,
-        ...createLedgerRecoveryActivities({ client: async () => env.client }),
+        ...createLedgerRecoveryActivities({ client: async () => env.client, policy: real.loadPolicy }),
         ...createFleetActivities({ client: async () => env.client, taskQueue: config.temporal.taskQueue }),
-        ...createWebhookActivities({
-          client: async () => env.client,
-          taskQueue: config.temporal.taskQueue,
-          webhooks: config.webhooks,
-        }),
+        ...createWebhookActivities({ ...webhookDeps, taskQueue: config.temporal.taskQueue, subscriptions }),
       },
       dataConverter,
     });

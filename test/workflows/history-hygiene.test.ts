@@ -11,6 +11,7 @@ import { operationRequestSchema, type OperationRequestInput } from '../../domain
 import { lifecycleWorkflowId } from '../../domain/phone-number';
 import { CONTINUE_AS_NEW_WHEN_OLD } from '../../workflows/lifecycle';
 import { getStateQuery, requestOperationUpdate } from '../../workflows/messages';
+import { patchIds } from '../helpers/history-markers';
 import { operationReport } from '../helpers/operation-report';
 import { UNIT_POLICY, useWorkflowUnitEnv } from '../helpers/workflow-unit';
 
@@ -45,16 +46,6 @@ async function runOperation(id: string, taskQueue: string, request: OperationReq
   assert.equal(report.outcome, 'completed', JSON.stringify(report.failure));
 }
 
-/** The patch IDs recorded in a history (the SDK's patch markers hold them as a JSON payload). */
-function patchMarkers(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
-  return events.flatMap((e) => {
-    const marker = e.markerRecordedEventAttributes;
-    const data =
-      marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : null;
-    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
-  });
-}
-
 /** A worker for number `id` on its own task queue, with the stand-in number. */
 async function hygieneWorker(id: string) {
   const { env, workflowBundle } = suite.current;
@@ -81,7 +72,7 @@ async function lifecycleAfterSleep(id: string, sleepMs: number) {
     return {
       firstRunStatus: (await firstRun.describe()).status.name,
       // The webhook patch marks every new run that emits an event; these tests are about the age rule's.
-      patches: patchMarkers((await firstRun.fetchHistory()).events ?? []).filter(
+      patches: patchIds((await firstRun.fetchHistory()).events ?? []).filter(
         (p) => p !== WEBHOOK_EVENTS_PATCH,
       ),
       latestRunId: (await latest.describe()).runId,
