@@ -346,6 +346,32 @@ function cpuCell(r: FloorRound): string {
 const capLabel = (v: FloorVariant) =>
   v.activityCapPerSecond >= 100_000 ? 'cap lifted' : `cap ${v.activityCapPerSecond}/s`;
 
+/**
+ * Median CPU milliseconds per operation of a side (this process plus the server, per completed operation):
+ * steadier than ops/s when the cores are the limit and a round's pace swings with the server's matching.
+ */
+function sideCpuMsPerOp(v: FloorVariant, side: Side): number | undefined {
+  const perOp = v.rounds.flatMap((r) => {
+    if (r.side !== side || !r.cpuSeconds || r.completed === 0) return [];
+    return [(((r.cpuSeconds.node ?? 0) + (serverShare(r.cpuSeconds) ?? 0)) * 1000) / r.completed];
+  });
+  return perOp.length ? median(perOp) : undefined;
+}
+
+/** "; CPU per operation: …", and the floor's CPU over ours (the pace the cores allow ours, × floor). */
+function cpuPerOpNote(v: FloorVariant): string {
+  const ours = sideCpuMsPerOp(v, 'ours');
+  const floor = sideCpuMsPerOp(v, 'floor');
+  const graph = sideCpuMsPerOp(v, 'floor-graph');
+  if (ours === undefined || floor === undefined) return '';
+  const withGraph = graph === undefined ? '' : `, with Graph calls ${fixed(graph, 0)} ms`;
+  const graphRatio = graph === undefined ? '' : ` (with Graph calls ${fixed(graph / ours, 2)})`;
+  return (
+    `; CPU per operation (this process + server): ours ${fixed(ours, 0)} ms, floor ${fixed(floor, 0)} ms` +
+    `${withGraph}; floor CPU ÷ ours ${fixed(floor / ours, 2)}${graphRatio}`
+  );
+}
+
 /** Median ops/s of a side in a variant. */
 function sideOps(v: FloorVariant, side: Side): number {
   return median(v.rounds.filter((r) => r.side === side).map((r) => r.opsPerSecond));
@@ -422,7 +448,8 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
       return (
         `${v.label} (cap ${v.activityCapPerSecond}/s): ours ${fixed(ours, 1)} ops/s, floor ` +
         `${fixed(sideOps(v, 'floor'), 1)}, with Graph calls ${fixed(graph, 1)}${pc}; ours/floor ` +
-        `**${fixed(ours / sideOps(v, 'floor'), 2)}**, ours/floor with Graph calls **${fixed(ours / graph, 2)}**`
+        `**${fixed(ours / sideOps(v, 'floor'), 2)}**, ours/floor with Graph calls **${fixed(ours / graph, 2)}**` +
+        cpuPerOpNote(v)
       );
     })
     .map((l) => `- ${l}`);
@@ -529,6 +556,9 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
       'policy; the floor: its one local activity) and answers the request only when it completes.',
     '- Latency: ours, enqueuedAt → finishedAt on the workflow clock; floor, start → close of the (parent) ' +
       'workflow (describe).',
+    '- "CPU per operation": a round\'s CPU s (both columns) per completed operation, median over rounds. When ' +
+      'the cores are the limit (cap lifted: most rounds keep 1.8 of 2 cores busy), floor CPU ÷ ours is the pace ' +
+      'ours can reach against the floor; it moves far less between runs than the ops/s ratio.',
     '- "CPU s" is user + system time during the round (from /proc): `node` is this process (client, both ' +
       `workers, simulator), \`server\` the Temporal dev server. The machine has ${cpus} cores.`,
   ].join('\n');
