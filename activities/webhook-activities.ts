@@ -84,19 +84,29 @@ export function subscriptionSource(
   };
 }
 
+/** How long a policy read waits for the subscriptions before it goes without them. */
+export const EVENTS_WANTED_READ_MS = 2_000;
+
 /**
  * The event types some subscription wants now, read from the same cache as emissions (so no more often),
- * for the policy an operation starts with. Undefined when the subscriptions cannot be read, or the cache is
- * off: the lifecycle then emits every event and the worker checks each one.
+ * for the policy an operation starts with. Undefined when the subscriptions cannot be read within
+ * `readMs`, or the cache is off: the lifecycle then emits every event and the worker checks each one. So a
+ * slow or broken subscription store never holds up or fails an operation's policy read.
  */
 export function eventsWantedSource(
   subscriptions: () => Promise<DeliveryTarget[]>,
   webhooks: Pick<WebhooksConfig, 'subscriptionCacheSeconds'>,
+  readMs = EVENTS_WANTED_READ_MS,
 ): () => Promise<EventsWanted | undefined> {
   return async () => {
     const forMs = webhooks.subscriptionCacheSeconds * 1000;
     if (forMs <= 0) return undefined;
-    const targets = await subscriptions().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), readMs)),
+    );
+    const targets = await Promise.race([subscriptions().catch(() => undefined), gaveUp]);
+    clearTimeout(timer);
     if (!targets) return undefined;
     return { types: WEBHOOK_EVENT_TYPES.filter((type) => targets.some((s) => wants(s, type))), forMs };
   };

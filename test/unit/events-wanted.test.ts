@@ -40,11 +40,15 @@ test('the wanted types are every type some subscription names, for the cache tim
   });
 });
 
-test('nothing is said when the subscriptions cannot be read or the cache is off (every event is checked)', async () => {
+test('nothing is said when the subscriptions cannot be read in time or the cache is off (every event is checked)', async () => {
   const failing = async (): Promise<DeliveryTarget[]> => {
     throw new Error('store unreachable');
   };
   assert.equal(await eventsWantedSource(failing, { subscriptionCacheSeconds: 5 })(), undefined);
+  const hanging = () => new Promise<DeliveryTarget[]>(() => {});
+  const started = Date.now();
+  assert.equal(await eventsWantedSource(hanging, { subscriptionCacheSeconds: 5 }, 50)(), undefined);
+  assert.ok(Date.now() - started < 1_000, 'a store that does not answer is given up on');
   let reads = 0;
   const counted = async () => (reads++, [target('a', ['number.offline'])]);
   assert.equal(await eventsWantedSource(counted, { subscriptionCacheSeconds: 0 })(), undefined);
