@@ -288,7 +288,10 @@ async function runVariant(
   configEnv: Record<string, string>,
 ): Promise<FloorVariant> {
   const t = Date.now();
-  const stack = await startTestStack({ configEnv });
+  const stack = await startTestStack({
+    configEnv,
+    devServerArgs: args.floorDynamicConfig.flatMap((setting) => ['--dynamic-config-value', setting]),
+  });
   const stackStartMs = Date.now() - t;
   const cap = stack.config.graph.maxRequestsPerSecond;
   const worker = await Worker.create({
@@ -488,6 +491,9 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
       'workers share the dev server, the data converter (payload encryption) and the task-queue activity ' +
       'cap (`graph.maxRequestsPerSecond`, per task queue). Each variant runs on a fresh stack, after one ' +
       `untimed warm-up per side; ${args.floorRounds} round(s), the order of the sides rotating each round. ` +
+      (args.floorDynamicConfig.length
+        ? `Dev server dynamic config: ${args.floorDynamicConfig.map((c) => `\`${c}\``).join(', ')}. `
+        : '') +
       'Wall time is client side, first start → last workflow closed; ops/s = operations / wall time.',
     '',
     ...ratioLine,

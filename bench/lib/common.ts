@@ -69,6 +69,8 @@ export interface BenchArgs {
   floorOps: number;
   floorRounds: number;
   floorParentChild: boolean;
+  /** floor: dynamic config values (KEY=VALUE) for each dev server the section starts. */
+  floorDynamicConfig: string[];
   /** fleet: run the as-configured pass (off with --no-fleet-configured, to measure only the raised cap). */
   fleetConfigured: boolean;
   /** waiting: numbers waiting out a 72-hour block, and how long to measure while they wait. */
@@ -105,6 +107,8 @@ export const USAGE = `usage: npm run bench -- [section...] [options]
   --floor-ops N          floor: register operations per round, and as many baseline workflows (default 50)
   --floor-rounds R       floor: timed rounds per side and activity cap (default 3)
   --no-floor-parent-child  floor: skip the parent→child baseline
+  --floor-dynamic-config KEY=VALUE  floor: a dynamic config value for its dev servers (repeatable), e.g.
+                         matching.numTaskqueueReadPartitions=1
   --no-fleet-configured  fleet: skip the pass at the configured cap (with --fleet-raised-cap: only that pass)
   --waiting-numbers N    waiting: numbers waiting out a 72-hour block (default 1000; env BENCH_WAITING_NUMBERS)
   --waiting-measure-s S  waiting: seconds measured while they wait (default 60; env BENCH_WAITING_MEASURE_S)
@@ -145,6 +149,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     floorOps: 50,
     floorRounds: 3,
     floorParentChild: true,
+    floorDynamicConfig: [],
     fleetConfigured: true,
     waitingNumbers: Number(env.BENCH_WAITING_NUMBERS || 1000),
     waitingMeasureSeconds: Number(env.BENCH_WAITING_MEASURE_S || 60),
@@ -205,6 +210,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       args.uncapped = false;
     } else if (flag === '--no-floor-parent-child') {
       args.floorParentChild = false;
+    } else if (flag === '--floor-dynamic-config') {
+      const setting = value();
+      if (!/^[A-Za-z][\w.]*=\S+$/.test(setting)) {
+        throw new Error(`--floor-dynamic-config must be KEY=VALUE (a dynamic config key), got "${setting}"`);
+      }
+      args.floorDynamicConfig.push(setting);
     } else if (flag === '--no-fleet-configured') {
       args.fleetConfigured = false;
     } else if (flag in numeric) {

@@ -41,3 +41,20 @@ test('fleet: --no-fleet-configured with --fleet-raised-cap measures only the rai
   assert.equal(args.fleetRaisedCap, 1000);
   assert.equal(parseArgs([], {}).fleetConfigured, true);
 });
+
+test("the floor's dev-server dynamic config: repeatable KEY=VALUE, anything else refused", () => {
+  const args = parseArgs(
+    [
+      '--floor-dynamic-config',
+      'matching.numTaskqueueReadPartitions=1',
+      '--floor-dynamic-config=matching.numTaskqueueWritePartitions=1',
+    ],
+    {},
+  );
+  assert.deepEqual(args.floorDynamicConfig, [
+    'matching.numTaskqueueReadPartitions=1',
+    'matching.numTaskqueueWritePartitions=1',
+  ]);
+  assert.deepEqual(parseArgs([], {}).floorDynamicConfig, []);
+  assert.throws(() => parseArgs(['--floor-dynamic-config', 'partitions'], {}), /must be KEY=VALUE/);
+});
