@@ -17,7 +17,6 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { parseArgs, promisify } from 'node:util';
-import type { temporal } from '@temporalio/proto';
 import { NumberLifecycleClient, type FleetProgress } from '../client';
 import { lifecycleWorkflowId } from '../domain/phone-number';
 import { fleetWorkflowId } from '../domain/fleet';
@@ -26,6 +25,7 @@ import { startCluster, type RunningCluster } from '../scripts/cluster/cluster';
 import { psql, type PgSettings } from '../scripts/cluster/postgres';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { buildDist, ROOT } from '../test/helpers/runtime-layout';
+import { patchId } from '../test/helpers/history-markers';
 import { seedManyVerified } from '../test/helpers/seed';
 import { SimulatorAdmin } from '../test/helpers/simulator-admin';
 import { TEST_ENCRYPTION_KEYS, TEST_TOKEN } from '../test/helpers/stack';
@@ -306,17 +306,6 @@ interface FleetRunTasks {
   drainMs?: number;
 }
 
-/** The patch marker's ID (its details are written by the SDK core as plain JSON, never encrypted). */
-function patchIdOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
-  const data = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-  if (!data) return undefined;
-  try {
-    return (JSON.parse(Buffer.from(data).toString()) as { id?: string }).id;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Each run of the fleet, oldest first, with its workflow tasks' timings (server clock). */
 async function fleetRunTasks(client: NumberLifecycleClient, workflowId: string): Promise<FleetRunTasks[]> {
   const runs: { runId: string; start: number }[] = [];
@@ -327,7 +316,7 @@ async function fleetRunTasks(client: NumberLifecycleClient, workflowId: string):
   return mapLimit(runs, 2, async ({ runId }) => {
     const events = (await client.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
     const tasks = workflowTaskTimings(events);
-    const drainStart = events.find((e) => patchIdOf(e) === FLEET_DRAINS_BEFORE_CONTINUE_AS_NEW);
+    const drainStart = events.find((e) => patchId(e) === FLEET_DRAINS_BEFORE_CONTINUE_AS_NEW);
     const continued = events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes);
     const ran = tasks.flatMap((t) => (t.runMs === undefined ? [] : [t.runMs])).sort((a, b) => a - b);
     return {

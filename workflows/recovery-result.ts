@@ -1,13 +1,10 @@
 // What a fresh run's recovery local activity recorded. Since 2026-12-07 the activity also reads the policy,
-// so the run's first operation, which normally starts in the same workflow task, needs no policy read of its
-// own: one marker fewer on a number's first register. Histories recorded before hold the predecessor alone
-// (or nothing); they replay through this reader and their first operation reads the policy, as it did then.
+// so the run's first operation, when it starts in the same workflow task, needs no policy read of its own:
+// one marker fewer on a number's first register. Histories recorded before hold the predecessor alone (or
+// nothing); they replay through this reader and their first operation reads the policy, as it did then.
 // The recorded result decides, so neither needs a patch marker.
 import type { OperationPolicy } from '../domain/operations';
 import type { LedgerRecovery, RecoveredRun } from './messages';
-
-/** How long after the recovery its policy may stand for the first operation's own read (workflow time). */
-export const RECOVERED_POLICY_MAX_AGE_MS = 10_000;
 
 /** Either shape the recovery has recorded. */
 export type RecordedRecovery = LedgerRecovery | RecoveredRun | undefined | null;
@@ -20,7 +17,11 @@ export function readRecovery(recorded: RecordedRecovery): {
   return 'policy' in recorded ? recorded : { predecessor: recorded };
 }
 
-/** A policy read by the recovery, kept for the run's first operation only. */
+/**
+ * A policy read by the recovery, kept for the run's first operation only, and only if that starts in the
+ * same workflow task (the same workflow time): a later operation reads the policy anew, so neither the
+ * policy nor the event types it says are wanted are ever older than its own read would be.
+ */
 export class RecoveredPolicy {
   private held?: { policy: OperationPolicy; readAt: number };
 
@@ -28,10 +29,10 @@ export class RecoveredPolicy {
     this.held = policy ? { policy, readAt } : undefined;
   }
 
-  /** The kept policy if it is fresh at `now`; either way it is used up. */
+  /** The kept policy if `now` is still its task's time; either way it is used up. */
   take(now: number): OperationPolicy | undefined {
     const held = this.held;
     this.held = undefined;
-    return held && now - held.readAt < RECOVERED_POLICY_MAX_AGE_MS ? held.policy : undefined;
+    return held?.readAt === now ? held.policy : undefined;
   }
 }

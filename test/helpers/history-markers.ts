@@ -9,9 +9,14 @@ function markerJson<T>(event: HistoryEvent, markerName: string, detail: string):
   return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as T) : undefined;
 }
 
+/** The patch ID of a patch marker; undefined for any other event. */
+export function patchId(event: HistoryEvent): string | undefined {
+  return markerJson<{ id: string }>(event, 'core_patch', 'patch-data')?.id;
+}
+
 /** The patch IDs a history recorded, in order. */
 export function patchIds(events: HistoryEvent[]): string[] {
-  return events.flatMap((e) => markerJson<{ id: string }>(e, 'core_patch', 'patch-data')?.id ?? []);
+  return events.flatMap((e) => patchId(e) ?? []);
 }
 
 /** The activity types of the local activities a history recorded, in order. */
