@@ -486,9 +486,11 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
       '`workflow.start` and awaited with `result()`. **With Graph calls**: the same workflow, whose two ' +
       "activities are the product's own readPhoneNumber and registerPhoneNumber, sending the same HTTP " +
       'requests to the simulator as ours on seeded numbers (so the floor pays for the Graph calls too). ' +
-      "**Parent → child**: the floor in the lifecycle's " +
-      'shape, a parent running the local activity and then one child running the two activities. Both ' +
-      'workers share the dev server, the data converter (payload encryption) and the task-queue activity ' +
+      (args.floorParentChild
+        ? "**Parent → child**: the floor in the lifecycle's shape, a parent running the local activity and " +
+          'then one child running the two activities. '
+        : '') +
+      'Both workers share the dev server, the data converter (payload encryption) and the task-queue activity ' +
       'cap (`graph.maxRequestsPerSecond`, per task queue). Each variant runs on a fresh stack, after one ' +
       `untimed warm-up per side; ${args.floorRounds} round(s), the order of the sides rotating each round. ` +
       (args.floorDynamicConfig.length
@@ -517,7 +519,7 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
     ),
     '',
     'Per operation, from the warm-up histories (ours: the lifecycle, started by this operation; floor: ' +
-      'the workflow, or parent plus child):',
+      `the workflow${args.floorParentChild ? ', or parent plus child' : ''}):`,
     '',
     table(
       [
@@ -560,8 +562,8 @@ export async function runEngineFloor(args: BenchArgs): Promise<SectionResult> {
     '- "WF task held": how long the worker held a task (STARTED → COMPLETED), p50 over each run\'s first ' +
       'task and over the later ones. A first task holds its local activities (ours: the ledger recovery, the ' +
       'policy; the floor: its one local activity) and answers the request only when it completes.',
-    '- Latency: ours, enqueuedAt → finishedAt on the workflow clock; floor, start → close of the (parent) ' +
-      'workflow (describe).',
+    '- Latency: ours, enqueuedAt → finishedAt on the workflow clock; floor, start → close of the ' +
+      `${args.floorParentChild ? '(parent) ' : ''}workflow (describe).`,
     '- "CPU per operation": a round\'s CPU s (both columns) per completed operation, median over rounds. When ' +
       'the cores are the limit (cap lifted: most rounds keep 1.8 of 2 cores busy), floor CPU ÷ ours is the pace ' +
       'ours can reach against the floor; it moves far less between runs than the ops/s ratio.',
