@@ -6,6 +6,7 @@
 //   npx tsx bench/cpu-profile-summary.ts /tmp/prof/*.cpuprofile [--top N]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { topOption } from './lib/common';
 
 interface ProfileNode {
   id: number;
@@ -79,9 +80,7 @@ export function summarize(profile: Profile, top: number) {
 
 function main() {
   const argv = process.argv.slice(2);
-  const topAt = argv.indexOf('--top');
-  const top = topAt >= 0 ? Number(argv[topAt + 1]) : 15;
-  const files = topAt >= 0 ? [...argv.slice(0, topAt), ...argv.slice(topAt + 2)] : argv;
+  const { top, rest: files } = topOption(argv);
   if (!files.length) throw new Error('usage: cpu-profile-summary.ts <file.cpuprofile>... [--top N]');
   for (const file of files) {
     const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, top);

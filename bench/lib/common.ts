@@ -303,6 +303,15 @@ export function machineMarkdown(m: MachineFacts): string {
   );
 }
 
+/** The summary scripts' `--top N` (default 15) and the arguments around it (their input files). */
+export function topOption(argv: string[]): { top: number; rest: string[] } {
+  const at = argv.indexOf('--top');
+  if (at < 0) return { top: 15, rest: argv };
+  const top = Number(argv[at + 1]);
+  if (!Number.isInteger(top) || top < 1) throw new Error('--top: a whole number of lines, 1 or more');
+  return { top, rest: [...argv.slice(0, at), ...argv.slice(at + 2)] };
+}
+
 // --------------------------------------------------------------------------------------- formatting
 
 /** A Markdown table; a column is right-aligned when every cell in it starts with a digit. */

@@ -13,7 +13,8 @@ import { promiseHooks } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 
 export interface CensusType {
-  runs: number;
+  /** The runs seen; a run evicted from one thread's cache may come back on another, so files share IDs. */
+  runIds: string[];
   promises: number;
   /** Promises by the line that created them (see promiseSite). */
   sites: Record<string, number>;
@@ -45,31 +46,31 @@ export function promiseSite(stack: string, cwd: string): string {
   return sdk ?? '(await)';
 }
 
-interface Activator {
-  info: { workflowType: string; runId: string };
+interface SandboxGlobal {
+  __TEMPORAL_ACTIVATOR__?: { info: { workflowType: string; runId: string } };
+  Error: ErrorConstructor;
 }
 
-function activatorOf(promise: Promise<unknown>): Activator | undefined {
-  // A workflow's promises belong to its sandbox, whose global holds the SDK's activator (as the SDK finds it).
+/** A workflow's promises belong to its sandbox, whose global holds the SDK's activator (as the SDK finds it). */
+function sandboxOf(promise: Promise<unknown>): SandboxGlobal {
   const sandboxFunction = promise.constructor.constructor as FunctionConstructor;
-  return sandboxFunction('return globalThis.__TEMPORAL_ACTIVATOR__')() as Activator | undefined;
+  return sandboxFunction('return globalThis')() as SandboxGlobal;
 }
 
 function install(dir: string): void {
-  const counts = new Map<string, { runs: Set<string>; promises: number; sites: Map<string, number> }>();
+  const counts = new Map<string, { runIds: Set<string>; promises: number; sites: Map<string, number> }>();
   const cwd = process.cwd();
   promiseHooks.onInit((promise) => {
-    const activator = activatorOf(promise);
+    const sandbox = sandboxOf(promise);
+    const activator = sandbox.__TEMPORAL_ACTIVATOR__;
     if (!activator) return;
     const { workflowType, runId } = activator.info;
     let c = counts.get(workflowType);
-    if (!c) counts.set(workflowType, (c = { runs: new Set(), promises: 0, sites: new Map() }));
-    c.runs.add(runId);
+    if (!c) counts.set(workflowType, (c = { runIds: new Set(), promises: 0, sites: new Map() }));
+    c.runIds.add(runId);
     c.promises += 1;
-    const SandboxError = (promise.constructor.constructor as FunctionConstructor)(
-      'return Error',
-    )() as ErrorConstructor;
-    const site = promiseSite(new SandboxError().stack ?? '', cwd);
+    // The sandbox's Error, so the SDK's stack preparation maps its frames through the bundle's source map.
+    const site = promiseSite(new sandbox.Error().stack ?? '', cwd);
     c.sites.set(site, (c.sites.get(site) ?? 0) + 1);
   });
   const file = path.join(dir, `census-${process.pid}-${threadId}.json`);
@@ -77,7 +78,7 @@ function install(dir: string): void {
     if (!counts.size) return;
     const out: CensusFile = {};
     for (const [type, c] of counts)
-      out[type] = { runs: c.runs.size, promises: c.promises, sites: Object.fromEntries(c.sites) };
+      out[type] = { runIds: [...c.runIds], promises: c.promises, sites: Object.fromEntries(c.sites) };
     writeFileSync(file, JSON.stringify(out, null, 1));
   };
   // A worker thread may end without an exit event of its own, so the counts are written every second too.

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { promiseSite } from '../../bench/lib/promise-census';
+import { topOption } from '../../bench/lib/common';
 import { censusReport, mergeCensus } from '../../bench/promise-census-summary';
 
 const cwd = '/repo';
@@ -37,10 +38,11 @@ test('with no frame of ours, the first SDK frame; with built-ins only, "(await)"
 
 test('threads are summed per workflow type and reported per run, busiest lines first', () => {
   const merged = mergeCensus([
-    { ours: { runs: 2, promises: 20, sites: { 'a.ts:1': 12, 'b.ts:2': 8 } } },
+    { ours: { runIds: ['r1', 'r2'], promises: 20, sites: { 'a.ts:1': 12, 'b.ts:2': 8 } } },
     {
-      ours: { runs: 2, promises: 24, sites: { 'a.ts:1': 12, 'c.ts:3': 12 } },
-      floor: { runs: 4, promises: 8, sites: { 'f.ts:1': 8 } },
+      // r2 came back on this thread after an eviction: one run, seen by two threads.
+      ours: { runIds: ['r2', 'r3', 'r4'], promises: 24, sites: { 'a.ts:1': 12, 'c.ts:3': 12 } },
+      floor: { runIds: ['f1', 'f2', 'f3', 'f4'], promises: 8, sites: { 'f.ts:1': 8 } },
     },
   ]);
   assert.deepEqual(merged.ours, {
@@ -56,4 +58,10 @@ test('threads are summed per workflow type and reported per run, busiest lines f
     .split('\n')
     .filter((l) => l.startsWith('- '));
   assert.deepEqual(oursLines, ['- 6.0  a.ts:1', '- 3.0  c.ts:3', '- … 1 more lines']);
+});
+
+test('--top N is read out of the arguments, and a bad N is refused', () => {
+  assert.deepEqual(topOption(['a.json', '--top', '5', 'b.json']), { top: 5, rest: ['a.json', 'b.json'] });
+  assert.deepEqual(topOption(['a.json']), { top: 15, rest: ['a.json'] });
+  assert.throws(() => topOption(['a.json', '--top', 'x']), /--top: a whole number/);
 });
